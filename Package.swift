@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "edgectl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "edgectl", targets: ["edgectl"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Thin command layer: flags → options → one core call → formatting.
+        .executableTarget(
+            name: "edgectl",
+            dependencies: [
+                "EdgeEngine", "EdgeCore", "EdgeStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Manifests, resource model, release digests, planning. No ArgumentParser, no SQLite, no SSH.
+        .target(
+            name: "EdgeCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The SQLite state file: migrations, resources, revisions, events, facts, the run lock.
+        .target(
+            name: "EdgeStore",
+            dependencies: [
+                "EdgeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Use cases (apply, diff, get, status, …) over the core, the store and SSH,
+        // and their presentation (tables, JSON, YAML). Knows nothing of ArgumentParser.
+        .target(
+            name: "EdgeEngine",
+            dependencies: ["EdgeCore", "EdgeStore", "EdgeSSH", .product(name: "Yams", package: "Yams")]
+        ),
+        // The only importer of CLibSSH: sessions, exec, transfer, host keys, fan-out.
+        .target(name: "EdgeSSH", dependencies: ["CLibSSH", "EdgeCore"]),
+        .systemLibrary(
+            name: "CLibSSH",
+            pkgConfig: "libssh",
+            providers: [.apt(["libssh-dev"])]
+        ),
+        .target(name: "TestSupport", dependencies: ["EdgeCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "TestSupport"]),
+        .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "EdgeCore", "TestSupport"]),
+        .testTarget(name: "EdgeEngineTests", dependencies: ["EdgeEngine", "EdgeStore", "EdgeCore", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["EdgeCore", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,228 @@
+import Foundation
+
+public let apiVersion = "edgectl/v1"
+
+public enum ResourceKind: String, Sendable, Codable, CaseIterable, Hashable, Comparable {
+    case node = "Node"
+    case nodeGroup = "NodeGroup"
+    case service = "Service"
+
+    /// Apply order: things are created before what refers to them.
+    public static func < (a: ResourceKind, b: ResourceKind) -> Bool { a.order < b.order }
+    private var order: Int { self == .node ? 0 : self == .nodeGroup ? 1 : 2 }
+
+    /// Accepts what people type on a command line: `node`, `nodes`, `ng`, `svc`, `Service`…
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "node", "nodes", "no": self = .node
+        case "nodegroup", "nodegroups", "ng", "group", "groups": self = .nodeGroup
+        case "service", "services", "svc": self = .service
+        default: return nil
+        }
+    }
+
+    /// The lowercase name used in `kind/name` references and on the command line.
+    public var argumentName: String { rawValue.lowercased() }
+}
+
+public struct ResourceID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var kind: ResourceKind
+    public var name: String
+    public init(_ kind: ResourceKind, _ name: String) {
+        self.kind = kind
+        self.name = name
+    }
+    public var description: String { "\(kind.argumentName)/\(name)" }
+    public static func < (a: ResourceID, b: ResourceID) -> Bool { (a.kind, a.name) < (b.kind, b.name) }
+}
+
+public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+public struct NodeSpec: Sendable, Hashable, Codable {
+    public var address: String
+    public var port: Int = 22
+    public var user: String?
+    public var identityFile: String?
+    public var hostKey: String?
+    public var root: String = "/var/lib/edgectl"
+    public init(address: String) { self.address = address }
+}
+
+public struct SelectorSpec: Sendable, Hashable, Codable {
+    public var matchLabels: [String: String]
+    public init(matchLabels: [String: String]) { self.matchLabels = matchLabels }
+    public var selector: LabelSelector { LabelSelector(matchLabels: matchLabels) }
+}
+
+public struct NodeGroupSpec: Sendable, Hashable, Codable {
+    public var selector: SelectorSpec?
+    public var nodes: [String] = []
+    public init() {}
+}
+
+public struct BundleSpec: Sendable, Hashable, Codable {
+    /// Absolute path, resolved against the manifest's directory when it was read.
+    public var path: String
+    public var version: String?
+    public init(path: String, version: String? = nil) {
+        self.path = path
+        self.version = version
+    }
+}
+
+public struct RunSpec: Sendable, Hashable, Codable {
+    public var command: [String]
+    public var env: [String: String] = [:]
+    public init(command: [String]) { self.command = command }
+}
+
+public struct HealthCheckSpec: Sendable, Hashable, Codable {
+    public enum Probe: Sendable, Hashable, Codable {
+        case http(port: Int, path: String)
+        case tcp(port: Int)
+        case exec([String])
+    }
+    public var probe: Probe?
+    public var timeoutSeconds: Int = 2
+    public var periodSeconds: Int = 1
+    public var healthyDeadlineSeconds: Int = 30
+    public init() {}
+}
+
+public struct RolloutSpec: Sendable, Hashable, Codable {
+    public var maxUnavailable: IntOrPercent = .percent(25)
+    public var maxFailures: IntOrPercent = .count(0)
+    public var canary: Int = 0
+    public var autoRollback: Bool = true
+    public init() {}
+}
+
+public struct ServiceSpec: Sendable, Hashable, Codable {
+    public var bundle: BundleSpec
+    public var nodeGroups: [String] = []
+    public var selector: SelectorSpec?
+    public var run: RunSpec
+    public var healthCheck: HealthCheckSpec?
+    public var rollout: RolloutSpec = RolloutSpec()
+    public init(bundle: BundleSpec, run: RunSpec) {
+        self.bundle = bundle
+        self.run = run
+    }
+}
+
+public enum ResourceSpec: Sendable, Hashable {
+    case node(NodeSpec)
+    case nodeGroup(NodeGroupSpec)
+    case service(ServiceSpec)
+
+    public var kind: ResourceKind {
+        switch self {
+        case .node: return .node
+        case .nodeGroup: return .nodeGroup
+        case .service: return .service
+        }
+    }
+}
+
+/// One object of the desired state, as read from a manifest (or from the state store).
+public struct Resource: Sendable, Hashable {
+    public var name: String
+    public var labels: [String: String]
+    public var spec: ResourceSpec
+    /// Where the object was declared; nil when it was not read from a file.
+    public var source: SourceLocation?
+    /// The release digest of a Service's bundle, computed when the manifest was read.
+    public var release: Release?
+
+    public init(name: String, labels: [String: String] = [:], spec: ResourceSpec, source: SourceLocation? = nil, release: Release? = nil) {
+        self.name = name
+        self.labels = labels
+        self.spec = spec
+        self.source = source
+        self.release = release
+    }
+
+    public var kind: ResourceKind { spec.kind }
+    public var id: ResourceID { ResourceID(kind, name) }
+
+    public var nodeSpec: NodeSpec? { if case .node(let s) = spec { return s } else { return nil } }
+    public var groupSpec: NodeGroupSpec? { if case .nodeGroup(let s) = spec { return s } else { return nil } }
+    public var serviceSpec: ServiceSpec? { if case .service(let s) = spec { return s } else { return nil } }
+
+    /// The spec as canonical JSON (sorted keys): what is stored and compared.
+    public func specJSON() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        switch spec {
+        case .node(let s): data = try! encoder.encode(s)
+        case .nodeGroup(let s): data = try! encoder.encode(s)
+        case .service(let s): data = try! encoder.encode(s)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Rebuilds a resource from its stored form.
+    public static func decode(kind: ResourceKind, name: String, labelsJSON: String, specJSON: String) throws -> Resource {
+        let decoder = JSONDecoder()
+        let labels = try decoder.decode([String: String].self, from: Data(labelsJSON.utf8))
+        let data = Data(specJSON.utf8)
+        let spec: ResourceSpec
+        switch kind {
+        case .node: spec = .node(try decoder.decode(NodeSpec.self, from: data))
+        case .nodeGroup: spec = .nodeGroup(try decoder.decode(NodeGroupSpec.self, from: data))
+        case .service: spec = .service(try decoder.decode(ServiceSpec.self, from: data))
+        }
+        return Resource(name: name, labels: labels, spec: spec)
+    }
+
+    public func labelsJSON() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(labels), as: UTF8.self)
+    }
+}
+
+extension HealthCheckSpec {
+    private enum CodingKeys: String, CodingKey { case http, tcp, exec, timeoutSeconds, periodSeconds, healthyDeadlineSeconds }
+    private struct HTTP: Codable { var port: Int; var path: String }
+    private struct TCP: Codable { var port: Int }
+
+    /// Encoded in the manifest's own shape, so stored specs, `get -o yaml` and diffs read like the input.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch probe {
+        case .http(let port, let path): try c.encode(HTTP(port: port, path: path), forKey: .http)
+        case .tcp(let port): try c.encode(TCP(port: port), forKey: .tcp)
+        case .exec(let command): try c.encode(command, forKey: .exec)
+        case nil: break
+        }
+        try c.encode(timeoutSeconds, forKey: .timeoutSeconds)
+        try c.encode(periodSeconds, forKey: .periodSeconds)
+        try c.encode(healthyDeadlineSeconds, forKey: .healthyDeadlineSeconds)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let http = try c.decodeIfPresent(HTTP.self, forKey: .http) {
+            probe = .http(port: http.port, path: http.path)
+        } else if let tcp = try c.decodeIfPresent(TCP.self, forKey: .tcp) {
+            probe = .tcp(port: tcp.port)
+        } else if let exec = try c.decodeIfPresent([String].self, forKey: .exec) {
+            probe = .exec(exec)
+        }
+        timeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 2
+        periodSeconds = try c.decodeIfPresent(Int.self, forKey: .periodSeconds) ?? 1
+        healthyDeadlineSeconds = try c.decodeIfPresent(Int.self, forKey: .healthyDeadlineSeconds) ?? 30
+    }
+}

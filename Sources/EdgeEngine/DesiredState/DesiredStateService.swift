@@ -1,0 +1,80 @@
+import EdgeCore
+import EdgeStore
+import Foundation
+
+/// A validated set of desired-state changes, ready to show or to record.
+public struct DesiredStatePlan: Sendable {
+    public var changes: [DesiredStateChange]
+    public var hasChanges: Bool { changes.contains { $0.action != .unchanged } }
+
+    public func count(_ action: DesiredStateChange.Action) -> Int { changes.filter { $0.action == action }.count }
+}
+
+/// Reading manifests into a plan and recording plans: the part of
+/// `apply`, `diff` and `delete` that concerns the desired state.
+public struct DesiredStateService: Sendable {
+    public let store: StateStore
+
+    public init(store: StateStore) { self.store = store }
+
+    /// Loads and validates manifests against the recorded state, then compares.
+    /// With `prune`, resources last applied from these files but absent now are deleted.
+    public func plan(inputs: [ManifestInput], prune: Bool = false) throws -> DesiredStatePlan {
+        let existing = try store.resources()
+        let incoming = try ManifestLoader.load(inputs, existing: existing.map(\.resource))
+        var prunable: Set<ResourceID> = []
+        if prune {
+            prunable = try store.resourceIDs(fromFiles: inputs.map(\.displayPath))
+        }
+        let changes = DesiredStateDiff.compute(current: existing.map(\.resource), incoming: incoming, prunable: prunable)
+        try checkReferences(after: changes, existing: existing.map(\.resource))
+        return DesiredStatePlan(changes: changes)
+    }
+
+    /// A plan deleting the given objects.
+    public func deletionPlan(_ ids: [ResourceID]) throws -> DesiredStatePlan {
+        let existing = try store.resources().map(\.resource)
+        let known = Set(existing.map(\.id))
+        for id in ids where !known.contains(id) {
+            throw EdgeError.runtime("\(id) not found in the desired state")
+        }
+        let changes = DesiredStateDiff.compute(current: existing, incoming: [], prunable: Set(ids))
+        try checkReferences(after: changes, existing: existing)
+        return DesiredStatePlan(changes: changes)
+    }
+
+    /// Records the plan as one new generation (taking the run lock for the duration).
+    public func record(_ plan: DesiredStatePlan, actor: Actor, lock: RunLock) throws -> StateStore.RecordOutcome {
+        _ = lock
+        return try store.record(plan.changes, by: actor)
+    }
+
+    /// Refuses to delete something still named by what remains (a group listing a deleted node,
+    /// a service listing a deleted group): the state would hold a dangling reference.
+    func checkReferences(after changes: [DesiredStateChange], existing: [Resource]) throws {
+        let deleted = Set(changes.filter { $0.action == .delete }.map(\.id))
+        guard !deleted.isEmpty else { return }
+        var after: [ResourceID: Resource] = Dictionary(existing.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for change in changes {
+            if change.action == .delete { after[change.id] = nil } else if let r = change.resource { after[r.id] = r }
+        }
+        var problems: [String] = []
+        for resource in after.values.sorted(by: { $0.id < $1.id }) {
+            if let group = resource.groupSpec {
+                for node in group.nodes where deleted.contains(ResourceID(.node, node)) {
+                    problems.append("\(resource.id) still lists node/\(node) in spec.nodes")
+                }
+            }
+            if let service = resource.serviceSpec {
+                for group in service.nodeGroups where deleted.contains(ResourceID(.nodeGroup, group)) {
+                    problems.append("\(resource.id) still lists nodegroup/\(group) in spec.nodeGroups")
+                }
+            }
+        }
+        if !problems.isEmpty {
+            throw EdgeError.invalid(
+                "cannot delete what is still referenced:\n  " + problems.joined(separator: "\n  ")
+                    + "\nchange or delete the referring objects in the same run; nothing was changed")
+        }
+    }
+}

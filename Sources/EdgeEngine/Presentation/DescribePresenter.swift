@@ -1,0 +1,97 @@
+import EdgeCore
+import EdgeStore
+import Foundation
+
+/// `describe KIND NAME`: one object in full, then its recent events.
+public struct DescribePresenter: Sendable {
+    public let inventory: Inventory
+    public let now: Date
+
+    public init(inventory: Inventory, now: Date = Date()) {
+        self.inventory = inventory
+        self.now = now
+    }
+
+    public func describe(_ item: StoredResource, revisions: [RevisionRecord], events: [EventRecord]) -> String {
+        let r = item.resource
+        var out: [(String, String)] = [
+            ("Name", r.name), ("Kind", r.kind.rawValue), ("Labels", Formatting.labels(r.labels)),
+            ("Generation", String(item.generation)), ("Source", item.sourceFile.map { f in r.source.map { "\(f):\($0.line)" } ?? f } ?? "<none>"),
+            ("Created", Timestamp.string(item.createdAt) + " (\(Formatting.age(since: item.createdAt, now: now)) ago)"),
+        ]
+        var sections: [String] = []
+        switch r.spec {
+        case .node(let spec):
+            let f = inventory.facts[r.name]
+            out += [
+                ("Address", "\(spec.address):\(spec.port)"), ("User", spec.user ?? "<from ~/.ssh/config or local user>"),
+                ("Identity", spec.identityFile ?? "<ssh-agent or default keys>"), ("Root", spec.root),
+                ("Host key pin", spec.hostKey ?? "<trust on first use>"),
+                ("Reachable", f?.reachable.map { $0 ? "yes" : "no" } ?? "never contacted"),
+                ("Last seen", f?.lastSeen.map { Timestamp.string($0) } ?? "<never>"),
+                ("OS / arch", "\(f?.os ?? "?") / \(f?.arch ?? "?")"),
+                ("Host key", f?.hostKeyFingerprint ?? "<not recorded>"),
+            ]
+            if let error = f?.lastError { out.append(("Last error", error)) }
+            out.append(("Groups", inventory.fleet.groups(ofNode: r.name).joined(separator: ", ").nonEmpty ?? "<none>"))
+            out.append(("Services", inventory.fleet.services(onNode: r.name).joined(separator: ", ").nonEmpty ?? "<none>"))
+        case .nodeGroup(let spec):
+            out += [
+                ("Selector", spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>"),
+                ("Listed nodes", spec.nodes.joined(separator: ", ").nonEmpty ?? "<none>"),
+                ("Members", inventory.fleet.members(ofGroup: r.name).joined(separator: ", ").nonEmpty ?? "<none>"),
+            ]
+        case .service(let spec):
+            out += [
+                ("Bundle", spec.bundle.path), ("Version", spec.bundle.version ?? "<none>"), ("Release", item.releaseDigest ?? "<none>"),
+                ("Command", spec.run.command.joined(separator: " ")),
+                ("Env", spec.run.env.isEmpty ? "<none>" : Formatting.labels(spec.run.env)),
+                ("Health check", health(spec.healthCheck)),
+                ("Rollout", "maxUnavailable \(spec.rollout.maxUnavailable), maxFailures \(spec.rollout.maxFailures), canary \(spec.rollout.canary), autoRollback \(spec.rollout.autoRollback)"),
+            ]
+            let stages = inventory.fleet.stages(ofService: r.name)
+            var stageLines = ["Rollout order:"]
+            for (index, stage) in stages.enumerated() {
+                stageLines.append("  \(index + 1). \(stage.group ?? "selector"): \(stage.nodes.joined(separator: ", ").nonEmpty ?? "<no nodes>")")
+            }
+            sections.append(stageLines.joined(separator: "\n"))
+            if !revisions.isEmpty {
+                let table = Table(headers: ["REVISION", "RELEASE", "VERSION", "CREATED", "BY", "REASON"], rows: revisions.map {
+                    [String($0.revision), Formatting.short($0.release), $0.version ?? "-", Formatting.age(since: $0.createdAt, now: now) + " ago", $0.user, $0.reason]
+                })
+                sections.append("Revisions:\n" + indent(table.render()))
+            }
+        }
+        let width = out.map { $0.0.count }.max() ?? 0
+        var text = out.map { ($0.0 + ":").padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
+        for section in sections { text += "\n\n" + section }
+        if events.isEmpty {
+            text += "\n\nEvents: <none>"
+        } else {
+            let table = Table(headers: ["AGE", "TYPE", "REASON", "MESSAGE"], rows: events.map {
+                [Formatting.age(since: $0.time, now: now), $0.type.rawValue, $0.reason, $0.message]
+            })
+            text += "\n\nEvents:\n" + indent(table.render())
+        }
+        return text
+    }
+
+    private func health(_ spec: HealthCheckSpec?) -> String {
+        guard let spec, let probe = spec.probe else { return "<none> (healthy = still running after 2s)" }
+        let what: String
+        switch probe {
+        case .http(let port, let path): what = "http :\(port)\(path)"
+        case .tcp(let port): what = "tcp :\(port)"
+        case .exec(let command): what = "exec \(command.joined(separator: " "))"
+        }
+        return "\(what) (timeout \(spec.timeoutSeconds)s, period \(spec.periodSeconds)s, deadline \(spec.healthyDeadlineSeconds)s)"
+    }
+
+    private func indent(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}

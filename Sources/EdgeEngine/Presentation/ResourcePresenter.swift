@@ -1,0 +1,186 @@
+import EdgeCore
+import EdgeStore
+import Foundation
+
+/// The kinds `get` lists: the three resource kinds plus releases and events.
+public enum ListKind: String, Sendable, CaseIterable {
+    case nodes, nodegroups, services, releases, events
+
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "node", "nodes", "no": self = .nodes
+        case "nodegroup", "nodegroups", "ng", "group", "groups": self = .nodegroups
+        case "service", "services", "svc": self = .services
+        case "release", "releases", "rel": self = .releases
+        case "event", "events", "ev": self = .events
+        default: return nil
+        }
+    }
+
+    public var resourceKind: ResourceKind? {
+        switch self {
+        case .nodes: return .node
+        case .nodegroups: return .nodeGroup
+        case .services: return .service
+        default: return nil
+        }
+    }
+}
+
+/// Builds what `get` prints for each kind: table rows and `{"items": [...]}` objects.
+public struct ResourcePresenter: Sendable {
+    public let inventory: Inventory
+    public let now: Date
+
+    public init(inventory: Inventory, now: Date = Date()) {
+        self.inventory = inventory
+        self.now = now
+    }
+
+    // MARK: Resources (nodes, groups, services)
+
+    public func table(_ items: [StoredResource], kind: ResourceKind, wide: Bool) -> Table {
+        switch kind {
+        case .node:
+            var headers = ["NAME", "ADDRESS", "REACHABLE", "LAST SEEN", "GROUPS", "AGE"]
+            if wide { headers += ["PORT", "USER", "OS", "ARCH", "HOST KEY", "LABELS"] }
+            return Table(headers: headers, rows: items.map { item in
+                let spec = item.resource.nodeSpec!
+                let facts = inventory.facts[item.resource.name]
+                let groups = inventory.fleet.groups(ofNode: item.resource.name)
+                var row = [
+                    item.resource.name, spec.address, reachable(facts),
+                    facts?.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>",
+                    groups.isEmpty ? "<none>" : groups.joined(separator: ","), Formatting.age(since: item.createdAt, now: now),
+                ]
+                if wide {
+                    row += [
+                        String(spec.port), spec.user ?? "<default>", facts?.os ?? "<unknown>", facts?.arch ?? "<unknown>",
+                        facts?.hostKeyFingerprint ?? "<none>", Formatting.labels(item.resource.labels),
+                    ]
+                }
+                return row
+            })
+        case .nodeGroup:
+            var headers = ["NAME", "NODES", "SELECTOR", "AGE"]
+            if wide { headers += ["MEMBERS"] }
+            return Table(headers: headers, rows: items.map { item in
+                let spec = item.resource.groupSpec!
+                let members = inventory.fleet.members(ofGroup: item.resource.name)
+                var row = [
+                    item.resource.name, String(members.count), spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>",
+                    Formatting.age(since: item.createdAt, now: now),
+                ]
+                if wide { row.append(members.isEmpty ? "<none>" : members.joined(separator: ",")) }
+                return row
+            })
+        case .service:
+            var headers = ["NAME", "REVISION", "VERSION", "RELEASE", "NODES", "AGE"]
+            if wide { headers += ["GROUPS", "COMMAND"] }
+            return Table(headers: headers, rows: items.map { item in
+                let spec = item.resource.serviceSpec!
+                var row = [
+                    item.resource.name, inventory.latestRevisions[item.resource.name].map(String.init) ?? "-",
+                    spec.bundle.version ?? "-", Formatting.short(item.releaseDigest),
+                    String(inventory.fleet.targets(ofService: item.resource.name).count), Formatting.age(since: item.createdAt, now: now),
+                ]
+                if wide {
+                    row += [
+                        spec.nodeGroups.isEmpty ? spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>" : spec.nodeGroups.joined(separator: ","),
+                        spec.run.command.joined(separator: " "),
+                    ]
+                }
+                return row
+            })
+        }
+    }
+
+    public func json(_ item: StoredResource) -> JSONValue {
+        let r = item.resource
+        var metadata: [(String, JSONValue)] = [
+            ("name", .string(r.name)), ("labels", .strings(r.labels)), ("generation", .int(item.generation)),
+            ("creationTimestamp", .date(item.createdAt)), ("updateTimestamp", .date(item.updatedAt)),
+        ]
+        if let file = item.sourceFile { metadata.append(("sourceFile", .string(file))) }
+        return .object([
+            ("apiVersion", .string(apiVersion)), ("kind", .string(r.kind.rawValue)), ("metadata", .object(metadata)),
+            ("spec", JSONValue.from(json: r.specJSON())), ("status", status(item)),
+        ])
+    }
+
+    func status(_ item: StoredResource) -> JSONValue {
+        let name = item.resource.name
+        switch item.resource.kind {
+        case .node:
+            let f = inventory.facts[name]
+            return .object([
+                ("reachable", f?.reachable.map(JSONValue.bool) ?? .null), ("lastSeen", .date(f?.lastSeen)), ("os", .str(f?.os)),
+                ("arch", .str(f?.arch)), ("hostKeyFingerprint", .str(f?.hostKeyFingerprint)), ("lastError", .str(f?.lastError)),
+                ("groups", .array(inventory.fleet.groups(ofNode: name).map(JSONValue.string))),
+                ("services", .array(inventory.fleet.services(onNode: name).map(JSONValue.string))),
+            ])
+        case .nodeGroup:
+            return .object([("members", .array(inventory.fleet.members(ofGroup: name).map(JSONValue.string)))])
+        case .service:
+            return .object([
+                ("revision", .int(inventory.latestRevisions[name])), ("release", .str(item.releaseDigest)),
+                ("targetNodes", .array(inventory.fleet.targets(ofService: name).map(JSONValue.string))),
+            ])
+        }
+    }
+
+    // MARK: Releases
+
+    public func releaseTable(_ items: [ReleaseRecord], wide: Bool) -> Table {
+        var headers = ["DIGEST", "SERVICE", "VERSION", "FILES", "SIZE", "DESIRED", "AGE"]
+        if wide { headers[0] = "DIGEST (FULL)" }
+        return Table(headers: headers, rows: items.map { rel in
+            [
+                wide ? rel.digest : Formatting.short(rel.digest), rel.service, rel.version ?? "-", String(rel.fileCount),
+                Formatting.size(rel.size), isDesired(rel) ? "yes" : "no", Formatting.age(since: rel.createdAt, now: now),
+            ]
+        })
+    }
+
+    func isDesired(_ rel: ReleaseRecord) -> Bool {
+        inventory.resources.contains { $0.resource.kind == .service && $0.resource.name == rel.service && $0.releaseDigest == rel.digest }
+    }
+
+    public func json(_ rel: ReleaseRecord) -> JSONValue {
+        .object([
+            ("apiVersion", .string(apiVersion)), ("kind", .string("Release")),
+            ("metadata", .object([("name", .string(rel.digest)), ("creationTimestamp", .date(rel.createdAt))])),
+            ("spec", .object([("service", .string(rel.service)), ("version", .str(rel.version)), ("digest", .string(rel.digest))])),
+            ("status", .object([("files", .int(rel.fileCount)), ("size", .int(Int64(rel.size))), ("desired", .bool(isDesired(rel)))])),
+        ])
+    }
+
+    // MARK: Events
+
+    public func eventTable(_ events: [EventRecord]) -> Table {
+        Table(headers: ["AGE", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows: events.map { e in
+            [Formatting.age(since: e.time, now: now), e.type.rawValue, e.reason, e.object.lowercased(), e.message]
+        })
+    }
+
+    public func json(_ e: EventRecord) -> JSONValue {
+        .object([
+            ("apiVersion", .string(apiVersion)), ("kind", .string("Event")),
+            ("metadata", .object([("name", .string(String(e.id))), ("creationTimestamp", .date(e.time))])),
+            ("spec", .object([
+                ("type", .string(e.type.rawValue)), ("reason", .string(e.reason)),
+                ("involvedObject", .object([("kind", .string(e.objectKind)), ("name", .string(e.objectName))])),
+                ("message", .string(e.message)),
+            ])),
+            ("status", .object([("generation", .int(e.generation))])),
+        ])
+    }
+
+    private func reachable(_ facts: NodeFacts?) -> String {
+        switch facts?.reachable {
+        case true?: return "yes"
+        case false?: return "no"
+        case nil: return "unknown"
+        }
+    }
+}

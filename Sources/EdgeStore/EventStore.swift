@@ -1,0 +1,57 @@
+import EdgeCore
+import Foundation
+import GRDB
+
+extension StateStore {
+    static func appendEvent(
+        _ db: Database, time: String, type: EventRecord.EventType, kind: String, name: String, reason: String, message: String,
+        generation: Int?
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO event (time, type, objectKind, objectName, reason, message, generation)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [time, type.rawValue, kind, name, reason, message, generation])
+    }
+
+    public func appendEvent(
+        type: EventRecord.EventType = .normal, kind: String, name: String, reason: String, message: String, at time: Date = Date()
+    ) throws {
+        try write { db in
+            try StateStore.appendEvent(
+                db, time: Timestamp.string(time), type: type, kind: kind, name: name, reason: reason, message: message, generation: nil)
+        }
+    }
+
+    /// Events oldest first, optionally for one object and/or since a time.
+    public func events(kind: String? = nil, name: String? = nil, since: Date? = nil, limit: Int? = nil) throws -> [EventRecord] {
+        try read { db in
+            var clauses: [String] = []
+            var arguments: StatementArguments = []
+            if let kind {
+                clauses.append("objectKind = ?")
+                _ = arguments.append(contentsOf: [kind])
+            }
+            if let name {
+                clauses.append("objectName = ?")
+                _ = arguments.append(contentsOf: [name])
+            }
+            if let since {
+                clauses.append("time >= ?")
+                _ = arguments.append(contentsOf: [Timestamp.string(since)])
+            }
+            var sql = "SELECT * FROM event"
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += " ORDER BY id DESC"
+            if let limit { sql += " LIMIT \(limit)" }
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            return rows.reversed().map { row in
+                EventRecord(
+                    id: row["id"], time: Timestamp.date(row["time"]) ?? Date(timeIntervalSince1970: 0),
+                    type: EventRecord.EventType(rawValue: row["type"]) ?? .normal, objectKind: row["objectKind"],
+                    objectName: row["objectName"], reason: row["reason"], message: row["message"], generation: row["generation"])
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import GRDB
+
+/// The schema's history. A migration, once shipped, is never edited: the
+/// state files in the field have already run it. Changes are new migrations
+/// appended at the end. Migrations use plain SQL only, never application types,
+/// so that they mean the same thing forever.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1-desired-state") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE generation (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        createdAt TEXT NOT NULL,
+                        command TEXT NOT NULL,
+                        user TEXT NOT NULL,
+                        host TEXT NOT NULL
+                    );
+                    CREATE TABLE resource (
+                        kind TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        labels TEXT NOT NULL,
+                        spec TEXT NOT NULL,
+                        release TEXT,
+                        generation INTEGER NOT NULL,
+                        appliedGeneration INTEGER NOT NULL REFERENCES generation(id),
+                        sourceFile TEXT,
+                        sourceLine INTEGER,
+                        createdAt TEXT NOT NULL,
+                        updatedAt TEXT NOT NULL,
+                        PRIMARY KEY (kind, name)
+                    );
+                    CREATE TABLE release (
+                        digest TEXT NOT NULL,
+                        service TEXT NOT NULL,
+                        version TEXT,
+                        fileCount INTEGER NOT NULL,
+                        size INTEGER NOT NULL,
+                        entries TEXT NOT NULL,
+                        createdAt TEXT NOT NULL,
+                        PRIMARY KEY (digest, service)
+                    );
+                    CREATE TABLE revision (
+                        service TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        spec TEXT NOT NULL,
+                        release TEXT NOT NULL,
+                        version TEXT,
+                        generation INTEGER,
+                        createdAt TEXT NOT NULL,
+                        command TEXT NOT NULL,
+                        user TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        outcome TEXT,
+                        PRIMARY KEY (service, revision)
+                    );
+                    CREATE TABLE event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        objectKind TEXT NOT NULL,
+                        objectName TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        generation INTEGER
+                    );
+                    CREATE INDEX event_object ON event(objectKind, objectName);
+                    CREATE TABLE runLock (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        pid INTEGER NOT NULL,
+                        processStart INTEGER,
+                        host TEXT NOT NULL,
+                        command TEXT NOT NULL,
+                        since TEXT NOT NULL
+                    );
+                    """)
+        }
+
+        migrator.registerMigration("v2-node-facts-and-host-keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE nodeFact (
+                        node TEXT PRIMARY KEY,
+                        reachable INTEGER,
+                        lastSeen TEXT,
+                        lastContact TEXT,
+                        os TEXT,
+                        arch TEXT,
+                        hostKeyFingerprint TEXT,
+                        lastError TEXT
+                    );
+                    CREATE TABLE hostKey (
+                        node TEXT PRIMARY KEY,
+                        keyType TEXT NOT NULL,
+                        publicKey TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        trustedAt TEXT NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,101 @@
+import EdgeCore
+import Foundation
+import GRDB
+
+/// What was last observed about a node on contact.
+public struct NodeFacts: Sendable, Equatable {
+    public var node: String
+    /// nil when never contacted.
+    public var reachable: Bool?
+    /// Last successful contact.
+    public var lastSeen: Date?
+    /// Last attempt, successful or not.
+    public var lastContact: Date?
+    public var os: String?
+    public var arch: String?
+    public var hostKeyFingerprint: String?
+    public var lastError: String?
+
+    public init(node: String, reachable: Bool? = nil, lastSeen: Date? = nil, lastContact: Date? = nil, os: String? = nil,
+                arch: String? = nil, hostKeyFingerprint: String? = nil, lastError: String? = nil) {
+        self.node = node
+        self.reachable = reachable
+        self.lastSeen = lastSeen
+        self.lastContact = lastContact
+        self.os = os
+        self.arch = arch
+        self.hostKeyFingerprint = hostKeyFingerprint
+        self.lastError = lastError
+    }
+}
+
+/// A pinned host key (trust on first use).
+public struct TrustedHostKey: Sendable, Equatable {
+    public var node: String
+    public var keyType: String
+    public var publicKey: String
+    public var fingerprint: String
+    public var trustedAt: Date
+}
+
+extension StateStore {
+    public func nodeFacts() throws -> [String: NodeFacts] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM nodeFact")
+            return Dictionary(uniqueKeysWithValues: rows.map { row in
+                let reachable: Int? = row["reachable"]
+                let facts = NodeFacts(
+                    node: row["node"], reachable: reachable.map { $0 != 0 }, lastSeen: (row["lastSeen"] as String?).flatMap(Timestamp.date),
+                    lastContact: (row["lastContact"] as String?).flatMap(Timestamp.date), os: row["os"], arch: row["arch"],
+                    hostKeyFingerprint: row["hostKeyFingerprint"], lastError: row["lastError"])
+                return (facts.node, facts)
+            })
+        }
+    }
+
+    /// Records the outcome of contacting nodes: facts of the reachable ones, the error of the others
+    /// (keeping what was known before, such as OS and last-seen time).
+    public func recordContacts(_ facts: [NodeFacts]) throws {
+        try write { db in
+            for f in facts {
+                try db.execute(
+                    sql: """
+                        INSERT INTO nodeFact (node, reachable, lastSeen, lastContact, os, arch, hostKeyFingerprint, lastError)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (node) DO UPDATE SET
+                            reachable = excluded.reachable,
+                            lastSeen = COALESCE(excluded.lastSeen, nodeFact.lastSeen),
+                            lastContact = excluded.lastContact,
+                            os = COALESCE(excluded.os, nodeFact.os),
+                            arch = COALESCE(excluded.arch, nodeFact.arch),
+                            hostKeyFingerprint = COALESCE(excluded.hostKeyFingerprint, nodeFact.hostKeyFingerprint),
+                            lastError = excluded.lastError
+                        """,
+                    arguments: [
+                        f.node, f.reachable.map { $0 ? 1 : 0 }, f.lastSeen.map(Timestamp.string), f.lastContact.map(Timestamp.string),
+                        f.os, f.arch, f.hostKeyFingerprint, f.lastError,
+                    ])
+            }
+        }
+    }
+
+    public func trustedHostKeys() throws -> [String: TrustedHostKey] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM hostKey")
+            return Dictionary(uniqueKeysWithValues: rows.map { row in
+                (row["node"] as String, TrustedHostKey(
+                    node: row["node"], keyType: row["keyType"], publicKey: row["publicKey"], fingerprint: row["fingerprint"],
+                    trustedAt: Timestamp.date(row["trustedAt"]) ?? Date(timeIntervalSince1970: 0)))
+            })
+        }
+    }
+
+    /// Pins a node's host key, replacing any earlier one (first use, or `node trust`).
+    public func trustHostKey(_ key: TrustedHostKey) throws {
+        try write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO hostKey (node, keyType, publicKey, fingerprint, trustedAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [key.node, key.keyType, key.publicKey, key.fingerprint, Timestamp.string(key.trustedAt)])
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import EdgeCore
+import Foundation
+
+/// A resource of the desired state as recorded, with its bookkeeping.
+public struct StoredResource: Sendable {
+    public var resource: Resource
+    /// Bumped each time this resource's spec (or release) changes, like Kubernetes' metadata.generation.
+    public var generation: Int
+    /// The apply run that last wrote it.
+    public var appliedGeneration: Int
+    public var sourceFile: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var releaseDigest: String?
+}
+
+public struct RevisionRecord: Sendable {
+    public var service: String
+    public var revision: Int
+    public var specJSON: String
+    public var release: String
+    public var version: String?
+    public var generation: Int?
+    public var createdAt: Date
+    public var command: String
+    public var user: String
+    public var reason: String
+    public var outcome: String?
+}
+
+public struct ReleaseRecord: Sendable {
+    public var digest: String
+    public var service: String
+    public var version: String?
+    public var fileCount: Int
+    public var size: Int64
+    public var createdAt: Date
+}
+
+public struct EventRecord: Sendable {
+    public enum EventType: String, Sendable { case normal = "Normal", warning = "Warning" }
+    public var id: Int64
+    public var time: Date
+    public var type: EventType
+    public var objectKind: String
+    public var objectName: String
+    public var reason: String
+    public var message: String
+    public var generation: Int?
+
+    public var object: String { "\(objectKind)/\(objectName)" }
+}
+
+/// Who is doing something, for the generation, revision and event records.
+public struct Actor: Sendable {
+    public var command: String
+    public var user: String
+    public var host: String
+    public var now: Date
+
+    public init(command: String, user: String, host: String, now: Date = Date()) {
+        self.command = command
+        self.user = user
+        self.host = host
+        self.now = now
+    }
+
+    public static func current(command: String) -> Actor {
+        let env = ProcessInfo.processInfo.environment
+        return Actor(command: command, user: env["USER"] ?? env["LOGNAME"] ?? "unknown", host: ProcessInfo.processInfo.hostName)
+    }
+}

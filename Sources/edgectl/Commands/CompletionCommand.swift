@@ -1,0 +1,44 @@
+import ArgumentParser
+import EdgeCore
+import EdgeStore
+import Foundation
+
+struct CompletionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "completion",
+        abstract: "Print a shell completion script.",
+        discussion: """
+            The same scripts are committed under completions/. Names of nodes, groups and
+            services complete from the state file.
+
+            Examples:
+              source <(edgectl completion bash)
+              edgectl completion zsh > "${fpath[1]}/_edgectl"
+              edgectl completion fish > ~/.config/fish/completions/edgectl.fish
+            """)
+
+    @Argument(help: "bash, zsh or fish.", completion: .list(["bash", "zsh", "fish"]))
+    var shell: String
+
+    func validate() throws {
+        guard CompletionShell(rawValue: shell) != nil, ["bash", "zsh", "fish"].contains(shell) else {
+            throw ValidationError("unsupported shell \"\(shell)\": expected bash, zsh or fish")
+        }
+    }
+
+    func run() throws {
+        Output.print(Edgectl.completionScript(for: CompletionShell(rawValue: shell)!), terminator: "")
+    }
+}
+
+/// Completes resource names from the state file (read-only; never creates it).
+enum NameCompletion {
+    @Sendable static func complete(_ arguments: [String], _ index: Int, _ prefix: String) -> [String] {
+        var statePath = StateStore.defaultPath()
+        if let i = arguments.firstIndex(of: "--state"), i + 1 < arguments.count { statePath = arguments[i + 1] }
+        guard FileManager.default.fileExists(atPath: statePath), let store = try? StateStore(path: statePath) else { return [] }
+        let kind = arguments.lazy.compactMap { ResourceKind(argument: $0.split(separator: "/").first.map(String.init) ?? $0) }.first
+        let resources = (try? store.resources(kind: kind)) ?? []
+        return resources.map(\.resource.name).filter { $0.hasPrefix(prefix) }
+    }
+}

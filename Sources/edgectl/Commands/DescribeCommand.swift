@@ -1,0 +1,57 @@
+import ArgumentParser
+import EdgeCore
+import EdgeEngine
+import EdgeStore
+
+struct DescribeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "describe",
+        abstract: "Show one node, node group or service in full, with its recent events.",
+        discussion: """
+            Examples:
+              edgectl describe node gw-berlin-01
+              edgectl describe nodegroup berlin
+              edgectl describe service web
+              edgectl describe service/web
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("node, nodegroup or service (or KIND/NAME).", valueName: "kind"),
+              completion: .list(["node", "nodegroup", "service"]))
+    var kind: String
+
+    @Argument(help: ArgumentHelp("The object's name.", valueName: "name"), completion: .custom(NameCompletion.complete))
+    var name: String?
+
+    func validate() throws {
+        let (k, n) = target
+        guard ResourceKind(argument: k) != nil else {
+            throw ValidationError("unknown kind \"\(k)\": expected node, nodegroup or service")
+        }
+        if n == nil { throw ValidationError("give the name of the \(k) to describe") }
+    }
+
+    /// Accepts `KIND NAME` and `KIND/NAME`.
+    var target: (String, String?) {
+        if name == nil, let slash = kind.firstIndex(of: "/") {
+            return (String(kind[..<slash]), String(kind[kind.index(after: slash)...]))
+        }
+        return (kind, name)
+    }
+
+    func run() throws {
+        try Output.run(global) {
+            let (k, n) = target
+            let id = ResourceID(ResourceKind(argument: k)!, n!)
+            let store = try global.openStore()
+            let inventory = try Inventory(store: store)
+            guard let item = inventory.resources.first(where: { $0.resource.id == id }) else {
+                throw EdgeError.runtime("\(id) not found")
+            }
+            let revisions = id.kind == .service ? try store.revisions(service: id.name) : []
+            let events = try store.events(kind: id.kind.rawValue, name: id.name, limit: 20)
+            Output.print(DescribePresenter(inventory: inventory).describe(item, revisions: revisions, events: events))
+        }
+    }
+}

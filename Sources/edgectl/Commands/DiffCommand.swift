@@ -1,0 +1,38 @@
+import ArgumentParser
+import EdgeCore
+import EdgeEngine
+import Foundation
+
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Show what applying manifests would change.",
+        discussion: """
+            Exit codes, as kubectl diff: 0 no differences, 1 differences found,
+            65 invalid manifests, 64 bad command line.
+
+            Examples:
+              edgectl diff -f manifests/
+              edgectl diff -f manifests/ --no-refresh     plan from the last observation, contact no node
+              edgectl diff -f manifests/ --prune          include deletions of objects removed from these files
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var manifests: ManifestOptions
+
+    @Flag(help: "Plan from the last observed state without contacting nodes.")
+    var noRefresh = false
+
+    @Flag(help: "Include deletions of objects applied from these files before but no longer in them.")
+    var prune = false
+
+    func run() throws {
+        try Output.run(global) {
+            let inputs = try manifests.inputs()
+            let store = try global.openStore()
+            let plan = try DesiredStateService(store: store).plan(inputs: inputs, prune: prune)
+            Output.print(PlanRenderer.render(plan, style: global.stdoutStyle))
+            if plan.hasChanges { throw ExitCode.failure }
+        }
+    }
+}

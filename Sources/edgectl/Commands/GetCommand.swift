@@ -1,0 +1,136 @@
+import ArgumentParser
+import EdgeCore
+import EdgeEngine
+import EdgeStore
+import Foundation
+
+struct GetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "List objects from the state.",
+        discussion: """
+            Reads the state file only: no node is contacted and no lock is taken.
+
+            Examples:
+              edgectl get nodes
+              edgectl get nodes -l site=berlin,tier!=db -o wide
+              edgectl get services web -o yaml
+              edgectl get releases
+              edgectl get events --for service/web --since 1h
+              edgectl get nodes -o name | xargs -n1 edgectl describe
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(
+        help: ArgumentHelp("nodes, nodegroups, services, releases or events.", valueName: "kind"),
+        completion: .list(ListKind.allCases.map(\.rawValue)))
+    var kind: String
+
+    @Argument(help: ArgumentHelp("Only the object with this name.", valueName: "name"), completion: .custom(NameCompletion.complete))
+    var name: String?
+
+    @Option(name: [.short, .customLong("selector")], help: ArgumentHelp("Label selector, e.g. site=berlin,tier!=db,gpu,!legacy,env in (a,b).", valueName: "selector"))
+    var selector: String?
+
+    @Option(name: [.short, .customLong("output")], help: "table, wide, json, yaml or name.")
+    var output: OutputFormat = .table
+
+    @Option(name: .customLong("for"), help: ArgumentHelp("Events: only those about this object (service/NAME, node/NAME, nodegroup/NAME).", valueName: "kind/name"))
+    var forObject: String?
+
+    @Option(help: ArgumentHelp("Events: only those newer than this (30s, 15m, 1h, 2d).", valueName: "duration"))
+    var since: String?
+
+    func validate() throws {
+        guard let listKind = ListKind(argument: kind) else {
+            throw ValidationError("unknown kind \"\(kind)\": expected one of \(ListKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if selector != nil && listKind.resourceKind == nil {
+            throw ValidationError("-l applies to nodes, nodegroups and services")
+        }
+        if (forObject != nil || since != nil) && listKind != .events {
+            throw ValidationError("--for and --since apply to events")
+        }
+        if let since, Duration.seconds(since) == nil {
+            throw ValidationError("--since takes a duration such as 30s, 15m, 1h or 2d, got \"\(since)\"")
+        }
+    }
+
+    func run() throws {
+        try Output.run(global) {
+            let listKind = ListKind(argument: kind)!
+            let labelSelector = try selector.map { try LabelSelector(parsing: $0) }
+            let store = try global.openStore()
+            let presenter = ResourcePresenter(inventory: try Inventory(store: store))
+            let width = Output.terminalWidth
+            switch listKind {
+            case .nodes, .nodegroups, .services:
+                let resourceKind = listKind.resourceKind!
+                var items = presenter.inventory.stored(resourceKind)
+                if let name { items = items.filter { $0.resource.name == name } }
+                if let labelSelector { items = items.filter { labelSelector.matches($0.resource.labels) } }
+                if let name, items.isEmpty {
+                    throw EdgeError.runtime("\(resourceKind.argumentName) \"\(name)\" not found")
+                }
+                emit(
+                    items.map(presenter.json), names: items.map { "\(resourceKind.argumentName)/\($0.resource.name)" },
+                    table: { presenter.table(items, kind: resourceKind, wide: output == .wide) }, width: width)
+            case .releases:
+                var items = try store.releases()
+                if let name { items = items.filter { $0.digest.hasPrefix(name) || $0.service == name } }
+                emit(items.map(presenter.json), names: items.map { "release/\($0.digest)" },
+                     table: { presenter.releaseTable(items, wide: output == .wide) }, width: width)
+            case .events:
+                var objectKind: String?
+                var objectName: String?
+                if let forObject {
+                    let parts = forObject.split(separator: "/", maxSplits: 1).map(String.init)
+                    guard parts.count == 2, let k = ResourceKind(argument: parts[0]) else {
+                        throw EdgeError.usage("--for takes KIND/NAME, e.g. service/web, got \"\(forObject)\"")
+                    }
+                    objectKind = k.rawValue
+                    objectName = parts[1]
+                }
+                let sinceDate = since.flatMap(Duration.seconds).map { Date().addingTimeInterval(-$0) }
+                let events = try store.events(kind: objectKind, name: objectName, since: sinceDate)
+                emit(events.map(presenter.json), names: events.map { "event/\($0.id)" },
+                     table: { presenter.eventTable(events) }, width: width)
+            }
+        }
+    }
+
+    private func emit(_ items: [JSONValue], names: [String], table: () -> Table, width: Int?) {
+        switch output {
+        case .json: Output.print(JSONValue.object([("items", .array(items))]).render())
+        case .yaml: Output.print(JSONValue.object([("items", .array(items))]).yaml(), terminator: "")
+        case .name: if !names.isEmpty { Output.print(names.joined(separator: "\n")) }
+        case .table, .wide:
+            if items.isEmpty {
+                Output.note("No resources found.")
+            } else {
+                Output.print(table().render(maxWidth: width))
+            }
+        }
+    }
+}
+
+/// `30s`, `15m`, `1h`, `2d` in seconds.
+enum Duration {
+    static func seconds(_ text: String) -> Double? {
+        guard let unit = text.last, let value = Double(text.dropLast()), value >= 0 else { return nil }
+        switch unit {
+        case "s": return value
+        case "m": return value * 60
+        case "h": return value * 3600
+        case "d": return value * 86400
+        default: return nil
+        }
+    }
+}
+
+extension Output {
+    static func print(_ text: String, terminator: String) {
+        FileHandle.standardOutput.write(Data((text + terminator).utf8))
+    }
+}

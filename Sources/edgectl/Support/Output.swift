@@ -1,0 +1,49 @@
+import ArgumentParser
+import EdgeCore
+import EdgeEngine
+import Foundation
+
+/// Writing to the terminal, and turning failures into the SPEC's exit codes.
+enum Output {
+    static func print(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String, style: Style) {
+        FileHandle.standardError.write(Data((style.red("error: ") + text + "\n").utf8))
+    }
+
+    static func warn(_ text: String, style: Style) {
+        FileHandle.standardError.write(Data((style.yellow("warning: ") + text + "\n").utf8))
+    }
+
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Runs a command body; reports an `EdgeError` or `ManifestError` on stderr and exits with its code.
+    static func run(_ global: GlobalOptions, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ManifestError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(FailureKind.invalidInput.exitCode)
+        } catch let error as EdgeError {
+            Output.error(error.message, style: global.stderrStyle)
+            throw ExitCode(error.kind.exitCode)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            Output.error(String(describing: error), style: global.stderrStyle)
+            throw ExitCode.failure
+        }
+    }
+
+    /// Terminal width for fitting tables, when writing to one.
+    static var terminalWidth: Int? {
+        guard isatty(1) == 1 else { return nil }
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+}
