@@ -4,7 +4,7 @@
 public enum ManifestLoader {
     /// - Parameter existing: the desired state already recorded; references may point into it.
     /// - Throws: `ManifestError` with every problem found, in file order.
-    public static func load(_ inputs: [ManifestInput], existing: [Resource] = []) throws(ManifestError) -> [Resource] {
+    public static func load(_ inputs: [ManifestInput], existing: [Resource] = []) throws -> [Resource] {
         var diagnostics: [Diagnostic] = []
         var parsed: [ParsedResource] = []
         for input in inputs {

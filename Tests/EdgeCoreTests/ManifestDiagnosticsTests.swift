@@ -1,0 +1,191 @@
+import EdgeCore
+import Foundation
+import TestSupport
+import Testing
+
+/// One bad manifest and the diagnostics it must produce: file, line, column and a part of the message.
+struct DiagnosticCase: CustomTestStringConvertible, Sendable {
+    var name: String
+    var files: [String: String]
+    var expected: [(file: String, line: Int, column: Int, message: String)]
+    var testDescription: String { name }
+}
+
+let node = """
+    apiVersion: edgectl/v1
+    kind: Node
+    metadata: {name: n1}
+    spec: {address: 10.0.0.1}
+    """
+
+let group = """
+    apiVersion: edgectl/v1
+    kind: NodeGroup
+    metadata: {name: g1}
+    spec: {nodes: [n1]}
+    """
+
+func service(_ spec: String, name: String = "web") -> String {
+    """
+    apiVersion: edgectl/v1
+    kind: Service
+    metadata: {name: \(name)}
+    spec:
+    \(spec)
+    """
+}
+
+let goodService = """
+      bundle: {path: ./bundle}
+      nodeGroups: [g1]
+      run: {command: [./run]}
+    """
+
+let diagnosticCases: [DiagnosticCase] = [
+    DiagnosticCase(
+        name: "YAML syntax error", files: ["a.yaml": "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: n1\nspec: {}\n"],
+        expected: [("a.yaml", 4, 5, "invalid YAML")]),
+    DiagnosticCase(
+        name: "duplicate key", files: ["a.yaml": "apiVersion: edgectl/v1\nkind: Node\nkind: Node\nmetadata: {name: n1}\nspec: {address: x}\n"],
+        expected: [("a.yaml", 2, 1, "duplicate key \"kind\"")]),
+    DiagnosticCase(
+        name: "unknown apiVersion", files: ["a.yaml": node.replacingOccurrences(of: "edgectl/v1", with: "edgectl/v9")],
+        expected: [("a.yaml", 1, 13, "unknown apiVersion \"edgectl/v9\"")]),
+    DiagnosticCase(
+        name: "unknown kind with suggestion", files: ["a.yaml": node.replacingOccurrences(of: "kind: Node", with: "kind: Nod")],
+        expected: [("a.yaml", 2, 7, "unknown kind \"Nod\"; expected one of Node, NodeGroup, Service (did you mean \"Node\"?)")]),
+    DiagnosticCase(
+        name: "unknown field with suggestion", files: ["a.yaml": node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{address: x, prot: 22}")],
+        expected: [("a.yaml", 4, 20, "unknown field \"prot\" in Node spec; did you mean \"port\"?")]),
+    DiagnosticCase(
+        name: "unknown top-level field", files: ["a.yaml": node + "\nstatus: {}"],
+        expected: [("a.yaml", 5, 1, "unknown field \"status\" in the document")]),
+    DiagnosticCase(
+        name: "wrong type: integer", files: ["a.yaml": node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{address: x, port: abc}")],
+        expected: [("a.yaml", 4, 26, "spec.port must be an integer, got \"abc\"")]),
+    DiagnosticCase(
+        name: "wrong type: quoted integer", files: ["a.yaml": node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{address: x, port: \"22\"}")],
+        expected: [("a.yaml", 4, 26, "spec.port must be an integer, got the string \"22\"")]),
+    DiagnosticCase(
+        name: "wrong type: list expected", files: ["a.yaml": node + "\n---\n" + group.replacingOccurrences(of: "[n1]", with: "n1")],
+        expected: [("a.yaml", 9, 15, "spec.nodes must be a list, got \"n1\"")]),
+    DiagnosticCase(
+        name: "wrong type: boolean", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {autoRollback: maybe}")],
+        expected: [("a.yaml", 18, 27, "spec.rollout.autoRollback must be true or false, got \"maybe\"")]),
+    DiagnosticCase(
+        name: "wrong type: mapping expected", files: ["a.yaml": node.replacingOccurrences(of: "metadata: {name: n1}", with: "metadata: [n1]")],
+        expected: [("a.yaml", 3, 11, "metadata must be a mapping, got a list")]),
+    DiagnosticCase(
+        name: "missing required field", files: ["a.yaml": node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{port: 22}")],
+        expected: [("a.yaml", 4, 7, "missing required field \"address\" in Node spec")]),
+    DiagnosticCase(
+        name: "missing spec", files: ["a.yaml": "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: n1}\n"],
+        expected: [("a.yaml", 1, 1, "missing required field \"spec\" in the document")]),
+    DiagnosticCase(
+        name: "name not a DNS label", files: ["a.yaml": node.replacingOccurrences(of: "name: n1", with: "name: Gw_1")],
+        expected: [("a.yaml", 3, 18, "name \"Gw_1\" is not a DNS label")]),
+    DiagnosticCase(
+        name: "name too long", files: ["a.yaml": node.replacingOccurrences(of: "name: n1", with: "name: " + String(repeating: "a", count: 64))],
+        expected: [("a.yaml", 3, 18, "is longer than 63 characters")]),
+    DiagnosticCase(
+        name: "bad label key", files: ["a.yaml": node.replacingOccurrences(of: "{name: n1}", with: "{name: n1, labels: {\"a b\": x}}")],
+        expected: [("a.yaml", 3, 31, "label key \"a b\" is invalid")]),
+    DiagnosticCase(
+        name: "bad label value", files: ["a.yaml": node.replacingOccurrences(of: "{name: n1}", with: "{name: n1, labels: {site: -x-}}")],
+        expected: [("a.yaml", 3, 37, "label value \"-x-\" is invalid")]),
+    DiagnosticCase(
+        name: "duplicate names across files", files: ["a.yaml": node, "b.yaml": node],
+        expected: [("b.yaml", 3, 18, "duplicate Node \"n1\": already defined at a.yaml:3:18")]),
+    DiagnosticCase(
+        name: "group names a missing node", files: ["a.yaml": node + "\n---\n" + group.replacingOccurrences(of: "[n1]", with: "[n1, n2]")],
+        expected: [("a.yaml", 9, 20, "spec.nodes[1] names Node \"n2\", which does not exist; did you mean \"n1\"?")]),
+    DiagnosticCase(
+        name: "service names a missing group", files: ["a.yaml": node + "\n---\n" + service(goodService.replacingOccurrences(of: "[g1]", with: "[g2]"))],
+        expected: [("a.yaml", 11, 16, "spec.nodeGroups[0] names NodeGroup \"g2\", which does not exist")]),
+    DiagnosticCase(
+        name: "percentage out of range", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {maxUnavailable: 101%}")],
+        expected: [("a.yaml", 18, 29, "spec.rollout.maxUnavailable must be a percentage between 0% and 100%, got 101%")]),
+    DiagnosticCase(
+        name: "malformed percentage", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {maxFailures: 5%%}")],
+        expected: [("a.yaml", 18, 26, "spec.rollout.maxFailures must be a count (e.g. 2) or a percentage (e.g. 25%), got \"5%%\"")]),
+    DiagnosticCase(
+        name: "zero maxUnavailable", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {maxUnavailable: 0}")],
+        expected: [("a.yaml", 18, 29, "spec.rollout.maxUnavailable must be at least 1")]),
+    DiagnosticCase(
+        name: "empty run.command", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService.replacingOccurrences(of: "[./run]", with: "[]"))],
+        expected: [("a.yaml", 17, 18, "spec.run.command must not be empty")]),
+    DiagnosticCase(
+        name: "bundle missing", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService.replacingOccurrences(of: "./bundle", with: "./nope"))],
+        expected: [("a.yaml", 15, 18, "bundle path")]),
+    DiagnosticCase(
+        name: "bundle not a directory", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService.replacingOccurrences(of: "./bundle", with: "./bundle/run"))],
+        expected: [("a.yaml", 15, 18, "is not a directory")]),
+    DiagnosticCase(
+        name: "two health probes", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  healthCheck: {tcp: {port: 1}, http: {port: 2}}")],
+        expected: [("a.yaml", 18, 17, "spec.healthCheck takes one of http, tcp or exec, not http and tcp")]),
+]
+
+@Suite("Manifest diagnostics")
+struct ManifestDiagnosticsTests {
+    @Test(arguments: diagnosticCases)
+    func reportsPosition(_ testCase: DiagnosticCase) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        dir.write("bundle/run", "#!/bin/sh\n", mode: 0o755)
+        let inputs = testCase.files.keys.sorted().map { name in
+            ManifestInput(displayPath: name, text: testCase.files[name]!, baseDirectory: dir.path)
+        }
+        do {
+            _ = try ManifestLoader.load(inputs)
+            Issue.record("expected diagnostics, got none")
+        } catch let error as ManifestError {
+            let got = error.diagnostics
+            #expect(got.count == testCase.expected.count, "got: \(got.map(\.description))")
+            for (diagnostic, expected) in zip(got, testCase.expected) {
+                #expect(diagnostic.file == expected.file)
+                #expect(diagnostic.line == expected.line, "\(diagnostic)")
+                #expect(diagnostic.column == expected.column, "\(diagnostic)")
+                #expect(diagnostic.message.contains(expected.message), "\(diagnostic)")
+            }
+        }
+    }
+
+    @Test func collectsEveryProblemInOneRun() throws {
+        let text = """
+            apiVersion: edgectl/v1
+            kind: Node
+            metadata: {name: BAD}
+            spec: {address: x, port: 0, colour: red}
+            """
+        let input = ManifestInput(displayPath: "x.yaml", text: text, baseDirectory: "/")
+        #expect(throws: ManifestError.self) { try ManifestLoader.load([input]) }
+        do { _ = try ManifestLoader.load([input]) } catch let error as ManifestError { #expect(error.diagnostics.count == 3) }
+    }
+
+    @Test func diagnosticShowsLineAndCaret() {
+        let d = Diagnostic(file: "f.yaml", line: 2, column: 5, message: "bad", sourceLine: "  a: b")
+        #expect(d.description == "f.yaml:2:5: error: bad\n      a: b\n        ^")
+    }
+
+    @Test func bundleWithSpecialFilesOrEscapingLinks() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        dir.write("bundle/run", "x")
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/escape", withDestinationPath: "../../etc/passwd")
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/abs", withDestinationPath: "/etc/passwd")
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/ok", withDestinationPath: "run")
+        #expect(mkfifo(dir.path + "/bundle/fifo", 0o644) == 0)
+        let text = node + "\n---\n" + group + "\n---\n" + service(goodService)
+        do {
+            _ = try ManifestLoader.load([ManifestInput(displayPath: "a.yaml", text: text, baseDirectory: dir.path)])
+            Issue.record("expected diagnostics")
+        } catch let error as ManifestError {
+            let messages = error.diagnostics.map(\.message).sorted()
+            #expect(messages.count == 3)
+            #expect(error.diagnostics.allSatisfy { $0.line == 15 && $0.column == 18 })
+            #expect(messages.contains { $0.contains("\"abs\" points outside the bundle") })
+            #expect(messages.contains { $0.contains("\"escape\" points outside the bundle") })
+            #expect(messages.contains { $0.contains("\"fifo\" is not a regular file, directory or symlink") })
+        }
+    }
+}
