@@ -36,6 +36,14 @@ public struct TrustedHostKey: Sendable, Equatable {
     public var publicKey: String
     public var fingerprint: String
     public var trustedAt: Date
+
+    public init(node: String, keyType: String, publicKey: String, fingerprint: String, trustedAt: Date) {
+        self.node = node
+        self.keyType = keyType
+        self.publicKey = publicKey
+        self.fingerprint = fingerprint
+        self.trustedAt = trustedAt
+    }
 }
 
 extension StateStore {

@@ -117,3 +117,14 @@ public enum ProcessStart {
         return Int64(fields[19])
     }
 }
+
+extension StateStore {
+    /// Writes a lock row for another process, as if it had taken the lock and died.
+    /// Only tests use this, to simulate a holder killed with SIGKILL.
+    public func plantLockForTesting(pid: Int32, command: String) throws {
+        try write { db in
+            try StateStore.insertLock(
+                db, LockHolder(pid: pid, processStart: ProcessStart.of(pid), host: ProcessInfo.processInfo.hostName, command: command, since: Date()))
+        }
+    }
+}

@@ -20,15 +20,37 @@ public struct DesiredStateService: Sendable {
     /// Loads and validates manifests against the recorded state, then compares.
     /// With `prune`, resources last applied from these files but absent now are deleted.
     public func plan(inputs: [ManifestInput], prune: Bool = false) throws -> DesiredStatePlan {
+        try plan(incoming: try load(inputs), files: inputs.map(\.displayPath), prune: prune)
+    }
+
+    /// Parses and validates manifests (references may point into the recorded state).
+    /// Needs no lock, so invalid input never touches the state file.
+    public func load(_ inputs: [ManifestInput]) throws -> [Resource] {
+        try ManifestLoader.load(inputs, existing: try store.resources().map(\.resource))
+    }
+
+    /// Compares already-validated resources with the state as it is now.
+    public func plan(incoming: [Resource], files: [String], prune: Bool) throws -> DesiredStatePlan {
         let existing = try store.resources()
-        let incoming = try ManifestLoader.load(inputs, existing: existing.map(\.resource))
+        let known = Set(existing.map(\.resource.id)).union(incoming.map(\.id))
+        for resource in incoming {
+            for (kind, name) in references(of: resource) where !known.contains(ResourceID(kind, name)) {
+                throw EdgeError.invalid("\(resource.id) names \(kind.argumentName)/\(name), which another run has just deleted; nothing was changed")
+            }
+        }
         var prunable: Set<ResourceID> = []
         if prune {
-            prunable = try store.resourceIDs(fromFiles: inputs.map(\.displayPath))
+            prunable = try store.resourceIDs(fromFiles: files)
         }
         let changes = DesiredStateDiff.compute(current: existing.map(\.resource), incoming: incoming, prunable: prunable)
         try checkReferences(after: changes, existing: existing.map(\.resource))
         return DesiredStatePlan(changes: changes)
+    }
+
+    private func references(of resource: Resource) -> [(ResourceKind, String)] {
+        if let group = resource.groupSpec { return group.nodes.map { (.node, $0) } }
+        if let service = resource.serviceSpec { return service.nodeGroups.map { (.nodeGroup, $0) } }
+        return []
     }
 
     /// A plan deleting the given objects.

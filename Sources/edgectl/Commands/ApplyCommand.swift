@@ -41,10 +41,12 @@ struct ApplyCommand: ParsableCommand {
                 Output.print("(dry run: nothing was recorded and no node was contacted)")
                 return
             }
+            // Validate before taking the lock: invalid input must not write even the lock row.
+            let incoming = try service.load(inputs)
             let lock = try global.lock(store, command: Output.commandLine)
             defer { lock.release() }
-            // Plan under the lock, so no other run changes the state between planning and recording.
-            let plan = try service.plan(inputs: inputs, prune: prune)
+            // Compare under the lock, so no other run changes the state between planning and recording.
+            let plan = try service.plan(incoming: incoming, files: inputs.map(\.displayPath), prune: prune)
             let outcome = plan.hasChanges ? try service.record(plan, actor: Actor.current(command: Output.commandLine), lock: lock) : nil
             let style = global.stdoutStyle
             for change in plan.changes {

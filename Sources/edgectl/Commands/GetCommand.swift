@@ -30,7 +30,7 @@ struct GetCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Only the object with this name.", valueName: "name"), completion: .custom(NameCompletion.complete))
     var name: String?
 
-    @Option(name: [.short, .customLong("selector")], help: ArgumentHelp("Label selector, e.g. site=berlin,tier!=db,gpu,!legacy,env in (a,b).", valueName: "selector"))
+    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Label selector, e.g. site=berlin,tier!=db,gpu,!legacy,env in (a,b).", valueName: "selector"))
     var selector: String?
 
     @Option(name: [.short, .customLong("output")], help: "table, wide, json, yaml or name.")

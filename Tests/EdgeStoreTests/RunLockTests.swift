@@ -1,0 +1,87 @@
+import EdgeCore
+import EdgeStore
+import Foundation
+import TestSupport
+import Testing
+
+/// The run lock between real processes: this test process and the built `edgectl` binary.
+@Suite("Run lock", .serialized)
+struct RunLockTests {
+    let manifest = """
+        apiVersion: edgectl/v1
+        kind: Node
+        metadata: {name: n1}
+        spec: {address: 10.0.0.1}
+        """
+
+    @Test func secondWriterFailsFastNamingTheHolder() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/s.db"
+        let store = try StateStore(path: path)
+        let lock = try store.acquireLock(command: "edgectl apply -f held.yaml")
+        defer { lock.release() }
+        let result = try Edgectl.run(["apply", "-f", "-"], state: path, stdin: manifest)
+        #expect(result.status == 75)
+        #expect(result.stderr.contains("locked by pid \(getpid())"))
+        #expect(result.stderr.contains("edgectl apply -f held.yaml"))
+        #expect(try store.resources().isEmpty)
+        // Reading needs no lock.
+        #expect(try Edgectl.run(["get", "nodes"], state: path).status == 0)
+    }
+
+    @Test func lockTimeoutWaitsForTheHolder() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/s.db"
+        let store = try StateStore(path: path)
+        let lock = try store.acquireLock(command: "holder")
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { lock.release() }
+        let result = try Edgectl.run(["apply", "-f", "-", "--lock-timeout", "20"], state: path, stdin: manifest)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try store.resources().count == 1)
+    }
+
+    @Test func deadHoldersLockIsTakenOverWithAWarning() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/s.db"
+        // A real process is recorded as the holder and killed with SIGKILL, so it never releases the lock.
+        let store = try StateStore(path: path)
+        let victim = Process()
+        victim.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        victim.arguments = ["60"]
+        try victim.run()
+        try store.plantLockForTesting(pid: victim.processIdentifier, command: "edgectl apply (killed)")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        let result = try Edgectl.run(["apply", "-f", "-"], state: path, stdin: manifest)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("took over the lock of pid \(victim.processIdentifier)"))
+        #expect(try store.lockHolder() == nil)
+    }
+
+    @Test func concurrentWritersOneWinsOthersExit75() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/s.db"
+        _ = try StateStore(path: path)
+        // Eight applies race; each either wins the lock or exits 75 naming a holder. None sees SQLITE_BUSY.
+        let processes = try (0..<8).map { i in
+            try Edgectl.start(["apply", "-f", "-"], state: path, stdin: manifest.replacingOccurrences(of: "n1", with: "n\(i)"))
+        }
+        var statuses: [Int32] = []
+        for (process, _, err) in processes {
+            process.waitUntilExit()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            statuses.append(process.terminationStatus)
+            if process.terminationStatus == 75 { #expect(stderr.contains("locked by pid")) }
+            #expect(!stderr.contains("SQLITE_BUSY") && !stderr.contains("database is locked"))
+        }
+        #expect(statuses.allSatisfy { $0 == 0 || $0 == 75 })
+        #expect(statuses.contains(0))
+        let store = try StateStore(path: path)
+        #expect(try store.resources().count == statuses.filter { $0 == 0 }.count)
+        #expect(try store.integrityCheck() == "ok")
+    }
+}

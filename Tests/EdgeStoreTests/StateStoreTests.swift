@@ -1,0 +1,98 @@
+import EdgeCore
+import EdgeStore
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("State store")
+struct StateStoreTests {
+    func service(_ name: String, command: String = "./run", digest: String = String(repeating: "a", count: 64)) -> Resource {
+        Resource(
+            name: name, spec: .service(ServiceSpec(bundle: BundleSpec(path: "/b"), run: RunSpec(command: [command]))),
+            release: Release(digest: digest, entries: [BundleEntry(path: "run", type: .file, mode: 0o755, size: 3, digest: "d")]))
+    }
+
+    let actor = Actor(command: "edgectl apply -f x", user: "tester", host: "h")
+
+    @Test func migratesFromEmptyWithPrivatePermissions() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/nested/state/state.db"
+        let store = try StateStore(path: path)
+        #expect(try store.resources().isEmpty)
+        #expect(try store.integrityCheck() == "ok")
+        let fileMode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        let dirMode = try FileManager.default.attributesOfItem(atPath: dir.path + "/nested/state")[.posixPermissions] as? Int
+        #expect(fileMode == 0o600)
+        #expect(dirMode == 0o700)
+        // Opening again runs no migration and keeps the data.
+        _ = try StateStore(path: path)
+    }
+
+    @Test func defaultPathFollowsEnvironment() {
+        #expect(StateStore.defaultPath(environment: ["EDGECTL_STATE": "/x/s.db"]) == "/x/s.db")
+        #expect(StateStore.defaultPath(environment: ["XDG_STATE_HOME": "/xdg"]) == "/xdg/edgectl/state.db")
+    }
+
+    @Test func revisionsNumberEachDistinctSpecAndRelease() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.path + "/s.db")
+        func apply(_ r: Resource) throws -> Int? {
+            let current = try store.resources().map(\.resource)
+            let changes = DesiredStateDiff.compute(current: current, incoming: [r])
+            return try store.record(changes, by: actor).newRevisions[r.name]
+        }
+        #expect(try apply(service("web")) == 1)
+        #expect(try apply(service("web")) == nil)  // unchanged: no revision
+        #expect(try apply(service("web", command: "./run2")) == 2)  // spec change
+        #expect(try apply(service("web", command: "./run2", digest: String(repeating: "b", count: 64))) == 3)  // release change
+        #expect(try apply(service("api")) == 1)  // numbered per service
+        let revisions = try store.revisions(service: "web")
+        #expect(revisions.map(\.revision) == [1, 2, 3])
+        #expect(revisions.last?.release == String(repeating: "b", count: 64))
+        #expect(revisions.allSatisfy { $0.command == "edgectl apply -f x" && $0.user == "tester" })
+        #expect(try store.resource(ResourceID(.service, "web"))?.generation == 3)
+        #expect(try store.releases().count == 3)
+        #expect(try store.releaseEntries(digest: String(repeating: "a", count: 64))?.first?.path == "run")
+    }
+
+    @Test func eventsAreRecordedInOrder() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.path + "/s.db")
+        _ = try store.record(DesiredStateDiff.compute(current: [], incoming: [service("web")]), by: actor)
+        try store.appendEvent(type: .warning, kind: "Node", name: "n1", reason: "Unreachable", message: "timeout")
+        let events = try store.events()
+        #expect(events.map(\.reason) == ["Created", "Unreachable"])
+        #expect(try store.events(kind: "Node", name: "n1").count == 1)
+        #expect(try store.events(since: Date().addingTimeInterval(3600)).isEmpty)
+    }
+
+    @Test func deletionRemovesResource() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.path + "/s.db")
+        _ = try store.record(DesiredStateDiff.compute(current: [], incoming: [service("web")]), by: actor)
+        let current = try store.resources().map(\.resource)
+        let changes = DesiredStateDiff.compute(current: current, incoming: [], prunable: [ResourceID(.service, "web")])
+        #expect(changes.map(\.action) == [.delete])
+        _ = try store.record(changes, by: actor)
+        #expect(try store.resources().isEmpty)
+    }
+
+    @Test func hostKeysAndFacts() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.path + "/s.db")
+        try store.recordContacts([NodeFacts(node: "n1", reachable: true, lastSeen: Date(), lastContact: Date(), os: "Linux", arch: "x86_64")])
+        try store.recordContacts([NodeFacts(node: "n1", reachable: false, lastContact: Date(), lastError: "timeout")])
+        let facts = try #require(try store.nodeFacts()["n1"])
+        #expect(facts.reachable == false)
+        #expect(facts.os == "Linux")  // kept from the last successful contact
+        #expect(facts.lastSeen != nil)
+        #expect(facts.lastError == "timeout")
+        try store.trustHostKey(TrustedHostKey(node: "n1", keyType: "ssh-ed25519", publicKey: "AAAA", fingerprint: "SHA256:x", trustedAt: Date()))
+        #expect(try store.trustedHostKeys()["n1"]?.fingerprint == "SHA256:x")
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The built binary, as scripts see it: exit codes, JSON shapes, state left alone on bad input.
+@Suite("CLI")
+struct CLITests {
+    let manifests = Edgectl.packageRoot + "/manifests"
+
+    func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func applyGetAndDiffExitCodes() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        let diff1 = try Edgectl.run(["diff", "-f", manifests, "--no-refresh"], state: state)
+        #expect(diff1.status == 1, "differences found → 1")
+        #expect(diff1.stdout.contains("+ service/hello"))
+        let dry = try Edgectl.run(["apply", "-f", manifests, "--dry-run"], state: state)
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("11 to create"))
+        let apply = try Edgectl.run(["apply", "-f", manifests], state: state)
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains("service/hello created (revision 1"))
+        #expect(apply.stderr.contains("no node was contacted"))
+        let diff2 = try Edgectl.run(["diff", "-f", manifests, "--no-refresh"], state: state)
+        #expect(diff2.status == 0, "no differences → 0")
+        let again = try Edgectl.run(["apply", "-f", manifests], state: state)
+        #expect(again.stdout.contains("service/hello unchanged"))
+    }
+
+    @Test func getJSONShapes() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        try Edgectl.run(["apply", "-f", manifests], state: state)
+        for kind in ["nodes", "nodegroups", "services", "releases", "events"] {
+            let result = try Edgectl.run(["get", kind, "-o", "json"], state: state)
+            #expect(result.status == 0)
+            let items = try #require(try json(result.stdout)["items"] as? [[String: Any]])
+            #expect(!items.isEmpty, "\(kind)")
+            for item in items {
+                #expect(item["apiVersion"] as? String == "edgectl/v1")
+                #expect(item["kind"] is String)
+                #expect((item["metadata"] as? [String: Any])?["name"] is String)
+                #expect(item["spec"] is [String: Any])
+                #expect(item["status"] is [String: Any])
+            }
+        }
+        let nodes = try json(try Edgectl.run(["get", "nodes", "-l", "site=munich", "-o", "json"], state: state).stdout)
+        let names = (nodes["items"] as? [[String: Any]])?.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }
+        #expect(names == ["edge-4", "edge-5", "edge-6"])
+        let node = try #require((nodes["items"] as? [[String: Any]])?.first)
+        #expect((node["spec"] as? [String: Any])?["port"] as? Int == 22)
+        let status = try #require(node["status"] as? [String: Any])
+        #expect(status["reachable"] is NSNull)
+        #expect(status["lastSeen"] is NSNull)
+        let service = try json(try Edgectl.run(["get", "services", "hello", "-o", "json"], state: state).stdout)
+        let svc = try #require((service["items"] as? [[String: Any]])?.first)
+        #expect((svc["status"] as? [String: Any])?["revision"] as? Int == 1)
+        #expect(((svc["status"] as? [String: Any])?["release"] as? String)?.count == 64)
+        let yaml = try Edgectl.run(["get", "services", "hello", "-o", "yaml"], state: state)
+        #expect(yaml.stdout.contains("kind: Service"))
+        let name = try Edgectl.run(["get", "nodegroups", "-o", "name"], state: state)
+        #expect(name.stdout == "nodegroup/berlin\nnodegroup/canary\nnodegroup/munich\n")
+    }
+
+    @Test func invalidManifestsExit65AndLeaveStateByteIdentical() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        try Edgectl.run(["apply", "-f", manifests], state: state)
+        let before = try Data(contentsOf: URL(fileURLWithPath: state))
+        let bad = dir.write("bad.yaml", "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: edge-1}\nspec: {address: x, port: many}\n")
+        let result = try Edgectl.run(["apply", "-f", bad], state: state)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("bad.yaml:4:26: error: spec.port must be an integer"))
+        #expect(result.stderr.contains("nothing was changed"))
+        let after = try Data(contentsOf: URL(fileURLWithPath: state))
+        #expect(before == after)
+        let mixed = try Edgectl.run(["apply", "-f", manifests, "-f", bad], state: state)
+        #expect(mixed.status == 65)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: state)) == before)
+    }
+
+    @Test func badCommandLineExits64() throws {
+        #expect(try Edgectl.run(["get", "widgets"], state: "/nonexistent/x.db").status == 64)
+        #expect(try Edgectl.run(["apply"], state: "/nonexistent/x.db").status == 64)
+        #expect(try Edgectl.run(["apply", "-f", "x", "--frobnicate"], state: "/nonexistent/x.db").status == 64)
+        #expect(try Edgectl.run(["get", "nodes", "-o", "xml"], state: "/nonexistent/x.db").status == 64)
+        #expect(try Edgectl.run(["get", "nodes", "-l", "bad key"], state: "/tmp/edgectl-x-\(getpid()).db").status == 64)
+        try? FileManager.default.removeItem(atPath: "/tmp/edgectl-x-\(getpid()).db")
+    }
+
+    @Test func deleteAndReferences() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        try Edgectl.run(["apply", "-f", manifests], state: state)
+        let refused = try Edgectl.run(["delete", "node", "edge-1"], state: state)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("nodegroup/canary still lists node/edge-1"))
+        let deleted = try Edgectl.run(["delete", "service", "clock"], state: state)
+        #expect(deleted.status == 0)
+        #expect(deleted.stdout.contains("service/clock deleted"))
+        #expect(try Edgectl.run(["get", "services", "clock"], state: state).status == 1)
+        let events = try Edgectl.run(["get", "events", "--for", "service/clock"], state: state)
+        #expect(events.stdout.contains("Deleted"))
+        let byFile = try Edgectl.run(["delete", "-f", manifests + "/services.yaml"], state: state)
+        #expect(byFile.stdout.contains("service/hello deleted"))
+    }
+
+    @Test func pruneDeletesWhatTheFilesNoLongerHold() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        let two = "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: a}\nspec: {address: x}\n---\napiVersion: edgectl/v1\nkind: Node\nmetadata: {name: b}\nspec: {address: y}\n"
+        let file = dir.write("n.yaml", two)
+        try Edgectl.run(["apply", "-f", file], state: state)
+        dir.write("n.yaml", String(two.prefix(while: { $0 != "-" })))
+        let noPrune = try Edgectl.run(["apply", "-f", file], state: state)
+        #expect(!noPrune.stdout.contains("deleted"))
+        let prune = try Edgectl.run(["apply", "-f", file, "--prune"], state: state)
+        #expect(prune.stdout.contains("node/b deleted"))
+    }
+
+    @Test func helpHasExamplesAndVersionPrints() throws {
+        for command in ["apply", "diff", "get", "describe", "delete", "completion"] {
+            let help = try Edgectl.run([command, "--help"], state: nil)
+            #expect(help.status == 0)
+            #expect(help.stdout.contains("Examples:"), "\(command) --help has examples")
+        }
+        #expect(try Edgectl.run(["--version"], state: nil).stdout.hasPrefix("edgectl "))
+    }
+
+    @Test func describeShowsObjectAndEvents() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        try Edgectl.run(["apply", "-f", manifests], state: state)
+        let out = try Edgectl.run(["describe", "service", "hello"], state: state)
+        #expect(out.status == 0)
+        #expect(out.stdout.contains("Rollout order:"))
+        #expect(out.stdout.contains("1. canary: edge-1"))
+        #expect(out.stdout.contains("2. berlin: edge-2, edge-3"))
+        #expect(out.stdout.contains("Created"))
+        #expect(try Edgectl.run(["describe", "node/edge-4"], state: state).stdout.contains("Services:"))
+    }
+
+    @Test(arguments: [("bash", "edgectl.bash"), ("zsh", "_edgectl"), ("fish", "edgectl.fish")])
+    func committedCompletionsMatchTheBinary(_ shell: String, _ file: String) throws {
+        let generated = try Edgectl.run(["completion", shell], state: nil)
+        #expect(generated.status == 0)
+        let committed = try String(contentsOfFile: Edgectl.packageRoot + "/completions/" + file, encoding: .utf8)
+        #expect(generated.stdout == committed, "completions/\(file) is stale: run scripts/gen-completions")
+    }
+}

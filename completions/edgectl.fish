@@ -1,0 +1,164 @@
+function __edgectl_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __edgectl_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __edgectl_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __edgectl_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __edgectl_parse_tokens -S
+    set -l unparsed_tokens (__edgectl_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'edgectl'
+        __edgectl_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'apply'
+            __edgectl_parse_subcommand 0 'state=' 'parallel=' 'connect-timeout=' 'lock-timeout=' 'no-color' 'v/verbose' 'f/filename=+' 'R/recursive' 'dry-run' 'prune' 'version' 'h/help'
+        case 'diff'
+            __edgectl_parse_subcommand 0 'state=' 'parallel=' 'connect-timeout=' 'lock-timeout=' 'no-color' 'v/verbose' 'f/filename=+' 'R/recursive' 'no-refresh' 'prune' 'version' 'h/help'
+        case 'get'
+            __edgectl_parse_subcommand 2 'state=' 'parallel=' 'connect-timeout=' 'lock-timeout=' 'no-color' 'v/verbose' 'l/selector=' 'o/output=' 'for=' 'since=' 'version' 'h/help'
+        case 'describe'
+            __edgectl_parse_subcommand 2 'state=' 'parallel=' 'connect-timeout=' 'lock-timeout=' 'no-color' 'v/verbose' 'version' 'h/help'
+        case 'delete'
+            __edgectl_parse_subcommand -r 2 'state=' 'parallel=' 'connect-timeout=' 'lock-timeout=' 'no-color' 'v/verbose' 'f/filename=+' 'R/recursive' 'version' 'h/help'
+        case 'completion'
+            __edgectl_parse_subcommand 1 'version' 'h/help'
+        case 'help'
+            __edgectl_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __edgectl_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __edgectl_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __edgectl_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __edgectl_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__edgectl_tokens -p)
+    if test -z "$(__edgectl_tokens -t)"
+        set -l index (count (__edgectl_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'edgectl' -f
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl" version' -l 'version' -d 'Show the version.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl" -eq 1' -fa 'apply' -d 'Validate manifests, record them as the desired state, and converge the fleet.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl" -eq 1' -fa 'diff' -d 'Show what applying manifests would change.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl" -eq 1' -fa 'get' -d 'List objects from the state.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl" -eq 1' -fa 'describe' -d 'Show one node, node group or service in full, with its recent events.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl" -eq 1' -fa 'delete' -d 'Remove objects from the desired state.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl" -eq 1' -fa 'completion' -d 'Print a shell completion script.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" state' -l 'state' -d 'The state file (env EDGECTL_STATE).' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'db\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" parallel' -l 'parallel' -d 'Concurrent node connections.' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" connect-timeout' -l 'connect-timeout' -d 'Seconds to wait for a node to answer.' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another run\'s lock on the state (0: fail at once).' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" no-color' -l 'no-color' -d 'No colour (also: the NO_COLOR environment variable).'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" v verbose' -l 'verbose' -s 'v' -d 'More detail on what is happening.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply"' -s 'f' -l 'filename' -d 'A manifest file, a directory of them, or - for standard input. Repeatable.' -rfa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" R recursive' -s 'R' -l 'recursive' -d 'Descend into subdirectories of directories given with -f.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" dry-run' -l 'dry-run' -d 'Print the plan and change nothing.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" prune' -l 'prune' -d 'Delete from the desired state what was applied from these files before but is no longer in them.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" version' -l 'version' -d 'Show the version.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl apply" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" state' -l 'state' -d 'The state file (env EDGECTL_STATE).' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'db\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" parallel' -l 'parallel' -d 'Concurrent node connections.' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" connect-timeout' -l 'connect-timeout' -d 'Seconds to wait for a node to answer.' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another run\'s lock on the state (0: fail at once).' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" no-color' -l 'no-color' -d 'No colour (also: the NO_COLOR environment variable).'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" v verbose' -l 'verbose' -s 'v' -d 'More detail on what is happening.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff"' -s 'f' -l 'filename' -d 'A manifest file, a directory of them, or - for standard input. Repeatable.' -rfa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" R recursive' -s 'R' -l 'recursive' -d 'Descend into subdirectories of directories given with -f.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" no-refresh' -l 'no-refresh' -d 'Plan from the last observed state without contacting nodes.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" prune' -l 'prune' -d 'Include deletions of objects applied from these files before but no longer in them.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" version' -l 'version' -d 'Show the version.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl diff" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" state' -l 'state' -d 'The state file (env EDGECTL_STATE).' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'db\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" parallel' -l 'parallel' -d 'Concurrent node connections.' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" connect-timeout' -l 'connect-timeout' -d 'Seconds to wait for a node to answer.' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another run\'s lock on the state (0: fail at once).' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" no-color' -l 'no-color' -d 'No colour (also: the NO_COLOR environment variable).'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" v verbose' -l 'verbose' -s 'v' -d 'More detail on what is happening.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl get" -eq 1' -fka 'nodes nodegroups services releases events'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl get" -eq 2' -fka '(__edgectl_custom_completion ---completion get -- positional@1 (count (__edgectl_tokens -pc)) (__edgectl_tokens -tC))'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" l selector' -s 'l' -l 'selector' -d 'Label selector, e.g. site=berlin,tier!=db,gpu,!legacy,env in (a,b).' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" o output' -s 'o' -l 'output' -d 'table, wide, json, yaml or name.' -rfka 'table wide json yaml name'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" for' -l 'for' -d 'Events: only those about this object (service/NAME, node/NAME, nodegroup/NAME).' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" since' -l 'since' -d 'Events: only those newer than this (30s, 15m, 1h, 2d).' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" version' -l 'version' -d 'Show the version.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl get" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl describe" state' -l 'state' -d 'The state file (env EDGECTL_STATE).' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'db\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl describe" parallel' -l 'parallel' -d 'Concurrent node connections.' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl describe" connect-timeout' -l 'connect-timeout' -d 'Seconds to wait for a node to answer.' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl describe" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another run\'s lock on the state (0: fail at once).' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl describe" no-color' -l 'no-color' -d 'No colour (also: the NO_COLOR environment variable).'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl describe" v verbose' -l 'verbose' -s 'v' -d 'More detail on what is happening.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl describe" -eq 1' -fka 'node nodegroup service'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl describe" -eq 2' -fka '(__edgectl_custom_completion ---completion describe -- positional@1 (count (__edgectl_tokens -pc)) (__edgectl_tokens -tC))'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl describe" version' -l 'version' -d 'Show the version.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl describe" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl delete" state' -l 'state' -d 'The state file (env EDGECTL_STATE).' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'db\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl delete" parallel' -l 'parallel' -d 'Concurrent node connections.' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl delete" connect-timeout' -l 'connect-timeout' -d 'Seconds to wait for a node to answer.' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl delete" lock-timeout' -l 'lock-timeout' -d 'Seconds to wait for another run\'s lock on the state (0: fail at once).' -rfka ''
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl delete" no-color' -l 'no-color' -d 'No colour (also: the NO_COLOR environment variable).'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl delete" v verbose' -l 'verbose' -s 'v' -d 'More detail on what is happening.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl delete"' -s 'f' -l 'filename' -d 'Delete what these manifests define.' -rfa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl delete" R recursive' -s 'R' -l 'recursive' -d 'Descend into subdirectories of directories given with -f.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl delete" -eq 1' -fka 'node nodegroup service'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl delete" -ge 2' -fka '(__edgectl_custom_completion ---completion delete -- positional@1 (count (__edgectl_tokens -pc)) (__edgectl_tokens -tC))'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl delete" version' -l 'version' -d 'Show the version.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl delete" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_positional "edgectl completion" -eq 1' -fka 'bash zsh fish'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl completion" version' -l 'version' -d 'Show the version.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl completion" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'edgectl' -n '__edgectl_should_offer_completions_for_flags_or_options "edgectl help" version' -l 'version' -d 'Show the version.'
