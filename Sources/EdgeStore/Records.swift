@@ -67,6 +67,14 @@ public struct Actor: Sendable {
 
     public static func current(command: String) -> Actor {
         let env = ProcessInfo.processInfo.environment
-        return Actor(command: command, user: env["USER"] ?? env["LOGNAME"] ?? "unknown", host: ProcessInfo.processInfo.hostName)
+        return Actor(command: command, user: userName, host: ProcessInfo.processInfo.hostName)
+    }
+
+    /// The operator's login name: `$USER`, `$LOGNAME`, else the password database.
+    public static var userName: String {
+        let env = ProcessInfo.processInfo.environment
+        if let user = env["USER"] ?? env["LOGNAME"], !user.isEmpty { return user }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid \(getuid())"
     }
 }

@@ -1,0 +1,46 @@
+import EdgeCore
+import EdgeSSH
+import EdgeStore
+import Foundation
+
+/// Contacting the fleet for `status` and `node trust`.
+public struct FleetService: Sendable {
+    public let store: StateStore
+    public let connector: NodeConnector
+
+    public init(store: StateStore, settings: ConnectionSettings) {
+        self.store = store
+        self.connector = NodeConnector(store: store, settings: settings)
+    }
+
+    /// Contacts every node (or those matching `selector`) in parallel and records their facts.
+    @discardableResult
+    public func refresh(selector: LabelSelector? = nil) throws -> [NodeOutcome<Void>] {
+        var nodes = try store.resources(kind: .node).map(\.resource)
+        if let selector { nodes = nodes.filter { selector.matches($0.labels) } }
+        return try connector.withSessions(nodes) { _ in () }
+    }
+
+    public struct TrustChange: Sendable {
+        public var node: String
+        public var old: TrustedHostKey?
+        public var new: HostKey
+    }
+
+    /// Re-pins a node's host key after a planned re-key: reads the key the node presents now and records it.
+    public func trust(node name: String) throws -> TrustChange {
+        guard let node = try store.resource(ResourceID(.node, name))?.resource else {
+            throw EdgeError.runtime("node/\(name) not found in the desired state")
+        }
+        if node.nodeSpec?.hostKey != nil {
+            throw EdgeError.runtime("node/\(name) pins its host key in the manifest (spec.hostKey); change the pin there and apply")
+        }
+        let old = try store.trustedHostKeys()[name]
+        let key = try connector.probeHostKey(node)
+        try store.trustHostKey(TrustedHostKey(node: name, keyType: key.type, publicKey: key.base64, fingerprint: key.fingerprint, trustedAt: Date()))
+        try store.appendEvent(
+            kind: "Node", name: name, reason: "HostKeyTrusted",
+            message: "re-pinned by \(Actor.userName): \(old?.fingerprint ?? "<none>") → \(key.fingerprint) (\(key.type))")
+        return TrustChange(node: name, old: old, new: key)
+    }
+}

@@ -1,0 +1,117 @@
+import EdgeCore
+import EdgeSSH
+import EdgeStore
+import Foundation
+
+/// How runs reach nodes: timeouts, parallelism, and the host-key policy.
+public struct ConnectionSettings: Sendable {
+    public var parallel: Int
+    public var connectTimeout: Double
+    public var operationTimeout: Double
+    public var insecureAcceptHostKeys: Bool
+
+    public init(parallel: Int = 32, connectTimeout: Double = 10, operationTimeout: Double = 60, insecureAcceptHostKeys: Bool = false) {
+        self.parallel = parallel
+        self.connectTimeout = connectTimeout
+        self.operationTimeout = operationTimeout
+        self.insecureAcceptHostKeys = insecureAcceptHostKeys
+    }
+}
+
+/// What happened on one node.
+public struct NodeOutcome<Value: Sendable>: Sendable {
+    public var node: String
+    public var result: Result<Value, SSHError>
+    public var facts: NodeFacts
+}
+
+/// Opens one session per node, runs a body on it on that node's thread, and
+/// records what was learnt (reachability, OS, architecture, host key) in the state.
+public struct NodeConnector: Sendable {
+    public let store: StateStore
+    public let settings: ConnectionSettings
+
+    public init(store: StateStore, settings: ConnectionSettings) {
+        self.store = store
+        self.settings = settings
+    }
+
+    public static func target(for node: Resource) -> SSHTarget {
+        let spec = node.nodeSpec!
+        return SSHTarget(
+            node: node.name, address: spec.address, port: spec.port == 22 ? nil : spec.port, user: spec.user,
+            identityFile: spec.identityFile)
+    }
+
+    /// Contacts every node in parallel (bounded), runs `body` with its session, and records facts.
+    public func withSessions<Value: Sendable>(
+        _ nodes: [Resource], _ body: @escaping @Sendable (SSHSession) throws -> Value
+    ) throws -> [NodeOutcome<Value>] {
+        let trust = try HostKeyTrust(store: store, nodes: nodes, insecureAcceptAny: settings.insecureAcceptHostKeys)
+        let options = SSHOptions(connectTimeout: settings.connectTimeout, operationTimeout: settings.operationTimeout)
+        let outcomes = FanOut.run(nodes, parallel: settings.parallel) { node -> NodeOutcome<Value> in
+            let now = Date()
+            do {
+                let session = try SSHSession(target: NodeConnector.target(for: node), options: options, verifier: trust)
+                let probe = try? session.exec(
+                    "uname -s; uname -m; (. /etc/os-release 2>/dev/null && printf '%s\\n' \"$PRETTY_NAME\")", timeout: settings.connectTimeout)
+                let lines = probe?.stdoutText.split(separator: "\n").map(String.init) ?? []
+                let facts = NodeFacts(
+                    node: node.name, reachable: true, lastSeen: now, lastContact: now,
+                    os: lines.count > 2 ? lines[2] : lines.first, arch: lines.count > 1 ? lines[1] : nil,
+                    hostKeyFingerprint: session.hostKey?.fingerprint, lastError: nil)
+                do {
+                    return NodeOutcome(node: node.name, result: .success(try body(session)), facts: facts)
+                } catch let error as SSHError {
+                    var failed = facts
+                    failed.lastError = error.description
+                    return NodeOutcome(node: node.name, result: .failure(error), facts: failed)
+                } catch {
+                    let wrapped = SSHError(node: node.name, step: .exec, message: "\(error)")
+                    var failed = facts
+                    failed.lastError = wrapped.description
+                    return NodeOutcome(node: node.name, result: .failure(wrapped), facts: failed)
+                }
+            } catch {
+                let sshError = error as? SSHError ?? SSHError(node: node.name, step: .connect, message: "\(error)")
+                // Refused (host key, auth) is still "reached"; only a node that does not answer is unreachable.
+                let facts = NodeFacts(
+                    node: node.name, reachable: !sshError.isUnreachable, lastSeen: sshError.isUnreachable ? nil : now, lastContact: now,
+                    lastError: sshError.description)
+                return NodeOutcome(node: node.name, result: .failure(sshError), facts: facts)
+            }
+        }
+        try record(outcomes.map(\.facts))
+        return outcomes
+    }
+
+    /// Stores facts and logs reachability changes as events.
+    func record(_ facts: [NodeFacts]) throws {
+        let previous = try store.nodeFacts()
+        try store.recordContacts(facts)
+        for f in facts {
+            let before = previous[f.node]?.reachable
+            if f.reachable == false && before != false {
+                try store.appendEvent(type: .warning, kind: "Node", name: f.node, reason: "Unreachable", message: f.lastError ?? "no answer")
+            } else if f.reachable == true && before == false {
+                try store.appendEvent(kind: "Node", name: f.node, reason: "Reachable", message: "answering again")
+            }
+            if f.reachable == true, let error = f.lastError, previous[f.node]?.lastError != error {
+                try store.appendEvent(type: .warning, kind: "Node", name: f.node, reason: "Refused", message: error)
+            }
+        }
+    }
+
+    /// Reads a node's current host key without authenticating.
+    public func probeHostKey(_ node: Resource) throws -> HostKey {
+        let probe = HostKeyProbe()
+        do {
+            _ = try SSHSession(
+                target: NodeConnector.target(for: node), options: SSHOptions(connectTimeout: settings.connectTimeout), verifier: probe)
+        } catch {
+            if let key = probe.key { return key }
+            throw error
+        }
+        throw EdgeError.runtime("node \(node.name): could not read its host key")
+    }
+}
