@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "TestSupport"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "EdgeCore", "TestSupport"]),
         .testTarget(name: "EdgeEngineTests", dependencies: ["EdgeEngine", "EdgeStore", "EdgeCore", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["EdgeCore", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["EdgeCore", "EdgeSSH", "EdgeEngine", "EdgeStore", "TestSupport"]),
     ]
 )

@@ -1,0 +1,185 @@
+import Crypto
+import EdgeSSH
+import Foundation
+import TestSupport
+import XCTest
+
+/// Accepts any host key: for tests that exercise exec and transfer, not trust.
+struct AcceptAnyHostKey: HostKeyVerifying {
+    func verify(node: String, key: HostKey) throws {}
+}
+
+/// End to end against a real fleet of five sshd nodes in network namespaces.
+final class SSHFleetTests: XCTestCase {
+    nonisolated(unsafe) static var fleet: TestFleet?
+    nonisolated(unsafe) static var setupError: String?
+
+    override class func setUp() {
+        guard TestFleet.canRun else { return }
+        do {
+            fleet = try TestFleet(name: "es", subnet: "10.79.0", count: 5)
+        } catch {
+            setupError = "\(error)"
+        }
+    }
+
+    override class func tearDown() {
+        fleet?.down()
+        fleet = nil
+    }
+
+    func requireFleet() throws -> TestFleet {
+        if let error = Self.setupError { XCTFail(error) }
+        guard let fleet = Self.fleet else { throw XCTSkip("needs root and sshd to build a test fleet") }
+        return fleet
+    }
+
+    func statusJSON(_ state: String, _ extra: [String] = []) throws -> [String: [String: Any]] {
+        let result = try Edgectl.run(["status", "-o", "json"] + extra, state: state)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let nodes = try XCTUnwrap(doc["nodes"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: nodes.map { ($0["name"] as! String, $0) })
+    }
+
+    func session(_ fleet: TestFleet, _ i: Int) throws -> SSHSession {
+        try SSHSession(
+            target: SSHTarget(node: fleet.nodeName(i), address: fleet.address(i), user: "root", identityFile: fleet.identityFile),
+            options: SSHOptions(connectTimeout: 5), verifier: AcceptAnyHostKey())
+    }
+
+    func testStatusContactsEveryNodeAndRecordsFacts() throws {
+        let fleet = try requireFleet()
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        XCTAssertEqual(try Edgectl.run(["apply", "-f", fleet.manifestPath], state: state).status, 0)
+        let nodes = try statusJSON(state)
+        XCTAssertEqual(nodes.count, 5)
+        for (name, node) in nodes {
+            XCTAssertEqual(node["reachable"] as? Bool, true, "\(name): \(node["lastError"] ?? "")")
+            XCTAssertNotNil(node["lastSeen"] as? String)
+            XCTAssertEqual(node["arch"] as? String, "x86_64")
+            XCTAssertNotNil(node["os"] as? String)
+        }
+        let wide = try Edgectl.run(["get", "nodes", "-o", "wide"], state: state)
+        for i in 1...5 { XCTAssertTrue(wide.stdout.contains(try fleet.fingerprint(i)), "fingerprint of node \(i) recorded") }
+        let noRefresh = try Edgectl.run(["status", "--no-refresh"], state: state)
+        XCTAssertTrue(noRefresh.stdout.contains("5/5 nodes reachable"))
+    }
+
+    func testChangedHostKeyIsRefusedUntilTrusted() throws {
+        let fleet = try requireFleet()
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        XCTAssertEqual(try Edgectl.run(["apply", "-f", fleet.manifestPath], state: state).status, 0)
+        _ = try statusJSON(state)  // first contact pins every key
+        let old = try fleet.fingerprint(5)
+        try fleet.rekey(5, type: "rsa")
+        let new = try fleet.fingerprint(5)
+        XCTAssertNotEqual(old, new)
+        let refused = try statusJSON(state)[fleet.nodeName(5)]!
+        let error = try XCTUnwrap(refused["lastError"] as? String)
+        XCTAssertTrue(error.contains("node \(fleet.nodeName(5))"), error)
+        XCTAssertTrue(error.contains(old) && error.contains(new), "names both fingerprints: \(error)")
+        XCTAssertTrue(error.contains("edgectl node trust \(fleet.nodeName(5))"))
+        // Still refused on the next run: nothing changes until trust.
+        XCTAssertNotNil(try statusJSON(state)[fleet.nodeName(5)]!["lastError"] as? String)
+        let trust = try Edgectl.run(["node", "trust", fleet.nodeName(5)], state: state)
+        XCTAssertEqual(trust.status, 0, trust.stderr)
+        XCTAssertTrue(trust.stdout.contains("old: \(old)") && trust.stdout.contains("new: \(new)"), trust.stdout)
+        XCTAssertTrue(try statusJSON(state)[fleet.nodeName(5)]!["lastError"] is NSNull)
+    }
+
+    func testPartitionedNodeIsUnreachableWithinTheTimeoutOthersFinish() throws {
+        let fleet = try requireFleet()
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        XCTAssertEqual(try Edgectl.run(["apply", "-f", fleet.manifestPath], state: state).status, 0)
+        try fleet.partition(2)
+        defer { try? fleet.heal(2) }
+        let start = Date()
+        let nodes = try statusJSON(state, ["--connect-timeout", "2"])
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertLessThan(elapsed, 2 + 2.5, "a dead node costs at most the connect timeout")
+        XCTAssertEqual(nodes[fleet.nodeName(2)]?["reachable"] as? Bool, false)
+        XCTAssertTrue((nodes[fleet.nodeName(2)]?["lastError"] as? String)?.contains("connect failed") == true)
+        for i in [1, 3, 4, 5] { XCTAssertEqual(nodes[fleet.nodeName(i)]?["reachable"] as? Bool, true) }
+        try fleet.heal(2)
+        XCTAssertEqual(try statusJSON(state)[fleet.nodeName(2)]?["reachable"] as? Bool, true)
+    }
+
+    func testWrongIdentityFileIsAnAuthErrorNamingTheNode() throws {
+        let fleet = try requireFleet()
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let key = dir.path + "/stranger"
+        XCTAssertEqual(try Shell.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]).status, 0)
+        let manifest = dir.write("n.yaml", """
+            apiVersion: edgectl/v1
+            kind: Node
+            metadata: {name: stranger}
+            spec: {address: \(fleet.address(1)), user: root, identityFile: \(key)}
+            """)
+        let state = dir.path + "/state.db"
+        XCTAssertEqual(try Edgectl.run(["apply", "-f", manifest], state: state).status, 0)
+        let node = try XCTUnwrap(try statusJSON(state)["stranger"])
+        let error = try XCTUnwrap(node["lastError"] as? String)
+        XCTAssertTrue(error.hasPrefix("node stranger: authentication failed"), error)
+    }
+
+    func testQuotingSurvivesHostileStrings() throws {
+        let fleet = try requireFleet()
+        let s = try session(fleet, 1)
+        let marker = "/tmp/edgectl-pwned-\(getpid())"
+        let hostile: [[UInt8]] = [
+            "it's", "\"double\"", "$(touch \(marker))", "`touch \(marker)`", "a; touch \(marker)", "line1\nline2", "-n", "--", "*",
+            "~", "$HOME", "back\\slash", "", " spaced  out ", "'", "''", "&& touch \(marker) ||", "|", ">\(marker)",
+        ].map { Array($0.utf8) } + [[0xFF, 0xFE, 0x41], [0xC3, 0x28]]
+        var command = Array("printf '%s\\0'".utf8)
+        for value in hostile { command += [UInt8(ascii: " ")] + ShellQuote.quote(bytes: value) }
+        let result = try s.exec(bytes: command) { _ in }
+        XCTAssertEqual(result.status, 0, result.stderrText)
+        var echoed = result.stdout.split(separator: 0, omittingEmptySubsequences: false).map { Array($0) }
+        XCTAssertEqual(echoed.removeLast(), [])  // after the last NUL
+        XCTAssertEqual(echoed, hostile)
+        XCTAssertEqual(try s.exec("test -e \(ShellQuote.quote(marker)) && echo yes || echo no").stdoutText, "no\n")
+    }
+
+    func testFiftyMegabyteTransferArrivesIntact() throws {
+        let fleet = try requireFleet()
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/blob"
+        var generator = SystemRandomNumberGenerator()
+        var data = Data(count: 50 << 20)
+        data.withUnsafeMutableBytes { buf in
+            let words = buf.bindMemory(to: UInt64.self)
+            for i in words.indices { words[i] = generator.next() }
+        }
+        try data.write(to: URL(fileURLWithPath: path))
+        let expected = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let s = try session(fleet, 3)
+        try s.upload(file: path, to: "/var/lib/edgectl/test/blob")
+        XCTAssertEqual(s.bytesSent, 50 << 20)
+        let sum = try s.exec("sha256sum /var/lib/edgectl/test/blob")
+        XCTAssertEqual(sum.stdoutText.split(separator: " ").first.map(String.init), expected)
+        // It landed in node 3's own /var/lib/edgectl (its mount namespace), not on the host or another node.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: fleet.root(3) + "/test/blob"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fleet.root(2) + "/test/blob"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/lib/edgectl/test/blob"))
+    }
+
+    func testCommandFailureAndStderrAreReported() throws {
+        let fleet = try requireFleet()
+        let s = try session(fleet, 4)
+        let result = try s.exec("echo out; echo err >&2; exit 7")
+        XCTAssertEqual(result.status, 7)
+        XCTAssertEqual(result.stdoutText, "out\n")
+        XCTAssertEqual(result.stderrText, "err\n")
+        let input = try s.exec("wc -c", stdin: Data(repeating: 65, count: 1_000_000))
+        XCTAssertEqual(input.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines), "1000000")
+    }
+}

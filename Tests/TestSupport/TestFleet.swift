@@ -1,0 +1,105 @@
+import Foundation
+
+/// A real fleet of sshd nodes in network namespaces, driven through `scripts/testfleet`.
+///
+/// Each fleet has its own name (namespaces `NAME-1…`), subnet and directory, so
+/// suites can run side by side; `down()` removes every namespace and process.
+public final class TestFleet: @unchecked Sendable {
+    public let name: String
+    public let subnet: String
+    public let directory: String
+    public let count: Int
+
+    public static var canRun: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") }
+
+    public init(name: String, subnet: String, count: Int, busybox: Int? = nil) throws {
+        self.name = name
+        self.subnet = subnet
+        self.count = count
+        directory = NSTemporaryDirectory() + "edgectl-fleet-\(name)-\(getpid())"
+        _ = try? script(["down"])
+        var args = ["up", String(count)]
+        if let busybox { args += ["--busybox", String(busybox)] }
+        let result = try script(args)
+        guard result.status == 0 else {
+            throw FleetError(message: "testfleet up failed: \(result.stderr) \(result.stdout)")
+        }
+    }
+
+    public struct FleetError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    public func down() { _ = try? script(["down"]) }
+
+    public func nodeName(_ i: Int) -> String { "\(name)-\(i)" }
+    public func address(_ i: Int) -> String { "\(subnet).\(10 + i)" }
+    public var manifestPath: String { directory + "/nodes.yaml" }
+    public var identityFile: String { directory + "/id_ed25519" }
+    /// The host directory behind node `i`'s `/var/lib/edgectl`.
+    public func root(_ i: Int) -> String { directory + "/node-\(i)/root" }
+
+    public func partition(_ i: Int) throws { try check(script(["partition", String(i)])) }
+    public func heal(_ i: Int) throws { try check(script(["heal", String(i)])) }
+    public func rekey(_ i: Int, type: String = "ed25519") throws { try check(script(["rekey", String(i), type])) }
+    public func throttle(_ i: Int, rate: String) throws { try check(script(["throttle", String(i), rate])) }
+    public func unthrottle(_ i: Int) throws { try check(script(["unthrottle", String(i)])) }
+
+    /// Runs a command inside node `i`'s network namespace (not through SSH), for assertions.
+    public func inNode(_ i: Int, _ command: String) throws -> (status: Int32, output: String) {
+        let r = try Shell.run("/usr/sbin/ip", ["netns", "exec", nodeName(i), "sh", "-c", command])
+        return (r.status, r.stdout + r.stderr)
+    }
+
+    /// The host key fingerprint of node `i`, as `ssh-keygen -l` prints it.
+    public func fingerprint(_ i: Int) throws -> String {
+        let r = try Shell.run("/usr/bin/ssh-keygen", ["-lf", directory + "/node-\(i)/ssh_host_key.pub"])
+        return String(r.stdout.split(separator: " ")[1])
+    }
+
+    private func check(_ r: Shell.Result) throws {
+        if r.status != 0 { throw FleetError(message: "testfleet: \(r.stderr)") }
+    }
+
+    private func script(_ args: [String]) throws -> Shell.Result {
+        try Shell.run(
+            Edgectl.packageRoot + "/scripts/testfleet", args,
+            environment: ["FLEET_NAME": name, "FLEET_SUBNET": subnet, "FLEET_DIR": directory])
+    }
+}
+
+/// Runs a program and captures its output.
+public enum Shell {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    public static func run(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let errBox = DataBox()
+        let done = DispatchSemaphore(value: 0)
+        let errHandle = err.fileHandleForReading
+        Thread.detachNewThread {
+            errBox.data = errHandle.readDataToEndOfFile()
+            done.signal()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        done.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errBox.data, as: UTF8.self))
+    }
+}
