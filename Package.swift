@@ -5,7 +5,7 @@ let package = Package(
     name: "edgectl",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "edgectl", targets: ["edgectl"])
+        .executable(name: "edgectl", targets: ["edgectl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +51,8 @@ let package = Package(
             pkgConfig: "libssh",
             providers: [.apt(["libssh-dev"])]
         ),
+        // Drives EdgeSSH primitives for scripts/bench-*; not shipped.
+        .executableTarget(name: "edgectl-bench", dependencies: ["EdgeSSH"]),
         .target(name: "TestSupport", dependencies: ["EdgeCore"], path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "TestSupport"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "EdgeCore", "TestSupport"]),
