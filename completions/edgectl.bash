@@ -173,13 +173,13 @@ _edgectl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    apply|diff|get|describe|delete|completion|help)
+    apply|diff|get|describe|delete|status|node|completion|help)
         # Offer subcommand argument completions
         "_edgectl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'apply diff get describe delete completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'apply diff get describe delete status node completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -365,6 +365,94 @@ _edgectl_delete() {
         ;;
     *)
         __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion delete -- positional@1 "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_edgectl_status() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys --no-refresh --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -l --selector -o --output)
+    __edgectl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '-l'|'--selector')
+        return
+        ;;
+    '-o'|'--output')
+        __edgectl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_edgectl_node() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __edgectl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    trust)
+        # Offer subcommand argument completions
+        "_edgectl_node_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'trust' -- "${cur}"))
+        ;;
+    esac
+}
+
+_edgectl_node_trust() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
+    __edgectl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion node trust -- positional@0 "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
         return
         ;;
     esac

@@ -57,6 +57,17 @@ extension StateStore {
     public func record(_ changes: [DesiredStateChange], by actor: Actor) throws -> RecordOutcome {
         try write { db in
             let now = Timestamp.string(actor.now)
+            // Unchanged resources may still have moved (a bundle read from another checkout,
+            // a manifest in another file): keep where to find them current, silently.
+            for change in changes where change.action == .unchanged {
+                guard let resource = change.resource else { continue }
+                try db.execute(
+                    sql: "UPDATE resource SET spec = ?, sourceFile = ?, sourceLine = ? WHERE kind = ? AND name = ?",
+                    arguments: [resource.specJSON(), resource.source?.file, resource.source?.line, resource.kind.rawValue, resource.name])
+            }
+            guard changes.contains(where: { $0.action != .unchanged }) else {
+                return RecordOutcome(generation: 0, newRevisions: [:])
+            }
             try db.execute(
                 sql: "INSERT INTO generation (createdAt, command, user, host) VALUES (?, ?, ?, ?)",
                 arguments: [now, actor.command, actor.user, actor.host])
@@ -96,7 +107,7 @@ extension StateStore {
                     if let release = resource.release, let service = resource.serviceSpec {
                         try StateStore.recordRelease(db, release, service: resource.name, version: service.bundle.version, now: now)
                         let revision = try StateStore.nextRevision(
-                            db, service: resource.name, spec: resource.specJSON(), release: release.digest,
+                            db, service: resource.name, spec: resource.identityJSON(), release: release.digest,
                             version: service.bundle.version, generation: generation, actor: actor, reason: "apply")
                         if let revision { newRevisions[resource.name] = revision }
                     }

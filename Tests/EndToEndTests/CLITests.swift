@@ -157,3 +157,26 @@ struct CLITests {
         #expect(generated.stdout == committed, "completions/\(file) is stale: run scripts/gen-completions")
     }
 }
+
+@Suite("CLI: bundles")
+struct BundleLocationTests {
+    @Test func movingTheBundleIsNoChangeButNewContentIsANewRevision() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        let manifests = Edgectl.packageRoot + "/manifests"
+        try Edgectl.run(["apply", "-f", manifests], state: state)
+        // The same manifests and bundles from another checkout: nothing changes.
+        let copy = dir.path + "/checkout"
+        try FileManager.default.copyItem(atPath: manifests, toPath: copy)
+        let diff = try Edgectl.run(["diff", "-f", copy, "--no-refresh"], state: state)
+        #expect(diff.status == 0, "\(diff.stdout)")
+        #expect(try Edgectl.run(["apply", "-f", copy], state: state).stdout.contains("service/hello unchanged"))
+        // One byte more in the bundle: a new release, a new revision.
+        dir.write("checkout/bundles/hello/README", "Hello bundle v2\n")
+        let changed = try Edgectl.run(["apply", "-f", copy], state: state)
+        #expect(changed.stdout.contains("service/hello configured (revision 2"), "\(changed.stdout)")
+        let describe = try Edgectl.run(["describe", "service", "hello"], state: state)
+        #expect(describe.stdout.contains(copy + "/bundles/hello"))
+    }
+}

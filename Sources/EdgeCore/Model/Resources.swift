@@ -172,6 +172,16 @@ public struct Resource: Sendable, Hashable {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The spec as compared between applies and numbered into revisions: the
+    /// canonical JSON without the bundle's local path, which says where the
+    /// bundle was read from (a checkout on a laptop or in CI), not what it is;
+    /// the release digest stands for its content.
+    public func identityJSON() -> String {
+        guard case .service(var service) = spec else { return specJSON() }
+        service.bundle.path = ""
+        return Resource(name: name, labels: labels, spec: .service(service)).specJSON()
+    }
+
     /// Rebuilds a resource from its stored form.
     public static func decode(kind: ResourceKind, name: String, labelsJSON: String, specJSON: String) throws -> Resource {
         let decoder = JSONDecoder()

@@ -47,7 +47,7 @@ struct ApplyCommand: ParsableCommand {
             defer { lock.release() }
             // Compare under the lock, so no other run changes the state between planning and recording.
             let plan = try service.plan(incoming: incoming, files: inputs.map(\.displayPath), prune: prune)
-            let outcome = plan.hasChanges ? try service.record(plan, actor: Actor.current(command: Output.commandLine), lock: lock) : nil
+            let outcome = try service.record(plan, actor: Actor.current(command: Output.commandLine), lock: lock)
             let style = global.stdoutStyle
             for change in plan.changes {
                 let verb: String
@@ -58,14 +58,14 @@ struct ApplyCommand: ParsableCommand {
                 case .unchanged: verb = "unchanged"
                 }
                 var line = "\(change.id) \(verb)"
-                if let revision = outcome?.newRevisions[change.id.name], change.id.kind == .service {
+                if let revision = outcome.newRevisions[change.id.name], change.id.kind == .service {
                     line += " (revision \(revision), release \(Formatting.short(change.resource?.release?.digest)))"
                 }
                 Output.print(line)
             }
             Output.note(
                 plan.hasChanges
-                    ? "recorded generation \(outcome?.generation ?? 0) in \(store.path); no node was contacted (rollouts arrive with the reconciler)"
+                    ? "recorded generation \(outcome.generation) in \(store.path); no node was contacted (rollouts arrive with the reconciler)"
                     : "no changes to the desired state; no node was contacted")
         }
     }
