@@ -1,3 +1,4 @@
+import EdgeCore
 internal import CLibSSH
 import Foundation
 

@@ -1,4 +1,5 @@
 import Crypto
+import EdgeCore
 import EdgeSSH
 import Foundation
 import TestSupport
