@@ -1,7 +1,13 @@
-// A small driver for scripts/bench-*: times EdgeSSH primitives against a node,
-// so benchmarks measure the same code paths edgectl uses, outside the CLI.
+// A small driver for scripts/bench-*: times EdgeSSH and node primitives against
+// real nodes, so benchmarks measure the code paths edgectl uses, outside the CLI.
 //
-//   edgectl-bench stream ADDRESS IDENTITY FILE [REMOTE-COMMAND]   prints seconds and MB/s
+//   edgectl-bench stream ADDRESS IDENTITY FILE [REMOTE-COMMAND]
+//       stream a file into a remote command; prints seconds and MB/s
+//   edgectl-bench push IDENTITY BUNDLE ADDRESS...
+//       push a bundle's release to every node in parallel (missing files only) and activate it;
+//       prints wall time, files and payload bytes sent in total
+import EdgeCore
+import EdgeEngine
 import EdgeSSH
 import Foundation
 
@@ -9,26 +15,57 @@ struct AcceptAny: HostKeyVerifying {
     func verify(node: String, key: HostKey) throws {}
 }
 
-let args = CommandLine.arguments
-guard args.count >= 5, args[1] == "stream" else {
-    FileHandle.standardError.write(Data("usage: edgectl-bench stream ADDRESS IDENTITY FILE [REMOTE-COMMAND]\n".utf8))
-    exit(64)
+func fail(_ message: String, code: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(code)
 }
-let remote = args.count > 5 ? args[5] : "cat >/dev/null"
-do {
-    let session = try SSHSession(
-        target: SSHTarget(node: args[2], address: args[2], user: "root", identityFile: args[3]),
-        options: SSHOptions(connectTimeout: 10), verifier: AcceptAny())
-    let start = Date()
-    let result = try session.stream(file: args[4], into: remote)
-    let seconds = Date().timeIntervalSince(start)
-    guard result.status == 0 else {
-        FileHandle.standardError.write(Data("remote exit \(result.status): \(result.stderrText)\n".utf8))
-        exit(1)
+
+func session(_ address: String, _ identity: String) throws -> SSHSession {
+    try SSHSession(
+        target: SSHTarget(node: address, address: address, user: "root", identityFile: identity),
+        options: SSHOptions(connectTimeout: 10, operationTimeout: 120), verifier: AcceptAny())
+}
+
+let args = CommandLine.arguments
+switch args.count > 1 ? args[1] : "" {
+case "stream" where args.count >= 5:
+    let remote = args.count > 5 ? args[5] : "cat >/dev/null"
+    do {
+        let s = try session(args[2], args[3])
+        let start = Date()
+        let result = try s.stream(file: args[4], into: remote)
+        let seconds = Date().timeIntervalSince(start)
+        guard result.status == 0 else { fail("remote exit \(result.status): \(result.stderrText)") }
+        print(String(format: "%.3f s  %.1f MB/s  (%d bytes)", seconds, Double(s.bytesSent) / 1_000_000 / seconds, s.bytesSent))
+    } catch {
+        fail("\(error)")
     }
-    let mb = Double(session.bytesSent) / 1_000_000
-    print(String(format: "%.3f s  %.1f MB/s  (%d bytes)", seconds, mb / seconds, session.bytesSent))
-} catch {
-    FileHandle.standardError.write(Data("\(error)\n".utf8))
-    exit(1)
+case "push" where args.count >= 5:
+    let identity = args[2], bundle = args[3]
+    let addresses = Array(args[4...])
+    let start = Date()
+    let release: Release
+    do { release = try BundleScanner.scan(bundle) } catch { fail("\(error.messages)") }
+    let results = FanOut.run(addresses, parallel: 32) { address -> Result<PushReport, Error> in
+        Result {
+            let ops = NodeOperations(session: try session(address, identity), root: "/var/lib/edgectl")
+            let report = try ops.push(release, from: bundle)
+            try ops.activate(service: "bench", digest: release.digest)
+            return report
+        }
+    }
+    let seconds = Date().timeIntervalSince(start)
+    var files = 0
+    var bytes: Int64 = 0
+    for (address, result) in zip(addresses, results) {
+        switch result {
+        case .success(let r):
+            files += r.filesSent
+            bytes += r.bytesSent
+        case .failure(let e): fail("\(address): \(e)")
+        }
+    }
+    print(String(format: "%.2f s  %d nodes  %d files  %.2f MB sent", seconds, addresses.count, files, Double(bytes) / 1_000_000))
+default:
+    fail("usage: edgectl-bench stream ADDRESS IDENTITY FILE [REMOTE-COMMAND] | push IDENTITY BUNDLE ADDRESS...", code: 64)
 }
