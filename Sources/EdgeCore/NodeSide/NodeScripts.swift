@@ -14,7 +14,9 @@ public enum NodeScripts {
     /// `alive PID START`: the process exists, is not a zombie, and started at START (clock
     /// ticks since boot, `/proc/PID/stat` field 22), so a recycled pid is not mistaken for ours.
     /// `promote`: moves verified files from `.incoming` into the store, deleting anything
-    /// whose content does not match its name (a half-received or damaged file).
+    /// whose content does not match its name (a half-received or damaged file). It runs a
+    /// fixed number of processes whatever the number of files (hashing, modes and moves
+    /// are batched), since spawning per file dominates on small nodes.
     static let prelude = """
         alive() {
             [ -n "$2" ] && [ -r "/proc/$1/stat" ] || return 1
@@ -23,16 +25,14 @@ public enum NodeScripts {
             [ "$1" != Z ] && [ "${20}" = "$want" ]
         }
         promote() {
-            for f in *; do
-                [ -f "$f" ] || continue
-                sum=$(sha256sum "$f" | cut -d' ' -f1)
-                if [ "$sum" = "${f%-*}" ]; then
-                    chmod "${f##*-}" "$f" && mv -f "$f" "../$f"
-                else
-                    rm -f "$f"
-                    echo "BAD $f"
-                fi
+            find . -maxdepth 1 -type f -exec sha256sum {} + | while read -r sum f; do
+                f=${f#./}
+                [ "$sum" = "${f%-*}" ] || { rm -f "$f"; echo "BAD $f"; }
             done
+            for m in $(find . -maxdepth 1 -type f | sed 's/.*-//' | sort -u); do
+                find . -maxdepth 1 -type f -name "*-$m" -exec chmod "$m" {} +
+            done
+            find . -maxdepth 1 -type f -exec mv -f -t .. {} +
         }
 
         """
@@ -40,9 +40,11 @@ public enum NodeScripts {
     /// Reads store names on stdin and prints those the node lacks. First promotes what an
     /// interrupted transfer left complete, so the next push resumes instead of starting over.
     /// With `verify`, present files are re-hashed and re-requested when damaged.
-    public static func missingFiles(_ layout: NodeLayout, verify: Bool = false) -> String {
+    /// A first line `=present` says the release directory already exists.
+    public static func missingFiles(_ layout: NodeLayout, release: String? = nil, verify: Bool = false) -> String {
         prelude + """
             set -e
+            \(release.map { "[ -d \(q(layout.release($0))) ] && echo =present" } ?? ":")
             mkdir -p \(q(layout.incoming))
             cd \(q(layout.incoming))
             promote >/dev/null
@@ -97,6 +99,64 @@ public enum NodeScripts {
         lines.append("cd /")
         lines.append("mv -- \(q(temporary)) \(q(final))")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The tar stream that materialises a release in one process on the node: directories,
+    /// hard links into the store and symlinks, extracted at the root under
+    /// `releases/.tmp-<digest>` (then renamed by `finishMaterialise`). Nil when a path is
+    /// too long for ustar; `materialise` is the fallback.
+    public static func materialiseArchive(release: Release) -> [UInt8]? {
+        let base = "releases/.tmp-" + release.digest
+        var out: [UInt8] = []
+        for entry in release.entries {
+            // Split the path so the directory part travels in the prefix field.
+            let slash = entry.path.lastIndex(of: "/")
+            let dir = slash.map { String(entry.path[..<$0]) }
+            let name = slash.map { String(entry.path[entry.path.index(after: $0)...]) } ?? entry.path
+            let prefix = dir.map { base + "/" + $0 } ?? base
+            switch entry.type {
+            case .directory:
+                guard TarWriter.fits(name: name, prefix: prefix) else { return nil }
+                out += TarWriter.header(name: name, prefix: prefix, type: .directory, mode: 0o755, size: 0)
+            case .file:
+                let link = "store/" + NodeLayout.storeName(entry)
+                guard TarWriter.fits(name: name, prefix: prefix, linkName: link) else { return nil }
+                out += TarWriter.header(name: name, prefix: prefix, type: .hardLink, linkName: link, mode: NodeLayout.readOnlyMode(entry.mode), size: 0)
+            case .symlink:
+                let target = entry.target ?? ""
+                guard TarWriter.fits(name: name, prefix: prefix, linkName: target) else { return nil }
+                out += TarWriter.header(name: name, prefix: prefix, type: .symlink, linkName: target, mode: 0o777, size: 0)
+            }
+        }
+        return out + TarWriter.trailer
+    }
+
+    /// Receives `materialiseArchive` on stdin, sets directory modes and renames the release into place.
+    public static func finishMaterialise(_ layout: NodeLayout, release: Release) -> String {
+        let final = layout.release(release.digest)
+        let temporary = layout.releases + "/.tmp-" + release.digest
+        var lines = [
+            "set -e",
+            "[ -d \(q(final)) ] && { cat > /dev/null; exit 0; }",
+            "mkdir -p \(q(layout.releases))",
+            "if [ -d \(q(temporary)) ]; then find \(q(temporary)) -type d -exec chmod u+w {} +; rm -rf \(q(temporary)); fi",
+            "mkdir \(q(temporary))",
+            "cd \(q(layout.root))",
+            "tar -xf -",
+            "cd \(q(temporary))",
+        ]
+        for entry in release.entries.reversed() where entry.type == .directory && entry.mode & 0o7777 != 0o755 {
+            lines.append("chmod \(String(entry.mode & 0o7777, radix: 8)) -- \(q(entry.path))")
+        }
+        lines.append("cd /")
+        lines.append("mv -- \(q(temporary)) \(q(final))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Deletes a release directory that is not in use (to rebuild it after drift).
+    public static func removeRelease(_ layout: NodeLayout, digest: String) -> String {
+        let dir = layout.release(digest)
+        return "[ -d \(q(dir)) ] || exit 0\nfind \(q(dir)) -type d -exec chmod u+w {} +\nrm -rf \(q(dir))\n"
     }
 
     /// Points `current` at a release, keeping the one before as `previous`: each link is

@@ -8,9 +8,24 @@ import Foundation
 public enum TarWriter {
     public static let blockSize = 512
 
-    /// The 512-byte header of a regular file.
-    public static func header(name: String, mode: UInt32, size: Int64, mtime: Int64 = 0) -> [UInt8] {
-        precondition(name.utf8.count <= 100, "tar names are at most 100 bytes")
+    public enum EntryType: UInt8, Sendable {
+        case file = 48  // "0"
+        case hardLink = 49  // "1"
+        case symlink = 50  // "2"
+        case directory = 53  // "5"
+    }
+
+    /// Whether a member fits ustar's fields: name ≤ 100 bytes, prefix ≤ 155, link target ≤ 100.
+    public static func fits(name: String, prefix: String = "", linkName: String = "") -> Bool {
+        name.utf8.count <= 100 && prefix.utf8.count <= 155 && linkName.utf8.count <= 100
+    }
+
+    /// The 512-byte header of a member; the path is `prefix/name` when a prefix is given.
+    public static func header(
+        name: String, prefix: String = "", type: EntryType = .file, linkName: String = "", mode: UInt32, size: Int64,
+        mtime: Int64 = 0
+    ) -> [UInt8] {
+        precondition(fits(name: name, prefix: prefix, linkName: linkName), "tar fields overflow")
         var block = [UInt8](repeating: 0, count: blockSize)
         func put(_ text: String, at offset: Int, width: Int) {
             for (i, byte) in text.utf8.prefix(width).enumerated() { block[offset + i] = byte }
@@ -27,9 +42,11 @@ public enum TarWriter {
         octal(size, at: 124, width: 12)
         octal(mtime, at: 136, width: 12)
         put("        ", at: 148, width: 8)  // checksum placeholder: spaces
-        block[156] = UInt8(ascii: "0")  // regular file
+        block[156] = type.rawValue
+        put(linkName, at: 157, width: 100)
         put("ustar", at: 257, width: 6)
         put("00", at: 263, width: 2)
+        put(prefix, at: 345, width: 155)
         let checksum = block.reduce(0) { $0 + Int64($1) }
         let text = String(checksum, radix: 8)
         put(String(repeating: "0", count: 6 - text.count) + text, at: 148, width: 6)

@@ -75,11 +75,19 @@ public final class NodeOperations {
     /// The release's files the node does not have (one round trip). With `verify`, stored
     /// files are re-hashed and damaged ones count as missing.
     public func missingFiles(_ release: Release, verify: Bool = false) throws -> [BundleEntry] {
+        try storeState(release, verify: verify).missing
+    }
+
+    /// The files the node lacks, and whether the release directory is already built.
+    func storeState(_ release: Release, verify: Bool) throws -> (missing: [BundleEntry], releasePresent: Bool) {
         var byName: [String: BundleEntry] = [:]
         for entry in release.entries where entry.type == .file { byName[NodeLayout.storeName(entry)] = entry }
         let names = byName.keys.sorted()
-        let result = try run(NodeScripts.missingFiles(layout, verify: verify), stdin: Data((names.joined(separator: "\n") + "\n").utf8), what: "listing stored files")
-        return result.stdoutText.split(separator: "\n").compactMap { byName[String($0)] }
+        let result = try run(
+            NodeScripts.missingFiles(layout, release: release.digest, verify: verify),
+            stdin: Data((names.joined(separator: "\n") + "\n").utf8), what: "listing stored files")
+        let lines = result.stdoutText.split(separator: "\n").map(String.init)
+        return (lines.compactMap { byName[$0] }, lines.first == "=present")
     }
 
     /// Streams files into the node's store as one tar stream; the node verifies each digest
@@ -124,10 +132,25 @@ public final class NodeOperations {
 
     /// Makes the release present on the node: sends only missing files, then materialises it.
     public func push(_ release: Release, from bundle: String, verify: Bool = false) throws -> PushReport {
-        let missing = try missingFiles(release, verify: verify)
+        let (missing, present) = try storeState(release, verify: verify)
         let report = try send(missing, from: bundle)
-        try runFed(NodeScripts.materialise(layout, release: release), what: "materialising release \(release.shortDigest)")
+        // A built release whose files were all present needs nothing; after a verified
+        // re-send (a damaged file) it is rebuilt so it links the good copies.
+        if !present || !missing.isEmpty {
+            if present { try run(NodeScripts.removeRelease(layout, digest: release.digest), what: "removing damaged release") }
+            try materialise(release)
+        }
         return report
+    }
+
+    /// Builds the release directory from the store: one tar process of hard links when every
+    /// path fits ustar (a few processes on the node, whatever the number of files), else a script.
+    public func materialise(_ release: Release) throws {
+        guard let archive = NodeScripts.materialiseArchive(release: release) else {
+            try runFed(NodeScripts.materialise(layout, release: release), what: "materialising release \(release.shortDigest)")
+            return
+        }
+        try run(NodeScripts.finishMaterialise(layout, release: release), stdin: Data(archive), what: "materialising release \(release.shortDigest)")
     }
 
     // MARK: Activation and processes
