@@ -173,22 +173,22 @@ _edgectl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    apply|diff|get|describe|delete|status|node|completion|help)
+    apply|diff|get|describe|delete|reconcile|rollout|status|node|completion|help)
         # Offer subcommand argument completions
         "_edgectl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'apply diff get describe delete status node completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'apply diff get describe delete reconcile rollout status node completion help' -- "${cur}"))
         ;;
     esac
 }
 
 _edgectl_apply() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --verbose -v -R --recursive --dry-run --prune --version -h --help)
+    non_repeating_flags=(--no-color --verbose -v -R --recursive --insecure-accept-host-keys --dry-run --prune --verify --version -h --help)
     repeating_options=(-f --filename)
-    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -o --output)
     __edgectl_offer_flags_options 0
 
     # Offer option value completions
@@ -210,12 +210,16 @@ _edgectl_apply() {
         __edgectl_add_completions -o plusdirs -fX '!*.@(yaml|yml)'
         return
         ;;
+    '-o'|'--output')
+        __edgectl_add_completions -W 'text'$'\n''json'
+        return
+        ;;
     esac
 }
 
 _edgectl_diff() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --verbose -v -R --recursive --no-refresh --prune --version -h --help)
+    non_repeating_flags=(--no-color --verbose -v -R --recursive --insecure-accept-host-keys --no-refresh --prune --version -h --help)
     repeating_options=(-f --filename)
     non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
     __edgectl_offer_flags_options 0
@@ -365,6 +369,237 @@ _edgectl_delete() {
         ;;
     *)
         __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion delete -- positional@1 "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_edgectl_reconcile() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys --verify --version -h --help)
+    repeating_options=(--service)
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -l --selector -o --output)
+    __edgectl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--service')
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion reconcile -- --service "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '-l'|'--selector')
+        return
+        ;;
+    '-o'|'--output')
+        __edgectl_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_edgectl_rollout() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __edgectl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    status|history|undo|pause|resume)
+        # Offer subcommand argument completions
+        "_edgectl_rollout_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'status history undo pause resume' -- "${cur}"))
+        ;;
+    esac
+}
+
+_edgectl_rollout_status() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
+    __edgectl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion rollout status -- positional@0 "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_edgectl_rollout_history() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
+    __edgectl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion rollout history -- positional@0 "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_edgectl_rollout_undo() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout --to-revision -o --output)
+    __edgectl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--to-revision')
+        return
+        ;;
+    '-o'|'--output')
+        __edgectl_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion rollout undo -- positional@0 "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_edgectl_rollout_pause() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
+    __edgectl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion rollout pause -- positional@0 "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_edgectl_rollout_resume() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
+    __edgectl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion rollout resume -- positional@0 "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
         return
         ;;
     esac

@@ -100,6 +100,48 @@ enum Migrations {
                     );
                     """)
         }
+        migrator.registerMigration("v3-observations-and-rollouts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE nodeService (
+                        node TEXT NOT NULL,
+                        service TEXT NOT NULL,
+                        current TEXT,
+                        previous TEXT,
+                        process TEXT NOT NULL,
+                        drifted INTEGER NOT NULL,
+                        observedAt TEXT NOT NULL,
+                        lastError TEXT,
+                        PRIMARY KEY (node, service)
+                    );
+                    CREATE TABLE rollout (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        service TEXT NOT NULL,
+                        revision INTEGER,
+                        release TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        startedAt TEXT NOT NULL,
+                        finishedAt TEXT,
+                        command TEXT NOT NULL,
+                        message TEXT
+                    );
+                    CREATE INDEX rollout_service ON rollout(service, id);
+                    CREATE TABLE rolloutStep (
+                        rollout INTEGER NOT NULL REFERENCES rollout(id),
+                        node TEXT NOT NULL,
+                        step TEXT NOT NULL,
+                        fromRelease TEXT,
+                        at TEXT NOT NULL,
+                        message TEXT
+                    );
+                    CREATE INDEX rolloutStep_rollout ON rolloutStep(rollout);
+                    CREATE TABLE servicePause (
+                        service TEXT PRIMARY KEY,
+                        since TEXT NOT NULL,
+                        by TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -153,6 +153,12 @@ public enum NodeScripts {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// Forgets a service on a node (after it was stopped): its links, pid and log.
+    /// Its releases go with the next cleanup.
+    public static func removeService(_ layout: NodeLayout, service: String) -> String {
+        "rm -rf -- \(q(layout.service(service)))\n"
+    }
+
     /// Deletes a release directory that is not in use (to rebuild it after drift).
     public static func removeRelease(_ layout: NodeLayout, digest: String) -> String {
         let dir = layout.release(digest)

@@ -8,6 +8,15 @@ public struct DesiredStatePlan: Sendable {
     public var hasChanges: Bool { changes.contains { $0.action != .unchanged } }
 
     public func count(_ action: DesiredStateChange.Action) -> Int { changes.filter { $0.action == action }.count }
+
+    /// The desired state as it will be once this plan is recorded.
+    public func resulting(from existing: [Resource]) -> [Resource] {
+        var byID = Dictionary(existing.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for change in changes {
+            if change.action == .delete { byID[change.id] = nil } else if let r = change.resource { byID[r.id] = r }
+        }
+        return byID.values.sorted { $0.id < $1.id }
+    }
 }
 
 /// Reading manifests into a plan and recording plans: the part of

@@ -85,6 +85,13 @@ public struct NodeConnector: Sendable {
         return outcomes
     }
 
+    /// Connects to every node in parallel and keeps the sessions open, one per node, for the
+    /// whole run (each is then used by one thread at a time). Records facts.
+    public func connect(_ nodes: [Resource]) throws -> [String: Result<SessionBox, SSHError>] {
+        let outcomes = try withSessions(nodes) { session in SessionBox(session) }
+        return Dictionary(uniqueKeysWithValues: outcomes.map { ($0.node, $0.result) })
+    }
+
     /// Stores facts and logs reachability changes as events.
     func record(_ facts: [NodeFacts]) throws {
         let previous = try store.nodeFacts()
@@ -114,4 +121,11 @@ public struct NodeConnector: Sendable {
         }
         throw EdgeError.runtime("node \(node.name): could not read its host key")
     }
+}
+
+/// Carries a session between the fan-out threads of successive phases of one run.
+/// Only one thread uses it at a time (phases run one after another).
+public final class SessionBox: @unchecked Sendable {
+    public let session: SSHSession
+    init(_ session: SSHSession) { self.session = session }
 }

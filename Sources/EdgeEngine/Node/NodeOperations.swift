@@ -246,6 +246,12 @@ public final class NodeOperations {
         return result.stdoutText.split(separator: "\n").map(String.init)
     }
 
+    /// Stops a service and removes it from the node.
+    public func remove(service: String, grace: Int = 10) throws {
+        try stop(service: service, grace: grace)
+        try run(NodeScripts.removeService(layout, service: service), what: "removing \(service)")
+    }
+
     /// Removes releases beyond the last `keep` per service and files no release uses.
     @discardableResult
     public func cleanup(keep: Int = 3) throws -> [String] {

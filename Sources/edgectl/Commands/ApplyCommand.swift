@@ -12,6 +12,11 @@ struct ApplyCommand: ParsableCommand {
             Every problem in every file is reported as file:line:column before anything changes;
             invalid manifests exit 65 and leave the state and the nodes untouched.
 
+            Then it converges the fleet: observes every node, stages the release on every target
+            node in parallel (only the files a node lacks), and rolls out group by group in batches
+            of maxUnavailable behind health checks, rolling back on failure. Exit 0 when everything
+            converged, 1 when a rollout failed, 75 when unreachable nodes stay pending.
+
             Examples:
               edgectl apply -f manifests/                 a directory of *.yaml / *.yml files
               edgectl apply -f nodes.yaml -f web.yaml     several files
@@ -23,12 +28,19 @@ struct ApplyCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var manifests: ManifestOptions
+    @OptionGroup var ssh: SSHOptionGroup
 
     @Flag(help: "Print the plan and change nothing.")
     var dryRun = false
 
     @Flag(help: "Delete from the desired state what was applied from these files before but is no longer in them.")
     var prune = false
+
+    @Flag(help: "Re-hash every file on the nodes instead of the quick drift check.")
+    var verify = false
+
+    @Option(name: [.short, .customLong("output")], help: "text (progress on stderr) or json (one event per line on stdout).")
+    var output: ProgressFormat = .text
 
     func run() throws {
         try Output.run(global) {
@@ -37,8 +49,11 @@ struct ApplyCommand: ParsableCommand {
             let service = DesiredStateService(store: store)
             if dryRun {
                 let plan = try service.plan(inputs: inputs, prune: prune)
-                Output.print(PlanRenderer.render(plan, style: global.stdoutStyle))
-                Output.print("(dry run: nothing was recorded and no node was contacted)")
+                let style = global.stdoutStyle
+                Output.print(PlanRenderer.render(plan, style: style))
+                let nodes = try Reconciler.planFromState(store, resources: plan.resulting(from: try store.resources().map(\.resource)))
+                Output.print(NodePlanRenderer.render(nodes, style: style, refreshed: false))
+                Output.print("(dry run: nothing was recorded and nothing was changed)")
                 return
             }
             // Validate before taking the lock: invalid input must not write even the lock row.
@@ -48,8 +63,8 @@ struct ApplyCommand: ParsableCommand {
             // Compare under the lock, so no other run changes the state between planning and recording.
             let plan = try service.plan(incoming: incoming, files: inputs.map(\.displayPath), prune: prune)
             let outcome = try service.record(plan, actor: Actor.current(command: Output.commandLine), lock: lock)
-            let style = global.stdoutStyle
-            for change in plan.changes {
+            let style = global.stderrStyle
+            for change in plan.changes where change.action != .unchanged || output == .text {
                 let verb: String
                 switch change.action {
                 case .create: verb = style.green("created")
@@ -61,15 +76,17 @@ struct ApplyCommand: ParsableCommand {
                 if let revision = outcome.newRevisions[change.id.name], change.id.kind == .service {
                     line += " (revision \(revision), release \(Formatting.short(change.resource?.release?.digest)))"
                 }
-                Output.print(line)
+                if output == .text { Output.print(line) }
             }
-            Output.note(
-                plan.hasChanges
-                    ? "recorded generation \(outcome.generation) in \(store.path); no node was contacted (rollouts arrive with the reconciler)"
-                    : "no changes to the desired state; no node was contacted")
+            var options = ReconcileOptions()
+            options.verify = verify
+            options.command = Output.commandLine
+            try Converge.run(global, ssh: ssh, store: store, options: options, json: output == .json)
         }
     }
 }
+
+enum ProgressFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
 extension Output {
     /// The command line as typed, for lock holders, generations and revision history.

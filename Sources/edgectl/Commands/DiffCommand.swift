@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
+import EdgeStore
 import Foundation
 
 struct DiffCommand: ParsableCommand {
@@ -19,6 +20,7 @@ struct DiffCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var manifests: ManifestOptions
+    @OptionGroup var ssh: SSHOptionGroup
 
     @Flag(help: "Plan from the last observed state without contacting nodes.")
     var noRefresh = false
@@ -31,8 +33,24 @@ struct DiffCommand: ParsableCommand {
             let inputs = try manifests.inputs()
             let store = try global.openStore()
             let plan = try DesiredStateService(store: store).plan(inputs: inputs, prune: prune)
-            Output.print(PlanRenderer.render(plan, style: global.stdoutStyle))
-            if plan.hasChanges { throw ExitCode.failure }
+            let style = global.stdoutStyle
+            Output.print(PlanRenderer.render(plan, style: style))
+            let resources = plan.resulting(from: try store.resources().map(\.resource))
+            let nodes: Plan
+            if noRefresh {
+                nodes = try Reconciler.planFromState(store, resources: resources)
+            } else {
+                var options = ReconcileOptions()
+                options.dryRun = true
+                options.resources = resources
+                let sink = ProgressSink { event in
+                    if event.kind == "unreachable" || event.kind == "failed" { Output.note(event.line(style: global.stderrStyle)) }
+                }
+                nodes = try Reconciler(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: sink)
+                    .run(options).plan
+            }
+            Output.print(NodePlanRenderer.render(nodes, style: style, refreshed: !noRefresh))
+            if plan.hasChanges || !nodes.isEmpty { throw ExitCode.failure }
         }
     }
 }

@@ -1,0 +1,149 @@
+/// What a node reported about the services on it, or that it could not be reached.
+public struct NodeServiceState: Sendable, Equatable {
+    public enum Process: String, Sendable { case running, dead, stopped }
+    public var current: String?
+    public var previous: String?
+    public var process: Process
+    public var drifted: Bool
+
+    public init(current: String?, previous: String? = nil, process: Process, drifted: Bool = false) {
+        self.current = current
+        self.previous = previous
+        self.process = process
+        self.drifted = drifted
+    }
+}
+
+public struct ObservedNode: Sendable, Equatable {
+    public var reachable: Bool
+    public var services: [String: NodeServiceState]
+
+    public init(reachable: Bool, services: [String: NodeServiceState] = [:]) {
+        self.reachable = reachable
+        self.services = services
+    }
+}
+
+/// One thing to do on one node for one service.
+public enum NodeAction: Sendable, Equatable {
+    /// The service is not on the node yet.
+    case install
+    /// The node runs another release.
+    case update(from: String)
+    /// The right release is there but its process is not running.
+    case restart
+    /// The release's files were changed on the node.
+    case repair
+    /// Already converged.
+    case none
+    /// The node did not answer; it is caught up when it does.
+    case pending
+
+    public var isChange: Bool {
+        switch self {
+        case .install, .update, .restart, .repair: return true
+        case .none, .pending: return false
+        }
+    }
+
+    public var symbol: String {
+        switch self {
+        case .install: return "+"
+        case .update, .restart, .repair: return "~"
+        case .none: return "="
+        case .pending: return "?"
+        }
+    }
+}
+
+public struct NodeStep: Sendable, Equatable {
+    public var node: String
+    public var action: NodeAction
+}
+
+/// A service's rollout: its release and, in order, the batches of node steps.
+public struct ServicePlan: Sendable, Equatable {
+    public struct Batch: Sendable, Equatable {
+        public var group: String?
+        public var canary: Bool
+        public var steps: [NodeStep]
+    }
+
+    public var service: String
+    public var release: String
+    public var version: String?
+    public var batches: [Batch]
+
+    public var steps: [NodeStep] { batches.flatMap(\.steps) }
+    public var changes: [NodeStep] { steps.filter { $0.action.isChange } }
+    public var pending: [NodeStep] { steps.filter { $0.action == .pending } }
+}
+
+/// A service to stop and remove from a node (deleted, or the node left its groups).
+public struct Removal: Sendable, Equatable {
+    public var node: String
+    public var service: String
+}
+
+/// What a run will do: plain data shared by `diff`, `apply --dry-run` and `apply`.
+public struct Plan: Sendable, Equatable {
+    public var services: [ServicePlan]
+    public var removals: [Removal]
+
+    public var isEmpty: Bool { services.allSatisfy { $0.changes.isEmpty } && removals.isEmpty }
+    public var pendingNodes: [String] { Array(Set(services.flatMap { $0.pending.map(\.node) })).sorted() }
+}
+
+/// Desired state + observed state → plan. Pure: no I/O, so it is tested on its own and
+/// `diff --no-refresh` can plan from the last observation.
+public enum Planner {
+    /// - Parameters:
+    ///   - releases: the desired release digest of each service.
+    ///   - observed: what each node reported; a node absent from it was not observed (pending).
+    ///   - only: restrict to these services (nil: all). Paused services should be left out by the caller.
+    ///   - nodeFilter: restrict to nodes passing this test (for `-l`).
+    public static func plan(
+        fleet: Fleet, releases: [String: String], observed: [String: ObservedNode], only: Set<String>? = nil,
+        nodeFilter: (String) -> Bool = { _ in true }
+    ) -> Plan {
+        var services: [ServicePlan] = []
+        for name in fleet.services.keys.sorted() where only?.contains(name) ?? true {
+            guard let spec = fleet.services[name]?.serviceSpec, let release = releases[name] else { continue }
+            var batches: [ServicePlan.Batch] = []
+            for (index, stage) in fleet.stages(ofService: name).enumerated() {
+                let nodes = stage.nodes.filter(nodeFilter)
+                guard !nodes.isEmpty else { continue }
+                let steps = nodes.map { NodeStep(node: $0, action: action(node: $0, service: name, release: release, observed: observed[$0])) }
+                var rest = steps[...]
+                if index == 0 && spec.rollout.canary > 0 {
+                    batches.append(.init(group: stage.group, canary: true, steps: Array(rest.prefix(spec.rollout.canary))))
+                    rest = rest.dropFirst(spec.rollout.canary)
+                }
+                let size = spec.rollout.maxUnavailable.resolve(total: stage.nodes.count, minimum: 1)
+                while !rest.isEmpty {
+                    batches.append(.init(group: stage.group, canary: false, steps: Array(rest.prefix(size))))
+                    rest = rest.dropFirst(size)
+                }
+            }
+            services.append(ServicePlan(service: name, release: release, version: spec.bundle.version, batches: batches))
+        }
+        var removals: [Removal] = []
+        for node in observed.keys.sorted() where nodeFilter(node) {
+            guard let state = observed[node], state.reachable else { continue }
+            for service in state.services.keys.sorted() where only?.contains(service) ?? true {
+                let wanted = fleet.services[service] != nil && fleet.targets(ofService: service).contains(node)
+                if !wanted { removals.append(Removal(node: node, service: service)) }
+            }
+        }
+        return Plan(services: services, removals: removals)
+    }
+
+    static func action(node: String, service: String, release: String, observed: ObservedNode?) -> NodeAction {
+        guard let observed, observed.reachable else { return .pending }
+        guard let state = observed.services[service], let current = state.current else { return .install }
+        if current != release { return .update(from: current) }
+        if state.drifted { return .repair }
+        if state.process != .running { return .restart }
+        return .none
+    }
+}

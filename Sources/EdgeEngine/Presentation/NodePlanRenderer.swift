@@ -1,0 +1,34 @@
+import EdgeCore
+
+/// The node plan as people read it: per service, each batch's nodes with `+`/`~`/`=`/`?`.
+public enum NodePlanRenderer {
+    public static func render(_ plan: Plan, style: Style, refreshed: Bool) -> String {
+        var lines: [String] = []
+        let changes = plan.services.reduce(0) { $0 + $1.changes.count } + plan.removals.count
+        lines.append(style.bold("Nodes: ") + "\(changes) change\(changes == 1 ? "" : "s")"
+            + (plan.pendingNodes.isEmpty ? "" : ", \(plan.pendingNodes.count) node(s) pending (unreachable)")
+            + (refreshed ? "" : " (planned from the last observation; no node contacted)") + ".")
+        for service in plan.services where !service.steps.isEmpty {
+            lines.append("service/\(service.service)  release \(service.release.prefix(12))\(service.version.map { " (\($0))" } ?? "")")
+            for (index, batch) in service.batches.enumerated() {
+                for (i, step) in batch.steps.enumerated() {
+                    let where_ = i == 0 ? "\(batch.canary ? "canary " : "")\(batch.group ?? "nodes") #\(index + 1)" : ""
+                    let text: String
+                    switch step.action {
+                    case .install: text = style.green("+ \(step.node)  install")
+                    case .update(let from): text = style.yellow("~ \(step.node)  update \(from.prefix(12)) → \(service.release.prefix(12))")
+                    case .restart: text = style.yellow("~ \(step.node)  restart (not running)")
+                    case .repair: text = style.yellow("~ \(step.node)  repair drift")
+                    case .none: text = style.dim("= \(step.node)  up to date")
+                    case .pending: text = style.red("? \(step.node)  pending (unreachable)")
+                    }
+                    lines.append("  " + where_.padding(toLength: 16, withPad: " ", startingAt: 0) + text)
+                }
+            }
+        }
+        for removal in plan.removals {
+            lines.append(style.red("- \(removal.node)  remove service/\(removal.service)"))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

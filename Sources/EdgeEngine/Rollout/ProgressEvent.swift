@@ -1,0 +1,60 @@
+import Foundation
+
+/// One thing that happened during a run, for the live view, the log lines and `-o json`.
+public struct ProgressEvent: Sendable {
+    public var time = Date()
+    public var service: String?
+    public var node: String?
+    public var group: String?
+    public var batch: String?
+    /// observed, unreachable, staged, activated, healthy, failed, rolledBack, removed, halted, paused, done, pending, nothing
+    public var kind: String
+    public var message: String
+
+    public init(service: String? = nil, node: String? = nil, group: String? = nil, batch: String? = nil, kind: String, message: String) {
+        self.service = service
+        self.node = node
+        self.group = group
+        self.batch = batch
+        self.kind = kind
+        self.message = message
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("time", .date(time)), ("kind", .string(kind)), ("service", .str(service)), ("node", .str(node)), ("group", .str(group)),
+            ("batch", .str(batch)), ("message", .string(message)),
+        ])
+    }
+
+    /// One line for logs and pipes: `service group batch node: message`.
+    public func line(style: Style) -> String {
+        var head: [String] = []
+        if let service { head.append(style.bold(service)) }
+        if let group { head.append(group) }
+        if let batch { head.append("batch \(batch)") }
+        if let node { head.append(style.cyan(node)) }
+        let text: String
+        switch kind {
+        case "failed", "halted", "unreachable": text = style.red(message)
+        case "healthy", "done": text = style.green(message)
+        case "rolledBack", "pending", "paused": text = style.yellow(message)
+        default: text = message
+        }
+        return (head.isEmpty ? "" : head.joined(separator: " ") + ": ") + text
+    }
+}
+
+/// Collects events from many threads and hands them to one sink in order.
+public final class ProgressSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private let handler: (ProgressEvent) -> Void
+
+    public init(_ handler: @escaping (ProgressEvent) -> Void) { self.handler = handler }
+
+    public func emit(_ event: ProgressEvent) {
+        lock.lock()
+        handler(event)
+        lock.unlock()
+    }
+}

@@ -1,0 +1,208 @@
+import EdgeCore
+import EdgeSSH
+import EdgeStore
+import Foundation
+
+public struct ReconcileOptions: Sendable {
+    /// Only these services (nil: all).
+    public var services: Set<String>?
+    /// Only nodes matching this selector.
+    public var selector: LabelSelector?
+    /// Observe and plan, change nothing.
+    public var dryRun = false
+    /// Re-hash stored and released files instead of the cheap drift check.
+    public var verify = false
+    public var keepReleases = 3
+    public var stopGrace = 10
+    public var command = "edgectl"
+    /// Plan against these resources instead of the recorded ones (for `diff` and `--dry-run`
+    /// of manifests not yet applied). Only with `dryRun`.
+    public var resources: [Resource]?
+
+    public init() {}
+}
+
+public struct ReconcileOutcome: Sendable {
+    public var plan: Plan
+    /// Services whose rollout failed or halted (rolled back or not).
+    public var failed: [String] = []
+    public var rolledBack: [String] = []
+    public var paused: [String] = []
+    public var pendingNodes: [String] = []
+    /// Nodes where nothing could be changed because the connection failed for another reason.
+    public var mutated = false
+
+    public var exitKind: FailureKind? {
+        if !failed.isEmpty { return .runtime }
+        if !pendingNodes.isEmpty { return .temporary }
+        return nil
+    }
+}
+
+/// Observes the nodes, plans against the desired state, and converges: stage releases on
+/// every reachable target in parallel, then roll out group by group in batches behind
+/// health gates, rolling back on failure. Every step lands in the state as it happens,
+/// so a run killed at any moment is resumed by the next one (which observes again).
+public final class Reconciler: @unchecked Sendable {
+    let store: StateStore
+    let connector: NodeConnector
+    let progress: ProgressSink
+    let actor: Actor
+
+    public init(store: StateStore, settings: ConnectionSettings, actor: Actor, progress: ProgressSink) {
+        self.store = store
+        self.connector = NodeConnector(store: store, settings: settings)
+        self.progress = progress
+        self.actor = actor
+    }
+
+    var parallel: Int { connector.settings.parallel }
+
+    public func run(_ options: ReconcileOptions) throws -> ReconcileOutcome {
+        let all = try options.resources ?? store.resources().map(\.resource)
+        let fleet = Fleet(all)
+        let desired = Reconciler.desiredReleases(fleet)
+        let paused = try store.pausedServices()
+        var considered = Set(fleet.services.keys)
+        if let only = options.services {
+            for name in only where fleet.services[name] == nil { throw EdgeError.runtime("service/\(name) not found in the desired state") }
+            considered = only
+        }
+        let nodeFilter: (String) -> Bool = { name in options.selector.map { $0.matches(fleet.nodes[name]?.labels ?? [:]) } ?? true }
+        let nodes = fleet.nodes.values.filter { nodeFilter($0.name) }.sorted { $0.name < $1.name }
+
+        // Observe: one session per node for the whole run, one round trip for all its services.
+        let sessions = try connector.connect(nodes)
+        var connected: [String: SessionBox] = [:]
+        for (node, result) in sessions {
+            switch result {
+            case .success(let box): connected[node] = box
+            case .failure(let error):
+                progress.emit(ProgressEvent(node: node, kind: error.isUnreachable ? "unreachable" : "failed", message: error.description))
+            }
+        }
+        let boxes = connected
+        let entryCounts = try releaseEntryCounts()
+        let observedList = FanOut.run(Array(boxes.keys).sorted(), parallel: parallel) { node -> (String, Result<[ServiceObservation], Error>) in
+            let ops = NodeOperations(session: boxes[node]!.session, root: fleet.nodes[node]!.nodeSpec!.root)
+            return (node, Result { try ops.observe() })
+        }
+        var observed: [String: ObservedNode] = [:]
+        var toRecord: [String: [String: NodeServiceState]] = [:]
+        for (node, result) in observedList {
+            switch result {
+            case .success(let services):
+                var states: [String: NodeServiceState] = [:]
+                for s in services {
+                    let expected = s.current.flatMap { entryCounts[$0] }
+                    let drifted = s.current != nil && (s.modifiedFiles > 0 || (expected.map { s.entryCount != $0 + 1 } ?? false))
+                    states[s.service] = NodeServiceState(
+                        current: s.current, previous: s.previous, process: NodeServiceState.Process(rawValue: s.process.rawValue) ?? .stopped,
+                        drifted: drifted)
+                }
+                observed[node] = ObservedNode(reachable: true, services: states)
+                toRecord[node] = states
+            case .failure(let error):
+                progress.emit(ProgressEvent(node: node, kind: "failed", message: "observing failed: \(error)"))
+            }
+        }
+        try store.recordObservations(toRecord)
+
+        // A revision that failed or was rolled back is not retried until a new apply (or undo).
+        var blocked = Set<String>()
+        for name in considered {
+            if let latest = try store.revisions(service: name).last, let outcome = latest.outcome,
+                outcome.hasPrefix("RolledBack") || outcome.hasPrefix("Failed")
+            {
+                blocked.insert(name)
+                progress.emit(ProgressEvent(service: name, kind: "skipped", message: "revision \(latest.revision) \(outcome.hasPrefix("Failed") ? "failed" : "was rolled back"); not retried until a new apply or `edgectl rollout undo`"))
+            }
+        }
+        let plan = Planner.plan(
+            fleet: fleet, releases: desired, observed: observed, only: considered.subtracting(paused).subtracting(blocked), nodeFilter: nodeFilter)
+        var outcome = ReconcileOutcome(plan: plan)
+        outcome.pendingNodes = plan.pendingNodes
+        outcome.paused = considered.intersection(paused).sorted()
+        if options.dryRun { return outcome }
+
+        // Removals: services deleted, or nodes that left a service's groups.
+        let removalResults = FanOut.run(plan.removals, parallel: parallel) { removal -> (Removal, Error?) in
+            let ops = NodeOperations(session: boxes[removal.node]!.session, root: fleet.nodes[removal.node]!.nodeSpec!.root)
+            do {
+                try ops.remove(service: removal.service, grace: options.stopGrace)
+                return (removal, nil)
+            } catch {
+                return (removal, error)
+            }
+        }
+        for (removal, error) in removalResults {
+            outcome.mutated = true
+            if let error {
+                progress.emit(ProgressEvent(service: removal.service, node: removal.node, kind: "failed", message: "removing failed: \(error)"))
+            } else {
+                try store.recordNodeService(node: removal.node, service: removal.service, state: nil)
+                try store.appendEvent(kind: "Node", name: removal.node, reason: "ServiceRemoved", message: "stopped and removed \(removal.service)")
+                progress.emit(ProgressEvent(service: removal.service, node: removal.node, kind: "removed", message: "stopped and removed"))
+            }
+        }
+
+        for servicePlan in plan.services where !servicePlan.changes.isEmpty {
+            let service = fleet.services[servicePlan.service]!
+            outcome.mutated = true
+            let result = try RolloutRun(
+                reconciler: self, service: service, plan: servicePlan, observed: observed, boxes: boxes, fleet: fleet, options: options
+            ).execute()
+            switch result {
+            case .complete: break
+            case .paused: outcome.paused.append(servicePlan.service)
+            case .failed: outcome.failed.append(servicePlan.service)
+            case .rolledBack:
+                outcome.failed.append(servicePlan.service)
+                outcome.rolledBack.append(servicePlan.service)
+            }
+        }
+        for servicePlan in plan.services where servicePlan.changes.isEmpty && !servicePlan.steps.isEmpty {
+            let pending = servicePlan.pending.count
+            progress.emit(
+                ProgressEvent(
+                    service: servicePlan.service, kind: pending > 0 ? "pending" : "nothing",
+                    message: pending > 0 ? "\(pending) node(s) unreachable, pending" : "converged (release \(String(servicePlan.release.prefix(12))))"))
+        }
+        return outcome
+    }
+
+    /// Each service's desired release digest.
+    public static func desiredReleases(_ fleet: Fleet) -> [String: String] {
+        fleet.services.compactMapValues { $0.release?.digest }
+    }
+
+    /// Plans from the last observation in the state, contacting no node (`--no-refresh`).
+    public static func planFromState(_ store: StateStore, resources: [Resource]? = nil) throws -> Plan {
+        let fleet = Fleet(try resources ?? store.resources().map(\.resource))
+        let facts = try store.nodeFacts()
+        var observed: [String: ObservedNode] = [:]
+        for name in fleet.nodes.keys where facts[name]?.reachable == true {
+            observed[name] = ObservedNode(reachable: true)
+        }
+        for item in try store.nodeServices() where observed[item.node] != nil {
+            observed[item.node]?.services[item.service] = item.state
+        }
+        let blocked = try Set(fleet.services.keys.filter { name in
+            guard let outcome = try store.revisions(service: name).last?.outcome else { return false }
+            return outcome.hasPrefix("RolledBack") || outcome.hasPrefix("Failed")
+        })
+        let paused = try store.pausedServices()
+        return Planner.plan(
+            fleet: fleet, releases: desiredReleases(fleet), observed: observed,
+            only: Set(fleet.services.keys).subtracting(paused).subtracting(blocked))
+    }
+
+    /// Entries per known release (for the cheap drift check's file count).
+    func releaseEntryCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for release in try store.releases() where counts[release.digest] == nil {
+            counts[release.digest] = try store.releaseEntries(digest: release.digest)?.count
+        }
+        return counts
+    }
+}

@@ -1,0 +1,210 @@
+import EdgeCore
+import EdgeSSH
+import EdgeStore
+import Foundation
+
+/// One service's rollout within a run: stage, batches behind health gates, halt and roll back.
+struct RolloutRun {
+    enum Result { case complete, paused, failed, rolledBack }
+
+    let reconciler: Reconciler
+    let service: Resource
+    let plan: ServicePlan
+    let observed: [String: ObservedNode]
+    let boxes: [String: SessionBox]
+    let fleet: Fleet
+    let options: ReconcileOptions
+
+    var store: StateStore { reconciler.store }
+    var name: String { service.name }
+    var spec: ServiceSpec { service.serviceSpec! }
+
+    func ops(_ node: String) -> NodeOperations {
+        NodeOperations(session: boxes[node]!.session, root: fleet.nodes[node]!.nodeSpec!.root)
+    }
+
+    func emit(_ kind: String, node: String? = nil, batch: ServicePlan.Batch? = nil, index: String? = nil, _ message: String) {
+        reconciler.progress.emit(ProgressEvent(service: name, node: node, group: batch?.group, batch: index, kind: kind, message: message))
+    }
+
+    func execute() throws -> Result {
+        let release = plan.release
+        let short = String(release.prefix(12))
+        let revision = try store.latestRevisions()[name]
+        let rollout = try store.startRollout(service: name, revision: revision, release: release, command: reconciler.actor.command)
+        emit("started", "rolling out release \(short)\(plan.version.map { " (\($0))" } ?? "") to \(plan.changes.count) node(s)\(revision.map { ", revision \($0)" } ?? "")")
+        guard let entries = try store.releaseEntries(digest: release) else {
+            throw EdgeError.runtime("service/\(name): release \(short) is not recorded in the state; re-apply")
+        }
+        let fullRelease = Release(digest: release, entries: entries)
+        let maxFailures = spec.rollout.maxFailures.resolve(total: plan.steps.count)
+        var failures = 0
+        var failedNodes = Set<String>()
+        var pendingNodes = Set<String>()
+
+        // Stage: every node that needs files gets them now, in parallel, so batches only switch and restart.
+        let staging = plan.changes.filter { if case .restart = $0.action { return false } else { return true } }
+        let bundle = spec.bundle.path
+        let verify = options.verify
+        let staged = FanOut.run(staging, parallel: reconciler.parallel) { step -> (NodeStep, Swift.Result<PushReport, Error>) in
+            (step, Swift.Result { try ops(step.node).push(fullRelease, from: bundle, verify: verify || step.action == .repair) })
+        }
+        for (step, result) in staged {
+            switch result {
+            case .success(let report):
+                try store.recordStep(rollout: rollout, node: step.node, step: "staged", message: "\(report.filesSent) files, \(report.bytesSent) bytes")
+                emit("staged", node: step.node, report.filesSent == 0 ? "release already on the node" : "sent \(report.filesSent) file(s), \(Formatting.size(report.bytesSent))")
+            case .failure(let error):
+                if (error as? SSHError)?.isUnreachable == true {
+                    pendingNodes.insert(step.node)
+                    emit("pending", node: step.node, "unreachable while staging: \(error)")
+                } else {
+                    failures += 1
+                    failedNodes.insert(step.node)
+                    try store.recordStep(rollout: rollout, node: step.node, step: "failed", message: "\(error)")
+                    try store.recordNodeService(node: step.node, service: name, state: observed[step.node]?.services[name] ?? NodeServiceState(current: nil, process: .stopped), error: "\(error)")
+                    emit("failed", node: step.node, "staging failed: \(error)")
+                }
+            }
+        }
+
+        var changed: [(node: String, from: String?)] = []
+        if failures <= maxFailures {
+            for (index, batch) in plan.batches.enumerated() {
+                if try store.pausedServices().contains(name) {
+                    try store.finishRollout(rollout, state: "Paused", message: "paused before batch \(index + 1) of \(plan.batches.count)")
+                    emit("paused", "paused before batch \(index + 1) of \(plan.batches.count); `edgectl rollout resume service/\(name)` continues")
+                    return .paused
+                }
+                let work = batch.steps.filter { $0.action.isChange && !failedNodes.contains($0.node) && !pendingNodes.contains($0.node) }
+                if work.isEmpty { continue }
+                let label = "\(index + 1)/\(plan.batches.count)"
+                emit("batch", batch: batch, index: label, "\(batch.canary ? "canary " : "")\(work.map(\.node).joined(separator: ", "))")
+                let results = FanOut.run(work, parallel: reconciler.parallel) { step in self.switchNode(step, release: release) }
+                for r in results {
+                    if r.activated { changed.append((r.node, r.from)) }
+                    try store.recordStep(rollout: rollout, node: r.node, step: r.step, fromRelease: r.from, message: r.message)
+                    switch r.step {
+                    case "healthy":
+                        try store.recordNodeService(node: r.node, service: name, state: NodeServiceState(current: release, previous: r.from, process: .running))
+                        emit("healthy", node: r.node, batch: batch, index: label, r.message)
+                    case "pending":
+                        pendingNodes.insert(r.node)
+                        emit("pending", node: r.node, batch: batch, index: label, r.message)
+                    default:
+                        failures += 1
+                        failedNodes.insert(r.node)
+                        try store.recordNodeService(
+                            node: r.node, service: name, state: NodeServiceState(current: r.activated ? release : r.from, previous: nil, process: .dead), error: r.message)
+                        emit("failed", node: r.node, batch: batch, index: label, r.message)
+                    }
+                }
+                if failures > maxFailures { break }
+            }
+        }
+
+        if failures > maxFailures {
+            let message = "\(failures) node(s) failed, more than maxFailures \(spec.rollout.maxFailures): halted"
+            emit("halted", message)
+            try store.appendEvent(type: .warning, kind: "Service", name: name, reason: "RolloutHalted", message: message)
+            guard spec.rollout.autoRollback else {
+                try store.finishRollout(rollout, state: "Failed", message: message)
+                if let revision { try store.setRevisionOutcome(service: name, revision: revision, outcome: "Failed: \(message)") }
+                return .failed
+            }
+            try rollBack(changed, rollout: rollout)
+            try store.finishRollout(rollout, state: "RolledBack", message: message)
+            if let revision {
+                try store.setRevisionOutcome(service: name, revision: revision, outcome: "RolledBack: \(message)")
+                let earlier = try store.revisions(service: name).filter { $0.revision < revision && !($0.outcome ?? "").hasPrefix("RolledBack") && !($0.outcome ?? "").hasPrefix("Failed") }
+                if let previous = earlier.last {
+                    let restored = try store.restoreRevision(
+                        service: name, to: previous, reason: "auto-rollback of revision \(revision): \(message)", actor: reconciler.actor)
+                    emit("rolledBack", "desired state restored to revision \(previous.revision) as revision \(restored)")
+                }
+            }
+            return .rolledBack
+        }
+        let pendingText = pendingNodes.isEmpty ? "" : ", \(pendingNodes.count) pending (unreachable)"
+        try store.finishRollout(rollout, state: pendingNodes.isEmpty ? "Complete" : "Incomplete", message: "\(changed.count) node(s) updated\(pendingText)")
+        if let revision { try store.setRevisionOutcome(service: name, revision: revision, outcome: pendingNodes.isEmpty ? "Complete" : "Incomplete") }
+        try store.appendEvent(kind: "Service", name: name, reason: "RolloutComplete", message: "release \(short) on \(changed.count) node(s)\(pendingText)")
+        emit("done", "release \(short) rolled out\(pendingText)")
+        // Housekeeping on the nodes this rollout touched.
+        let touched = changed.map(\.node)
+        let keep = options.keepReleases
+        _ = FanOut.run(touched, parallel: reconciler.parallel) { node in try? self.ops(node).cleanup(keep: keep) }
+        return .complete
+    }
+
+    struct SwitchResult: Sendable {
+        var node: String
+        var from: String?
+        var activated: Bool
+        var step: String
+        var message: String
+    }
+
+    /// Stop, switch `current`, start, and wait for health on one node.
+    func switchNode(_ step: NodeStep, release: String) -> SwitchResult {
+        let from = observed[step.node]?.services[name]?.current
+        var activated = false
+        do {
+            let ops = ops(step.node)
+            try ops.stop(service: name, grace: options.stopGrace)
+            if step.action != .restart {
+                try ops.activate(service: name, digest: release)
+                activated = from != release
+            }
+            try ops.start(service: name, spec: spec, release: release)
+            switch try ops.waitHealthy(service: name, check: spec.healthCheck) {
+            case .healthy:
+                return SwitchResult(node: step.node, from: from, activated: activated, step: "healthy", message: "healthy on \(String(release.prefix(12)))")
+            case .unhealthy(let reason):
+                return SwitchResult(node: step.node, from: from, activated: activated, step: "failed", message: "unhealthy: \(reason)")
+            }
+        } catch let error as SSHError where error.isUnreachable {
+            return SwitchResult(node: step.node, from: from, activated: activated, step: "pending", message: "\(error)")
+        } catch {
+            return SwitchResult(node: step.node, from: from, activated: activated, step: "failed", message: "\(error)")
+        }
+    }
+
+    /// Every node this rollout switched goes back to what it ran before: the previous release
+    /// is still on the node, so nothing is transferred. A node that had no release loses the service.
+    func rollBack(_ changed: [(node: String, from: String?)], rollout: Int64) throws {
+        let results = FanOut.run(changed.map { RollbackItem(node: $0.node, from: $0.from) }, parallel: reconciler.parallel) { item -> (RollbackItem, Error?) in
+            do {
+                let ops = self.ops(item.node)
+                if let from = item.from {
+                    _ = try ops.rollback(service: name)
+                    try ops.restart(service: name, spec: spec, release: from, grace: options.stopGrace)
+                    if case .unhealthy(let reason) = try ops.waitHealthy(service: name, check: spec.healthCheck) {
+                        throw EdgeError.runtime("the previous release is not healthy either: \(reason)")
+                    }
+                } else {
+                    try ops.remove(service: name, grace: options.stopGrace)
+                }
+                return (item, nil)
+            } catch {
+                return (item, error)
+            }
+        }
+        for (item, error) in results {
+            if let error {
+                try store.recordStep(rollout: rollout, node: item.node, step: "rollbackFailed", message: "\(error)")
+                emit("failed", node: item.node, "rollback failed: \(error)")
+            } else {
+                try store.recordStep(rollout: rollout, node: item.node, step: "rolledBack", fromRelease: item.from)
+                try store.recordNodeService(
+                    node: item.node, service: name, state: item.from.map { NodeServiceState(current: $0, process: .running) })
+                emit("rolledBack", node: item.node, item.from.map { "back on \(String($0.prefix(12)))" } ?? "removed (it had no earlier release)")
+            }
+        }
+    }
+
+    struct RollbackItem: Sendable {
+        var node: String
+        var from: String?
+    }
+}

@@ -1,0 +1,192 @@
+import EdgeCore
+import Foundation
+import GRDB
+
+/// The last observation of one service on one node.
+public struct StoredNodeService: Sendable, Equatable {
+    public var node: String
+    public var service: String
+    public var state: NodeServiceState
+    public var observedAt: Date
+    public var lastError: String?
+}
+
+public struct RolloutRecord: Sendable {
+    public var id: Int64
+    public var service: String
+    public var revision: Int?
+    public var release: String
+    public var state: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var command: String
+    public var message: String?
+}
+
+public struct RolloutStepRecord: Sendable {
+    public var rollout: Int64
+    public var node: String
+    public var step: String
+    public var fromRelease: String?
+    public var at: Date
+    public var message: String?
+}
+
+extension StateStore {
+    // MARK: Observations
+
+    /// Replaces what is known about the services on these nodes (reachable nodes only;
+    /// an unreachable node keeps its last observation).
+    public func recordObservations(_ observed: [String: [String: NodeServiceState]], at time: Date = Date()) throws {
+        try write { db in
+            for (node, services) in observed {
+                try db.execute(sql: "DELETE FROM nodeService WHERE node = ?", arguments: [node])
+                for (service, state) in services {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO nodeService (node, service, current, previous, process, drifted, observedAt)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, Timestamp.string(time)])
+                }
+            }
+        }
+    }
+
+    /// Updates one node's service after a step (so a crash leaves the state as current as the node).
+    public func recordNodeService(node: String, service: String, state: NodeServiceState?, error: String? = nil, at time: Date = Date()) throws {
+        try write { db in
+            guard let state else {
+                try db.execute(sql: "DELETE FROM nodeService WHERE node = ? AND service = ?", arguments: [node, service])
+                return
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO nodeService (node, service, current, previous, process, drifted, observedAt, lastError)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (node, service) DO UPDATE SET current = excluded.current, previous = excluded.previous,
+                        process = excluded.process, drifted = excluded.drifted, observedAt = excluded.observedAt,
+                        lastError = excluded.lastError
+                    """,
+                arguments: [node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, Timestamp.string(time), error])
+        }
+    }
+
+    public func nodeServices() throws -> [StoredNodeService] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM nodeService ORDER BY service, node").map { row in
+                StoredNodeService(
+                    node: row["node"], service: row["service"],
+                    state: NodeServiceState(
+                        current: row["current"], previous: row["previous"],
+                        process: NodeServiceState.Process(rawValue: row["process"]) ?? .stopped, drifted: (row["drifted"] as Int) != 0),
+                    observedAt: Timestamp.date(row["observedAt"]) ?? Date(timeIntervalSince1970: 0), lastError: row["lastError"])
+            }
+        }
+    }
+
+    // MARK: Rollouts
+
+    public func startRollout(service: String, revision: Int?, release: String, command: String) throws -> Int64 {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO rollout (service, revision, release, state, startedAt, command) VALUES (?, ?, ?, 'Progressing', ?, ?)",
+                arguments: [service, revision, release, Timestamp.string(Date()), command])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func finishRollout(_ id: Int64, state: String, message: String?) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE rollout SET state = ?, finishedAt = ?, message = ? WHERE id = ?",
+                arguments: [state, Timestamp.string(Date()), message, id])
+        }
+    }
+
+    public func recordStep(rollout: Int64, node: String, step: String, fromRelease: String? = nil, message: String? = nil) throws {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO rolloutStep (rollout, node, step, fromRelease, at, message) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [rollout, node, step, fromRelease, Timestamp.string(Date()), message])
+        }
+    }
+
+    public func rollouts(service: String? = nil) throws -> [RolloutRecord] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM rollout" + (service == nil ? "" : " WHERE service = ?") + " ORDER BY id",
+                arguments: service.map { [$0] } ?? [])
+            return rows.map { row in
+                RolloutRecord(
+                    id: row["id"], service: row["service"], revision: row["revision"], release: row["release"], state: row["state"],
+                    startedAt: Timestamp.date(row["startedAt"]) ?? Date(timeIntervalSince1970: 0),
+                    finishedAt: (row["finishedAt"] as String?).flatMap(Timestamp.date), command: row["command"], message: row["message"])
+            }
+        }
+    }
+
+    public func rolloutSteps(_ id: Int64) throws -> [RolloutStepRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rolloutStep WHERE rollout = ? ORDER BY rowid", arguments: [id]).map { row in
+                RolloutStepRecord(
+                    rollout: row["rollout"], node: row["node"], step: row["step"], fromRelease: row["fromRelease"],
+                    at: Timestamp.date(row["at"]) ?? Date(timeIntervalSince1970: 0), message: row["message"])
+            }
+        }
+    }
+
+    /// Marks a revision's outcome (e.g. "RolledBack: …"), so history shows what became of it.
+    public func setRevisionOutcome(service: String, revision: Int, outcome: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE revision SET outcome = ? WHERE service = ? AND revision = ?", arguments: [outcome, service, revision])
+        }
+    }
+
+    /// Makes an earlier revision's spec and release the desired state again, as a new revision
+    /// that records why (auto-rollback, `rollout undo`). The bundle path stays the current one.
+    public func restoreRevision(service: String, to old: RevisionRecord, reason: String, actor: Actor) throws -> Int {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM resource WHERE kind = 'Service' AND name = ?", arguments: [service]) else {
+                throw EdgeError.runtime("service/\(service) is not in the desired state")
+            }
+            let current = try StateStore.storedResource(row)
+            guard case .service(let currentSpec) = current.resource.spec else { throw EdgeError.runtime("service/\(service) is not a service") }
+            var spec = try JSONDecoder().decode(ServiceSpec.self, from: Data(old.specJSON.utf8))
+            spec.bundle.path = currentSpec.bundle.path
+            var restored = current.resource
+            restored.spec = .service(spec)
+            let now = Timestamp.string(actor.now)
+            try db.execute(
+                sql: "UPDATE resource SET spec = ?, release = ?, generation = generation + 1, updatedAt = ? WHERE kind = 'Service' AND name = ?",
+                arguments: [restored.specJSON(), old.release, now, service])
+            let latest = try Int.fetchOne(db, sql: "SELECT MAX(revision) FROM revision WHERE service = ?", arguments: [service]) ?? 0
+            try db.execute(
+                sql: """
+                    INSERT INTO revision (service, revision, spec, release, version, generation, createdAt, command, user, reason)
+                    VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
+                    """,
+                arguments: [service, latest + 1, old.specJSON, old.release, old.version, now, actor.command, actor.user, reason])
+            try StateStore.appendEvent(
+                db, time: now, type: .warning, kind: "Service", name: service, reason: "RevisionRestored",
+                message: "revision \(latest + 1) restores revision \(old.revision) (\(reason))", generation: nil)
+            return latest + 1
+        }
+    }
+
+    // MARK: Pause
+
+    public func pause(service: String, by user: String) throws {
+        try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO servicePause (service, since, by) VALUES (?, ?, ?)", arguments: [service, Timestamp.string(Date()), user])
+        }
+    }
+
+    public func resume(service: String) throws {
+        try write { db in try db.execute(sql: "DELETE FROM servicePause WHERE service = ?", arguments: [service]) }
+    }
+
+    public func pausedServices() throws -> Set<String> {
+        try read { db in Set(try String.fetchAll(db, sql: "SELECT service FROM servicePause")) }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import EdgeCore
+import EdgeEngine
+import EdgeStore
+import Foundation
+
+/// Runs the reconciler for `apply`, `reconcile` and `rollout undo`, printing progress
+/// (lines on stderr, or JSON events on stdout with `-o json`) and turning the outcome
+/// into the SPEC's exit code.
+enum Converge {
+    static func run(_ global: GlobalOptions, ssh: SSHOptionGroup, store: StateStore, options: ReconcileOptions, json: Bool) throws {
+        let style = global.stderrStyle
+        let sink = ProgressSink { event in
+            if json {
+                Output.print(event.json.compact())
+            } else {
+                Output.note(event.line(style: style))
+            }
+        }
+        let reconciler = Reconciler(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: sink)
+        let outcome = try reconciler.run(options)
+        let summary: String
+        if !outcome.failed.isEmpty {
+            summary = "failed: \(outcome.failed.map { "service/\($0)" }.joined(separator: ", "))"
+                + (outcome.rolledBack.isEmpty ? "" : " (rolled back: \(outcome.rolledBack.joined(separator: ", ")))")
+        } else if !outcome.pendingNodes.isEmpty {
+            summary = "incomplete: \(outcome.pendingNodes.count) node(s) unreachable and pending (\(outcome.pendingNodes.joined(separator: ", "))); run again when they answer"
+        } else if !outcome.mutated {
+            summary = "nothing to do: every node already runs its desired release (no changes made, no files sent)"
+        } else {
+            summary = "converged"
+        }
+        if json {
+            Output.print(JSONValue.object([
+                ("kind", .string("summary")), ("failed", .array(outcome.failed.map(JSONValue.string))),
+                ("rolledBack", .array(outcome.rolledBack.map(JSONValue.string))), ("pending", .array(outcome.pendingNodes.map(JSONValue.string))),
+                ("paused", .array(outcome.paused.map(JSONValue.string))), ("changed", .bool(outcome.mutated)), ("message", .string(summary)),
+            ]).compact())
+        } else {
+            Output.note(style.bold(summary))
+        }
+        if let kind = outcome.exitKind { throw ExitCode(kind.exitCode) }
+    }
+}
