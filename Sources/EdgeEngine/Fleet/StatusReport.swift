@@ -42,18 +42,42 @@ public struct StatusReport: Sendable {
                 os: f?.os, arch: f?.arch, lastError: f?.lastError)
         }
         let reachability = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0.reachable) })
+        var observed: [String: StoredNodeService] = [:]
+        for item in inventory.nodeServices { observed["\(item.service)/\(item.node)"] = item }
         services = inventory.stored(.service).map { item in
             let name = item.resource.name
-            // Until releases run on nodes (the reconciler), every reachable target is Pending.
-            let rows = inventory.fleet.targets(ofService: name).map { node in
-                ServiceNode(
-                    node: node, phase: reachability[node].flatMap { $0 } == false ? "Unreachable" : "Pending", release: nil,
-                    desiredRelease: item.releaseDigest)
+            let desired = item.releaseDigest
+            let rows = inventory.fleet.targets(ofService: name).map { node -> ServiceNode in
+                let seen = observed["\(name)/\(node)"]
+                let phase: String
+                if reachability[node].flatMap({ $0 }) == false {
+                    phase = "Unreachable"
+                } else if let seen {
+                    if seen.lastError != nil {
+                        phase = "Failed"
+                    } else if seen.state.drifted {
+                        phase = "Drifted"
+                    } else if seen.state.current == desired && seen.state.process == .running {
+                        phase = "Running"
+                    } else {
+                        phase = "Pending"
+                    }
+                } else {
+                    phase = "Pending"
+                }
+                return ServiceNode(node: node, phase: phase, release: seen?.state.current, desiredRelease: desired)
             }
+            let phases = Set(rows.map(\.phase))
             let phase: String
-            if rows.isEmpty {
+            if inventory.paused.contains(name) {
+                phase = "Paused"
+            } else if inventory.lastRollout[name] == "RolledBack" {
+                phase = "RolledBack"
+            } else if inventory.lastRollout[name] == "Failed" || phases.contains("Failed") {
+                phase = "Failed"
+            } else if phases.isEmpty || phases == ["Running"] {
                 phase = "Converged"
-            } else if rows.contains(where: { $0.phase == "Unreachable" }) {
+            } else if phases.contains("Unreachable") || phases.contains("Drifted") {
                 phase = "Degraded"
             } else {
                 phase = "Progressing"
@@ -67,6 +91,8 @@ public struct StatusReport: Sendable {
         var parts = ["\(reachable)/\(nodes.count) nodes reachable"]
         let refused = nodes.filter { $0.reachable == true && $0.lastError != nil }.count
         if refused > 0 { parts.append("\(refused) refused (see ERROR)") }
+        let drifted = Set(services.flatMap { $0.nodes.filter { $0.phase == "Drifted" }.map(\.node) }).count
+        if drifted > 0 { parts.append("\(drifted) node\(drifted == 1 ? "" : "s") drifted") }
         let counts = Dictionary(grouping: services, by: \.phase).mapValues(\.count)
         let phases = ["Converged", "Progressing", "Degraded", "Failed", "RolledBack", "Paused"].compactMap { phase in
             counts[phase].map { "\($0) \(phase.lowercased())" }

@@ -9,6 +9,10 @@ public struct Inventory: Sendable {
     public var latestRevisions: [String: Int]
     public var releases: [ReleaseRecord]
     public var facts: [String: NodeFacts]
+    public var nodeServices: [StoredNodeService]
+    public var paused: Set<String>
+    /// The state of each service's latest rollout (Complete, Incomplete, Failed, RolledBack, Paused, Progressing).
+    public var lastRollout: [String: String]
 
     public init(store: StateStore) throws {
         resources = try store.resources()
@@ -16,6 +20,11 @@ public struct Inventory: Sendable {
         latestRevisions = try store.latestRevisions()
         releases = try store.releases()
         facts = try store.nodeFacts()
+        nodeServices = try store.nodeServices()
+        paused = try store.pausedServices()
+        var last: [String: String] = [:]
+        for rollout in try store.rollouts() { last[rollout.service] = rollout.state }
+        lastRollout = last
     }
 
     public func stored(_ kind: ResourceKind) -> [StoredResource] { resources.filter { $0.resource.kind == kind } }

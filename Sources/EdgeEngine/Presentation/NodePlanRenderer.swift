@@ -12,7 +12,7 @@ public enum NodePlanRenderer {
             lines.append("service/\(service.service)  release \(service.release.prefix(12))\(service.version.map { " (\($0))" } ?? "")")
             for (index, batch) in service.batches.enumerated() {
                 for (i, step) in batch.steps.enumerated() {
-                    let where_ = i == 0 ? "\(batch.canary ? "canary " : "")\(batch.group ?? "nodes") #\(index + 1)" : ""
+                    let where_ = i == 0 ? "\(batch.canary ? "canary" : batch.group ?? "nodes") #\(index + 1)" : ""
                     let text: String
                     switch step.action {
                     case .install: text = style.green("+ \(step.node)  install")
@@ -22,7 +22,7 @@ public enum NodePlanRenderer {
                     case .none: text = style.dim("= \(step.node)  up to date")
                     case .pending: text = style.red("? \(step.node)  pending (unreachable)")
                     }
-                    lines.append("  " + where_.padding(toLength: 16, withPad: " ", startingAt: 0) + text)
+                    lines.append("  " + where_.padding(toLength: max(18, where_.count + 2), withPad: " ", startingAt: 0) + text)
                 }
             }
         }

@@ -40,7 +40,7 @@ struct RolloutRun {
         let maxFailures = spec.rollout.maxFailures.resolve(total: plan.steps.count)
         var failures = 0
         var failedNodes = Set<String>()
-        var pendingNodes = Set<String>()
+        var pendingNodes = Set(plan.pending.map(\.node))
 
         // Stage: every node that needs files gets them now, in parallel, so batches only switch and restart.
         let staging = plan.changes.filter { if case .restart = $0.action { return false } else { return true } }

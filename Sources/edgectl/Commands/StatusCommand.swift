@@ -38,7 +38,12 @@ struct StatusCommand: ParsableCommand {
             let store = try global.openStore()
             let labelSelector = try selector.map { try LabelSelector(parsing: $0) }
             if !noRefresh {
-                try FleetService(store: store, settings: ssh.settings(global)).refresh(selector: labelSelector)
+                // Observe (facts and services on every node) without changing anything.
+                var options = ReconcileOptions()
+                options.dryRun = true
+                options.selector = labelSelector
+                _ = try Reconciler(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: ProgressSink { _ in })
+                    .run(options)
             }
             let report = StatusReport(inventory: try Inventory(store: store), refreshed: !noRefresh)
             switch output {
