@@ -1,0 +1,244 @@
+import EdgeStore
+import Foundation
+import TestSupport
+import XCTest
+
+/// apply / reconcile / rollout against a real fleet of six nodes in two groups.
+final class RolloutTests: XCTestCase {
+    nonisolated(unsafe) static var fleet: TestFleet?
+    nonisolated(unsafe) static var setupError: String?
+
+    override class func setUp() {
+        guard TestFleet.canRun else { return }
+        do {
+            fleet = try TestFleet(name: "rc", subnet: "10.83.0", count: 6)
+        } catch {
+            setupError = "\(error)"
+        }
+    }
+
+    override class func tearDown() {
+        fleet?.down()
+        fleet = nil
+    }
+
+    var fleet: TestFleet!
+    var dir: TemporaryDirectory!
+    var state: String { dir.path + "/state.db" }
+    var port = 0
+
+    override func setUpWithError() throws {
+        if let error = Self.setupError { XCTFail(error) }
+        guard let fleet = Self.fleet else { throw XCTSkip("needs root and sshd to build a test fleet") }
+        self.fleet = fleet
+        dir = TemporaryDirectory()
+        // Each test its own service name and port, so tests do not see each other's processes.
+        port = 9000 + Int.random(in: 0..<900)
+        for i in 1...6 { try? FileManager.default.removeItem(atPath: fleet.root(i) + "/services") }
+        // Nodes 1–3 are site a, 4–6 site b.
+        var nodes = try String(contentsOfFile: fleet.manifestPath, encoding: .utf8)
+        for i in 1...6 { nodes = nodes.replacingOccurrences(of: "index: \"\(i)\"}", with: "index: \"\(i)\", site: \(i <= 3 ? "a" : "b")}") }
+        dir.write("m/nodes.yaml", nodes)
+        dir.write("m/groups.yaml", """
+            apiVersion: edgectl/v1
+            kind: NodeGroup
+            metadata: {name: site-a}
+            spec: {selector: {matchLabels: {site: a}}}
+            ---
+            apiVersion: edgectl/v1
+            kind: NodeGroup
+            metadata: {name: site-b}
+            spec: {selector: {matchLabels: {site: b}}}
+            """)
+        try release("1.0", broken: false)
+    }
+
+    override func tearDownWithError() throws {
+        // Stop every service process started in the nodes (they live in the nodes' namespaces).
+        if let fleet {
+            for i in 1...6 { _ = try? fleet.inNode(i, "for f in \(fleet.root(i))/services/*/pid; do [ -f $f ] && read p s < $f && kill -KILL -$p; done 2>/dev/null; true") }
+        }
+        dir?.remove()
+    }
+
+    /// Writes bundle and Service manifest for a version; `broken` releases exit at once.
+    func release(_ version: String, broken: Bool, maxFailures: Int = 0, maxUnavailable: Int = 2) throws {
+        let serve = broken ? "#!/bin/sh\necho broken >&2\nexit 3\n" : "#!/bin/sh\nexec busybox httpd -f -p \"127.0.0.1:$1\" -h ./www\n"
+        dir.write("web/bin/serve", serve, mode: 0o755)
+        dir.write("web/www/version", version + "\n")
+        dir.write("m/web.yaml", """
+            apiVersion: edgectl/v1
+            kind: Service
+            metadata: {name: web}
+            spec:
+              bundle: {path: ../web, version: "\(version)"}
+              nodeGroups: [site-a, site-b]
+              run: {command: [./bin/serve, "\(port)"]}
+              healthCheck:
+                http: {port: \(port), path: /version}
+                healthyDeadlineSeconds: 5
+              rollout: {canary: 1, maxUnavailable: \(maxUnavailable), maxFailures: \(maxFailures), autoRollback: true}
+            """)
+    }
+
+    func edgectl(_ args: [String]) throws -> Edgectl.Result {
+        try Edgectl.run(args + ["--connect-timeout", "3"], state: state)
+    }
+
+    func events(_ result: Edgectl.Result) throws -> [[String: Any]] {
+        try result.stdout.split(separator: "\n").map { line in
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+        }
+    }
+
+    func versions() throws -> [String] {
+        try (1...6).map { i in
+            try fleet.inNode(i, "timeout 5 busybox wget -q -O - http://127.0.0.1:\(port)/version").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    func testFirstRolloutThenNoOpThenGroupByGroupUpdate() throws {
+        let first = try edgectl(["apply", "-f", dir.path + "/m", "-o", "json"])
+        XCTAssertEqual(first.status, 0, first.stderr + first.stdout)
+        XCTAssertEqual(try versions(), Array(repeating: "1.0", count: 6))
+
+        // Unchanged manifests on a converged fleet: nothing mutating, no bytes.
+        let markers = try (1...6).map { try FileManager.default.attributesOfItem(atPath: fleet.root($0) + "/services/web/activated")[.modificationDate] as? Date }
+        let noop = try edgectl(["apply", "-f", dir.path + "/m", "-o", "json"])
+        XCTAssertEqual(noop.status, 0)
+        let noopEvents = try events(noop)
+        XCTAssertFalse(noopEvents.contains { ["staged", "batch", "started", "healthy"].contains($0["kind"] as? String ?? "") }, noop.stdout)
+        XCTAssertEqual(noopEvents.last?["changed"] as? Bool, false)
+        XCTAssertTrue((noopEvents.last?["message"] as? String)?.contains("no files sent") == true)
+        let after = try (1...6).map { try FileManager.default.attributesOfItem(atPath: fleet.root($0) + "/services/web/activated")[.modificationDate] as? Date }
+        XCTAssertEqual(markers, after, "no node was touched")
+
+        // An update: canary, then site-a in batches of 2, then site-b.
+        try release("2.0", broken: false)
+        let update = try edgectl(["apply", "-f", dir.path + "/m", "-o", "json"])
+        XCTAssertEqual(update.status, 0, update.stderr)
+        let batches = try events(update).filter { $0["kind"] as? String == "batch" }.map { ($0["group"] as? String ?? "", ($0["message"] as? String ?? "")) }
+        XCTAssertEqual(batches.map(\.0), ["site-a", "site-a", "site-b", "site-b"])
+        XCTAssertEqual(batches.map(\.1), [
+            "canary \(fleet.nodeName(1))", "\(fleet.nodeName(2)), \(fleet.nodeName(3))", "\(fleet.nodeName(4)), \(fleet.nodeName(5))", fleet.nodeName(6),
+        ])
+        // Only the changed file travelled.
+        let staged = try events(update).filter { $0["kind"] as? String == "staged" }
+        XCTAssertEqual(staged.count, 6)
+        XCTAssertTrue(staged.allSatisfy { ($0["message"] as? String)?.hasPrefix("sent 1 file(s)") == true }, "\(staged)")
+        XCTAssertEqual(try versions(), Array(repeating: "2.0", count: 6))
+        // The event log has the same order.
+        let store = try StateStore(path: state)
+        let steps = try store.rolloutSteps(try XCTUnwrap(try store.rollouts(service: "web").last).id).filter { $0.step == "healthy" }.map(\.node)
+        XCTAssertEqual(steps.first, fleet.nodeName(1))
+        XCTAssertEqual(Set(steps.suffix(3)), [fleet.nodeName(4), fleet.nodeName(5), fleet.nodeName(6)])
+
+        // Undo: back to 1.0 through the same batches, without transfers.
+        let undo = try edgectl(["rollout", "undo", "service/web", "-o", "json"])
+        XCTAssertEqual(undo.status, 0, undo.stderr)
+        let undoStaged = try events(undo).filter { $0["kind"] as? String == "staged" }
+        XCTAssertTrue(undoStaged.allSatisfy { $0["message"] as? String == "release already on the node" }, "\(undoStaged)")
+        XCTAssertEqual(try versions(), Array(repeating: "1.0", count: 6))
+        let history = try edgectl(["rollout", "history", "service/web"])
+        XCTAssertTrue(history.stdout.contains("rollout undo to revision 1"), history.stdout)
+    }
+
+    func testFailingReleaseHaltsAndRollsBackEveryChangedNode() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        // maxFailures 1: the canary fails, the next batch (two nodes) fails too, then it halts.
+        try release("bad", broken: true, maxFailures: 1)
+        let result = try edgectl(["apply", "-f", dir.path + "/m", "-o", "json"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        let evs = try events(result)
+        XCTAssertTrue(evs.contains { $0["kind"] as? String == "halted" })
+        let rolledBack = Set(evs.filter { $0["kind"] as? String == "rolledBack" && $0["node"] is String }.compactMap { $0["node"] as? String })
+        XCTAssertEqual(rolledBack, [fleet.nodeName(1), fleet.nodeName(2), fleet.nodeName(3)])
+        XCTAssertEqual(try versions(), Array(repeating: "1.0", count: 6))
+        let status = try edgectl(["status", "-o", "json"])
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let web = try XCTUnwrap((doc["services"] as? [[String: Any]])?.first { $0["name"] as? String == "web" })
+        XCTAssertEqual(web["phase"] as? String, "RolledBack")
+        // A later reconcile does not retry the rolled-back release.
+        let again = try edgectl(["reconcile", "-o", "json"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(try events(again).contains { $0["kind"] as? String == "batch" })
+    }
+
+    func testPartitionedNodeStaysPendingThenCatchesUp() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        try release("2.0", broken: false)
+        try fleet.partition(5)
+        defer { try? fleet.heal(5) }
+        let result = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(result.status, 75, result.stderr)
+        XCTAssertTrue(result.stderr.contains("pending"), result.stderr)
+        try fleet.heal(5)
+        XCTAssertEqual(try versions()[4], "1.0")
+        let catchUp = try edgectl(["reconcile"])
+        XCTAssertEqual(catchUp.status, 0, catchUp.stderr)
+        XCTAssertEqual(try versions(), Array(repeating: "2.0", count: 6))
+    }
+
+    func testKilledAtAnyPointTheNextReconcileConverges() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        for (index, killAfter) in ["staged", "batch", "healthy"].enumerated() {
+            try release("k\(index)", broken: false)
+            let (process, out, _) = try Edgectl.start(["apply", "-f", dir.path + "/m", "-o", "json", "--connect-timeout", "3"], state: state)
+            // Read events until the chosen one, then kill -9.
+            var buffer = Data()
+            let handle = out.fileHandleForReading
+            while !String(decoding: buffer, as: UTF8.self).contains("\"kind\":\"\(killAfter)\"") {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer += chunk
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let store = try StateStore(path: state)
+            XCTAssertEqual(try store.integrityCheck(), "ok")
+            // Every node runs a complete release at this point.
+            for i in 1...6 {
+                let check = try fleet.inNode(i, "cd \(fleet.root(i))/services/web/current/ && test -x bin/serve && test -f www/version")
+                XCTAssertEqual(check.status, 0, "node \(i) after kill at \(killAfter)")
+            }
+            let resumed = try edgectl(["reconcile", "--lock-timeout", "5"])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssertEqual(try versions(), Array(repeating: "k\(index)", count: 6), "after kill at \(killAfter)")
+        }
+    }
+
+    func testConcurrentApplyIsRefusedAndPauseStopsAtABatchBoundary() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        try release("2.0", broken: false, maxUnavailable: 1)
+        let (process, out, err) = try Edgectl.start(["apply", "-f", dir.path + "/m", "-o", "json", "--connect-timeout", "3"], state: state)
+        var buffer = Data()
+        let handle = out.fileHandleForReading
+        while !String(decoding: buffer, as: UTF8.self).contains("\"kind\":\"healthy\"") {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            buffer += chunk
+        }
+        // A second writer while the first holds the lock.
+        let second = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(second.status, 75)
+        XCTAssertTrue(second.stderr.contains("locked by pid \(process.processIdentifier)"), second.stderr)
+        // Pause from another process: the rollout stops before its next batch.
+        XCTAssertEqual(try edgectl(["rollout", "pause", "service/web"]).status, 0)
+        buffer += handle.readDataToEndOfFile()
+        process.waitUntilExit()
+        _ = err
+        XCTAssertEqual(process.terminationStatus, 0)
+        let text = String(decoding: buffer, as: UTF8.self)
+        XCTAssertTrue(text.contains("\"kind\":\"paused\""), text)
+        let updated = try versions().filter { $0 == "2.0" }.count
+        XCTAssertGreaterThanOrEqual(updated, 1)
+        XCTAssertLessThan(updated, 6, "stopped at a batch boundary")
+        // Paused: reconcile leaves it alone; resume lets it finish.
+        let paused = try edgectl(["reconcile"])
+        XCTAssertEqual(paused.status, 0)
+        XCTAssertEqual(try versions().filter { $0 == "2.0" }.count, updated)
+        XCTAssertEqual(try edgectl(["rollout", "resume", "service/web"]).status, 0)
+        XCTAssertEqual(try edgectl(["reconcile"]).status, 0)
+        XCTAssertEqual(try versions(), Array(repeating: "2.0", count: 6))
+    }
+}
