@@ -52,7 +52,7 @@ let package = Package(
             providers: [.apt(["libssh-dev"])]
         ),
         // Drives EdgeSSH primitives for scripts/bench-*; not shipped.
-        .executableTarget(name: "edgectl-bench", dependencies: ["EdgeSSH", "EdgeEngine", "EdgeCore"]),
+        .executableTarget(name: "edgectl-bench", dependencies: ["EdgeSSH", "EdgeEngine", "EdgeCore", "EdgeStore"]),
         .target(name: "TestSupport", dependencies: ["EdgeCore"], path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "TestSupport"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "EdgeCore", "TestSupport"]),

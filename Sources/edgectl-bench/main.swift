@@ -6,9 +6,14 @@
 //   edgectl-bench push IDENTITY BUNDLE ADDRESS...
 //       push a bundle's release to every node in parallel (missing files only) and activate it;
 //       prints wall time, files and payload bytes sent in total
+//   edgectl-bench seed STATE DIR NODES SERVICES
+//       writes manifests for NODES nodes and SERVICES services into DIR and records them in STATE
+//       as applied and observed (every node reachable and converged), without contacting anything,
+//       so `edgectl diff --no-refresh` can be measured at fleet sizes no test fleet reaches
 import EdgeCore
 import EdgeEngine
 import EdgeSSH
+import EdgeStore
 import Foundation
 
 struct AcceptAny: HostKeyVerifying {
@@ -66,6 +71,41 @@ case "push" where args.count >= 5:
         }
     }
     print(String(format: "%.2f s  %d nodes  %d files  %.2f MB sent", seconds, addresses.count, files, Double(bytes) / 1_000_000))
+case "seed" where args.count >= 6:
+    let state = args[2], dir = args[3]
+    guard let nodeCount = Int(args[4]), let serviceCount = Int(args[5]) else { fail("NODES and SERVICES are numbers", code: 64) }
+    do {
+        try FileManager.default.createDirectory(atPath: dir + "/bundle", withIntermediateDirectories: true)
+        try "#!/bin/sh\nexec sleep 100000\n".write(toFile: dir + "/bundle/run", atomically: true, encoding: .utf8)
+        var nodes = ""
+        for i in 0..<nodeCount {
+            nodes += "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: n\(i), labels: {shard: s\(i % serviceCount)}}\nspec: {address: 10.\(i / 65536).\(i / 256 % 256).\(i % 256)}\n---\n"
+        }
+        try nodes.write(toFile: dir + "/nodes.yaml", atomically: true, encoding: .utf8)
+        var rest = ""
+        for s in 0..<serviceCount {
+            rest += "apiVersion: edgectl/v1\nkind: NodeGroup\nmetadata: {name: g\(s)}\nspec: {selector: {matchLabels: {shard: s\(s)}}}\n---\n"
+            rest += "apiVersion: edgectl/v1\nkind: Service\nmetadata: {name: svc\(s)}\nspec:\n  bundle: {path: ./bundle}\n  nodeGroups: [g\(s)]\n  run: {command: [./run]}\n---\n"
+        }
+        try rest.write(toFile: dir + "/services.yaml", atomically: true, encoding: .utf8)
+        let store = try StateStore(path: state)
+        let inputs = try ManifestInput.collect(paths: [dir], recursive: false) { "" }
+        let resources = try ManifestLoader.load(inputs)
+        _ = try store.record(DesiredStateDiff.compute(current: [], incoming: resources), by: Actor.current(command: "edgectl-bench seed"))
+        let fleet = Fleet(resources)
+        var observed: [String: [String: NodeServiceState]] = [:]
+        for node in fleet.nodes.keys { observed[node] = [:] }
+        for (name, svc) in fleet.services {
+            for node in fleet.targets(ofService: name) {
+                observed[node]?[name] = NodeServiceState(current: svc.release?.digest, process: .running)
+            }
+        }
+        try store.recordObservations(observed)
+        try store.recordContacts(fleet.nodes.keys.map { NodeFacts(node: $0, reachable: true, lastSeen: Date(), lastContact: Date()) })
+        print("seeded \(nodeCount) nodes, \(serviceCount) services")
+    } catch {
+        fail("\(error)")
+    }
 default:
-    fail("usage: edgectl-bench stream ADDRESS IDENTITY FILE [REMOTE-COMMAND] | push IDENTITY BUNDLE ADDRESS...", code: 64)
+    fail("usage: edgectl-bench stream ADDRESS IDENTITY FILE [REMOTE-COMMAND] | push IDENTITY BUNDLE ADDRESS... | seed STATE DIR NODES SERVICES", code: 64)
 }

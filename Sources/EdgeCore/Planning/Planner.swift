@@ -128,10 +128,12 @@ public enum Planner {
             services.append(ServicePlan(service: name, release: release, version: spec.bundle.version, batches: batches))
         }
         var removals: [Removal] = []
+        var targets: [String: Set<String>] = [:]
+        for name in fleet.services.keys { targets[name] = Set(fleet.targets(ofService: name)) }
         for node in observed.keys.sorted() where nodeFilter(node) {
             guard let state = observed[node], state.reachable else { continue }
             for service in state.services.keys.sorted() where only?.contains(service) ?? true {
-                let wanted = fleet.services[service] != nil && fleet.targets(ofService: service).contains(node)
+                let wanted = targets[service]?.contains(node) ?? false
                 if !wanted { removals.append(Removal(node: node, service: service)) }
             }
         }
