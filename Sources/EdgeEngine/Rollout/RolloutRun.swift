@@ -151,12 +151,8 @@ struct RolloutRun {
         var activated = false
         do {
             let ops = ops(step.node)
-            try ops.stop(service: name, grace: options.stopGrace)
-            if step.action != .restart {
-                try ops.activate(service: name, digest: release)
-                activated = from != release
-            }
-            try ops.start(service: name, spec: spec, release: release)
+            try ops.switchTo(service: name, digest: step.action == .restart ? nil : release, spec: spec, release: release, grace: options.stopGrace)
+            activated = step.action != .restart && from != release
             switch try ops.waitHealthy(service: name, check: spec.healthCheck) {
             case .healthy:
                 return SwitchResult(node: step.node, from: from, activated: activated, step: "healthy", message: "healthy on \(String(release.prefix(12)))")
@@ -166,6 +162,13 @@ struct RolloutRun {
         } catch let error as SSHError where error.isUnreachable {
             return SwitchResult(node: step.node, from: from, activated: activated, step: "pending", message: "\(error)")
         } catch {
+            // The switch may have stopped half-way: ask the node where `current` points now,
+            // so a rollback swaps back only what really moved.
+            if !activated, step.action != .restart, from != release,
+                let now = try? ops(step.node).observe().first(where: { $0.service == name })
+            {
+                activated = now.current == release
+            }
             return SwitchResult(node: step.node, from: from, activated: activated, step: "failed", message: "\(error)")
         }
     }
