@@ -244,7 +244,7 @@ public final class SSHSession {
         defer { buffer.deallocate() }
         var lastProgress = Date()
         while true {
-            let n = ssh_channel_read_timeout(channel, buffer, UInt32(capacity), 0, 100)
+            let n = ssh_channel_read_timeout(channel, buffer, UInt32(capacity), 0, 10)
             if n == SSH_ERROR { throw fail(step) }
             if n > 0 { append(&stdout, buffer, Int(n)) }
             let m = ssh_channel_read_nonblocking(channel, buffer, UInt32(capacity), 1)

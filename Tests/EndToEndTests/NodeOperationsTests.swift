@@ -6,29 +6,8 @@ import TestSupport
 import XCTest
 
 /// The node side against a real fleet: node 1 and 2 have coreutils, node 3 only busybox on its PATH.
-final class NodeOperationsTests: XCTestCase {
-    nonisolated(unsafe) static var fleet: TestFleet?
-    nonisolated(unsafe) static var setupError: String?
-
-    override class func setUp() {
-        guard TestFleet.canRun else { return }
-        do {
-            fleet = try TestFleet(name: "np", subnet: "10.81.0", count: 3, busybox: 3)
-        } catch {
-            setupError = "\(error)"
-        }
-    }
-
-    override class func tearDown() {
-        fleet?.down()
-        fleet = nil
-    }
-
-    func requireFleet() throws -> TestFleet {
-        if let error = Self.setupError { XCTFail(error) }
-        guard let fleet = Self.fleet else { throw XCTSkip("needs root and sshd to build a test fleet") }
-        return fleet
-    }
+final class NodeOperationsTests: FleetTestCase {
+    override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) { (name: "np", subnet: "10.81.0", count: 3, busybox: 3) }
 
     func ops(_ fleet: TestFleet, _ i: Int, operationTimeout: Double = 60) throws -> NodeOperations {
         let session = try SSHSession(

@@ -4,23 +4,8 @@ import TestSupport
 import XCTest
 
 /// apply / reconcile / rollout against a real fleet of six nodes in two groups.
-final class RolloutTests: XCTestCase {
-    nonisolated(unsafe) static var fleet: TestFleet?
-    nonisolated(unsafe) static var setupError: String?
-
-    override class func setUp() {
-        guard TestFleet.canRun else { return }
-        do {
-            fleet = try TestFleet(name: "rc", subnet: "10.83.0", count: 6)
-        } catch {
-            setupError = "\(error)"
-        }
-    }
-
-    override class func tearDown() {
-        fleet?.down()
-        fleet = nil
-    }
+final class RolloutTests: FleetTestCase {
+    override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) { (name: "rc", subnet: "10.83.0", count: 6, busybox: nil) }
 
     var fleet: TestFleet!
     var dir: TemporaryDirectory!
@@ -28,9 +13,7 @@ final class RolloutTests: XCTestCase {
     var port = 0
 
     override func setUpWithError() throws {
-        if let error = Self.setupError { XCTFail(error) }
-        guard let fleet = Self.fleet else { throw XCTSkip("needs root and sshd to build a test fleet") }
-        self.fleet = fleet
+        fleet = try requireFleet()
         dir = TemporaryDirectory()
         // Each test its own service name and port, so tests do not see each other's processes.
         port = 9000 + Int.random(in: 0..<900)

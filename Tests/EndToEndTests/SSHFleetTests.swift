@@ -11,29 +11,8 @@ struct AcceptAnyHostKey: HostKeyVerifying {
 }
 
 /// End to end against a real fleet of five sshd nodes in network namespaces.
-final class SSHFleetTests: XCTestCase {
-    nonisolated(unsafe) static var fleet: TestFleet?
-    nonisolated(unsafe) static var setupError: String?
-
-    override class func setUp() {
-        guard TestFleet.canRun else { return }
-        do {
-            fleet = try TestFleet(name: "es", subnet: "10.79.0", count: 5)
-        } catch {
-            setupError = "\(error)"
-        }
-    }
-
-    override class func tearDown() {
-        fleet?.down()
-        fleet = nil
-    }
-
-    func requireFleet() throws -> TestFleet {
-        if let error = Self.setupError { XCTFail(error) }
-        guard let fleet = Self.fleet else { throw XCTSkip("needs root and sshd to build a test fleet") }
-        return fleet
-    }
+final class SSHFleetTests: FleetTestCase {
+    override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) { (name: "es", subnet: "10.79.0", count: 5, busybox: nil) }
 
     func statusJSON(_ state: String, _ extra: [String] = []) throws -> [String: [String: Any]] {
         let result = try Edgectl.run(["status", "-o", "json"] + extra, state: state)

@@ -51,20 +51,8 @@ public enum Edgectl {
     public static func run(_ arguments: [String], state: String?, stdin: String? = nil, environment: [String: String] = [:],
                            directory: String? = nil) throws -> Result {
         let (process, out, err) = try start(arguments, state: state, stdin: stdin, environment: environment, directory: directory)
-        // Read both pipes concurrently so a chatty process cannot fill one and block.
-        let errBox = DataBox()
-        let done = DispatchSemaphore(value: 0)
-        let errHandle = err.fileHandleForReading
-        Thread.detachNewThread {
-            errBox.data = errHandle.readDataToEndOfFile()
-            done.signal()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        done.wait()
-        let errData = errBox.data
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let (stdout, stderr) = Shell.collect(process, out, err)
+        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 }
 

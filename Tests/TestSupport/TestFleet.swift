@@ -89,6 +89,12 @@ public enum Shell {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        let (stdout, stderr) = collect(process, out, err)
+        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    /// Reads both pipes to the end at once (so a chatty process cannot fill one and block), then waits.
+    public static func collect(_ process: Process, _ out: Pipe, _ err: Pipe) -> (String, String) {
         let errBox = DataBox()
         let done = DispatchSemaphore(value: 0)
         let errHandle = err.fileHandleForReading
@@ -99,7 +105,42 @@ public enum Shell {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         done.wait()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errBox.data, as: UTF8.self))
+        return (String(decoding: outData, as: UTF8.self), String(decoding: errBox.data, as: UTF8.self))
+    }
+}
+
+import XCTest
+
+/// A test case class that shares one fleet among its tests: built before the first,
+/// torn down (every namespace and process) after the last.
+open class FleetTestCase: XCTestCase {
+    /// Name, subnet, size and busybox node of the subclass's fleet.
+    open class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) { fatalError("override fleetSpec") }
+
+    nonisolated(unsafe) private static var fleets: [String: TestFleet] = [:]
+    nonisolated(unsafe) private static var errors: [String: String] = [:]
+
+    override open class func setUp() {
+        super.setUp()
+        guard TestFleet.canRun else { return }
+        let spec = fleetSpec
+        do {
+            fleets[spec.name] = try TestFleet(name: spec.name, subnet: spec.subnet, count: spec.count, busybox: spec.busybox)
+        } catch {
+            errors[spec.name] = "\(error)"
+        }
+    }
+
+    override open class func tearDown() {
+        fleets.removeValue(forKey: fleetSpec.name)?.down()
+        super.tearDown()
+    }
+
+    /// The fleet, or a skip when this machine cannot build one (not root, no sshd).
+    public func requireFleet() throws -> TestFleet {
+        let name = Self.fleetSpec.name
+        if let error = Self.errors[name] { XCTFail(error) }
+        guard let fleet = Self.fleets[name] else { throw XCTSkip("needs root and sshd to build a test fleet") }
+        return fleet
     }
 }

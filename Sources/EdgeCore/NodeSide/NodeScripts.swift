@@ -25,6 +25,8 @@ public enum NodeScripts {
             [ "$1" != Z ] && [ "${20}" = "$want" ]
         }
         promote() {
+            set -- *
+            [ -e "$1" ] || return 0
             find . -maxdepth 1 -type f -exec sha256sum {} + | while read -r sum f; do
                 f=${f#./}
                 [ "$sum" = "${f%-*}" ] || { rm -f "$f"; echo "BAD $f"; }
