@@ -5,7 +5,9 @@ import Testing
 /// The built binary, as scripts see it: exit codes, JSON shapes, state left alone on bad input.
 @Suite("CLI")
 struct CLITests {
-    let manifests = Edgectl.packageRoot + "/manifests"
+    /// The example fleet, with every node pointed at a closed local port: apply records the
+    /// desired state, finds every node unreachable (exit 75), and never touches a real fleet.
+    let manifests = unreachableFleet()
 
     func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
@@ -22,9 +24,9 @@ struct CLITests {
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("11 to create"))
         let apply = try Edgectl.run(["apply", "-f", manifests], state: state)
-        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.status == 75, "unreachable nodes stay pending: \(apply.stderr)")
         #expect(apply.stdout.contains("service/hello created (revision 1"))
-        #expect(apply.stderr.contains("no node was contacted"))
+        #expect(apply.stderr.contains("pending"))
         let diff2 = try Edgectl.run(["diff", "-f", manifests, "--no-refresh"], state: state)
         #expect(diff2.status == 0, "no differences → 0")
         let again = try Edgectl.run(["apply", "-f", manifests], state: state)
@@ -53,9 +55,9 @@ struct CLITests {
         let names = (nodes["items"] as? [[String: Any]])?.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }
         #expect(names == ["edge-4", "edge-5", "edge-6"])
         let node = try #require((nodes["items"] as? [[String: Any]])?.first)
-        #expect((node["spec"] as? [String: Any])?["port"] as? Int == 22)
+        #expect((node["spec"] as? [String: Any])?["port"] as? Int == 1)
         let status = try #require(node["status"] as? [String: Any])
-        #expect(status["reachable"] is NSNull)
+        #expect(status["reachable"] as? Bool == false)
         #expect(status["lastSeen"] is NSNull)
         let service = try json(try Edgectl.run(["get", "services", "hello", "-o", "json"], state: state).stdout)
         let svc = try #require((service["items"] as? [[String: Any]])?.first)
@@ -164,7 +166,7 @@ struct BundleLocationTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let state = dir.path + "/state.db"
-        let manifests = Edgectl.packageRoot + "/manifests"
+        let manifests = unreachableFleet()
         try Edgectl.run(["apply", "-f", manifests], state: state)
         // The same manifests and bundles from another checkout: nothing changes.
         let copy = dir.path + "/checkout"
@@ -179,4 +181,16 @@ struct BundleLocationTests {
         let describe = try Edgectl.run(["describe", "service", "hello"], state: state)
         #expect(describe.stdout.contains(copy + "/bundles/hello"))
     }
+}
+
+/// A copy of manifests/ whose nodes all point at 127.0.0.1:1, where nothing listens.
+func unreachableFleet() -> String {
+    let dir = TemporaryDirectory("edgectl-manifests")
+    let target = dir.path + "/manifests"
+    try! FileManager.default.copyItem(atPath: Edgectl.packageRoot + "/manifests", toPath: target)
+    let nodes = target + "/nodes.yaml"
+    var text = try! String(contentsOfFile: nodes, encoding: .utf8)
+    for i in 11...16 { text = text.replacingOccurrences(of: "address: 10.77.0.\(i)", with: "address: 127.0.0.1\n  port: 1") }
+    try! text.write(toFile: nodes, atomically: true, encoding: .utf8)
+    return target
 }
