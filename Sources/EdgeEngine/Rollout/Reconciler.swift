@@ -181,7 +181,9 @@ public final class Reconciler: @unchecked Sendable {
         let fleet = Fleet(try resources ?? store.resources().map(\.resource))
         let facts = try store.nodeFacts()
         var observed: [String: ObservedNode] = [:]
-        for name in fleet.nodes.keys where facts[name]?.reachable == true {
+        // A node never contacted is planned as empty (everything to install); one last seen
+        // unreachable stays pending.
+        for name in fleet.nodes.keys where facts[name]?.reachable != false {
             observed[name] = ObservedNode(reachable: true)
         }
         for item in try store.nodeServices() where observed[item.node] != nil {
