@@ -77,16 +77,8 @@ public enum NodeScripts {
     /// Builds `releases/<digest>` from store files (hard links), directories and symlinks,
     /// in a temporary directory renamed into place, so a release directory is always complete.
     public static func materialise(_ layout: NodeLayout, release: Release) -> String {
-        let final = layout.release(release.digest)
-        let temporary = layout.releases + "/.tmp-" + release.digest
-        var lines = [
-            "set -e",
-            "[ -d \(q(final)) ] && exit 0",
-            "mkdir -p \(q(layout.releases))",
-            "if [ -d \(q(temporary)) ]; then find \(q(temporary)) -type d -exec chmod u+w {} +; rm -rf \(q(temporary)); fi",
-            "mkdir \(q(temporary))",
-            "cd \(q(temporary))",
-        ]
+        let (final, temporary) = (layout.release(release.digest), layout.releases + "/.tmp-" + release.digest)
+        var lines = buildStart(layout, release: release, onExisting: "exit 0") + ["cd \(q(temporary))"]
         for entry in release.entries {
             switch entry.type {
             case .directory: lines.append("mkdir -p -- \(q(entry.path))")
@@ -101,6 +93,19 @@ public enum NodeScripts {
         lines.append("cd /")
         lines.append("mv -- \(q(temporary)) \(q(final))")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The start of building a release: nothing to do if it exists, else a fresh
+    /// `releases/.tmp-<digest>` (removing what an interrupted build left).
+    private static func buildStart(_ layout: NodeLayout, release: Release, onExisting: String) -> [String] {
+        let temporary = layout.releases + "/.tmp-" + release.digest
+        return [
+            "set -e",
+            "[ -d \(q(layout.release(release.digest))) ] && \(onExisting)",
+            "mkdir -p \(q(layout.releases))",
+            "if [ -d \(q(temporary)) ]; then find \(q(temporary)) -type d -exec chmod u+w {} +; rm -rf \(q(temporary)); fi",
+            "mkdir \(q(temporary))",
+        ]
     }
 
     /// The tar stream that materialises a release in one process on the node: directories,
@@ -135,14 +140,8 @@ public enum NodeScripts {
 
     /// Receives `materialiseArchive` on stdin, sets directory modes and renames the release into place.
     public static func finishMaterialise(_ layout: NodeLayout, release: Release) -> String {
-        let final = layout.release(release.digest)
-        let temporary = layout.releases + "/.tmp-" + release.digest
-        var lines = [
-            "set -e",
-            "[ -d \(q(final)) ] && { cat > /dev/null; exit 0; }",
-            "mkdir -p \(q(layout.releases))",
-            "if [ -d \(q(temporary)) ]; then find \(q(temporary)) -type d -exec chmod u+w {} +; rm -rf \(q(temporary)); fi",
-            "mkdir \(q(temporary))",
+        let (final, temporary) = (layout.release(release.digest), layout.releases + "/.tmp-" + release.digest)
+        var lines = buildStart(layout, release: release, onExisting: "{ cat > /dev/null; exit 0; }") + [
             "cd \(q(layout.root))",
             "tar -xf -",
             "cd \(q(temporary))",
