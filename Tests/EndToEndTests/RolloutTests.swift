@@ -45,8 +45,9 @@ final class RolloutTests: FleetTestCase {
     }
 
     /// Writes bundle and Service manifest for a version; `broken` releases exit at once.
-    func release(_ version: String, broken: Bool, maxFailures: Int = 0, maxUnavailable: Int = 2) throws {
-        let serve = broken ? "#!/bin/sh\necho broken >&2\nexit 3\n" : "#!/bin/sh\nexec busybox httpd -f -p \"127.0.0.1:$1\" -h ./www\n"
+    /// `startDelay` makes each node take that long to answer (so a rollout lasts long enough to pause).
+    func release(_ version: String, broken: Bool, maxFailures: Int = 0, maxUnavailable: Int = 2, startDelay: Int = 0) throws {
+        let serve = broken ? "#!/bin/sh\necho broken >&2\nexit 3\n" : "#!/bin/sh\nsleep \(startDelay)\nexec busybox httpd -f -p \"127.0.0.1:$1\" -h ./www\n"
         dir.write("web/bin/serve", serve, mode: 0o755)
         dir.write("web/www/version", version + "\n")
         dir.write("m/web.yaml", """
@@ -192,7 +193,7 @@ final class RolloutTests: FleetTestCase {
 
     func testConcurrentApplyIsRefusedAndPauseStopsAtABatchBoundary() throws {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
-        try release("2.0", broken: false, maxUnavailable: 1)
+        try release("2.0", broken: false, maxUnavailable: 1, startDelay: 1)
         let (process, out, err) = try Edgectl.start(["apply", "-f", dir.path + "/m", "-o", "json", "--connect-timeout", "3"], state: state)
         var buffer = Data()
         let handle = out.fileHandleForReading
