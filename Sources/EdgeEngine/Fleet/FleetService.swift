@@ -3,7 +3,7 @@ import EdgeSSH
 import EdgeStore
 import Foundation
 
-/// Contacting the fleet for `status` and `node trust`.
+/// Re-pinning a node's host key (`node trust`); observing the fleet is the reconciler's job.
 public struct FleetService: Sendable {
     public let store: StateStore
     public let connector: NodeConnector
@@ -11,14 +11,6 @@ public struct FleetService: Sendable {
     public init(store: StateStore, settings: ConnectionSettings) {
         self.store = store
         self.connector = NodeConnector(store: store, settings: settings)
-    }
-
-    /// Contacts every node (or those matching `selector`) in parallel and records their facts.
-    @discardableResult
-    public func refresh(selector: LabelSelector? = nil) throws -> [NodeOutcome<Void>] {
-        var nodes = try store.resources(kind: .node).map(\.resource)
-        if let selector { nodes = nodes.filter { selector.matches($0.labels) } }
-        return try connector.withSessions(nodes) { _ in () }
     }
 
     public struct TrustChange: Sendable {
