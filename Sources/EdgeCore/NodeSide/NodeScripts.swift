@@ -335,4 +335,48 @@ public enum NodeScripts {
 
         """
     }
+
+    // MARK: Inspection
+
+    /// Runs `script` in its own session and process group, and stops that whole group when
+    /// the SSH client closes our standard input (on purpose, or because it went away).
+    /// Without this, a `tail -f` or an ad-hoc command whose client was interrupted would
+    /// keep running on the node until it next wrote something. (Our stdin goes to the watcher
+    /// as fd 3: a background job's own stdin is /dev/null in a shell without job control.)
+    public static func supervised(_ script: String) -> String {
+        """
+        exec 3<&0
+        setsid sh -c \(q(script)) < /dev/null 3<&- &
+        c=$!
+        ( cat <&3 > /dev/null; kill -TERM -"$c" 2>/dev/null || kill -TERM "$c" 2>/dev/null ) > /dev/null 2>&1 &
+        w=$!
+        wait "$c"
+        rc=$?
+        kill "$w" 2>/dev/null
+        exit $rc
+
+        """
+    }
+
+    /// Exit status of `logs` when the service has never been on the node.
+    public static let notOnNode: Int32 = 3
+
+    /// The last `tail` lines of a service's output (nil: all of it), then with `follow`
+    /// what it prints next. Exits `notOnNode` when the service is not on the node.
+    public static func logs(_ layout: NodeLayout, service: String, tail: Int?, follow: Bool) -> String {
+        let log = q(layout.service(service) + "/log")
+        let lines = tail.map { String(max(0, $0)) } ?? "+1"
+        let check = """
+            [ -d \(q(layout.service(service))) ] || exit \(notOnNode)
+
+            """
+        if follow {
+            return check + supervised("touch \(log) && exec tail -n \(lines) -f \(log)")
+        }
+        return check + """
+            [ -f \(log) ] || exit 0
+            tail -n \(lines) \(log)
+
+            """
+    }
 }

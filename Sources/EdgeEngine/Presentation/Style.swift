@@ -20,6 +20,8 @@ public struct Style: Sendable {
     public func bold(_ s: String) -> String { wrap(s, "1") }
     public func dim(_ s: String) -> String { wrap(s, "2") }
     public func cyan(_ s: String) -> String { wrap(s, "36") }
+    public func magenta(_ s: String) -> String { wrap(s, "35") }
+    public func blue(_ s: String) -> String { wrap(s, "34") }
 
     private func wrap(_ s: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 }

@@ -34,10 +34,22 @@ struct CompletionCommand: ParsableCommand {
 /// Completes resource names from the state file (read-only; never creates it).
 enum NameCompletion {
     @Sendable static func complete(_ arguments: [String], _ index: Int, _ prefix: String) -> [String] {
+        let kind = arguments.lazy.compactMap { ResourceKind(argument: $0.split(separator: "/").first.map(String.init) ?? $0) }.first
+        return names(kind, arguments, prefix)
+    }
+
+    @Sendable static func nodes(_ arguments: [String], _ index: Int, _ prefix: String) -> [String] { names(.node, arguments, prefix) }
+    @Sendable static func groups(_ arguments: [String], _ index: Int, _ prefix: String) -> [String] { names(.nodeGroup, arguments, prefix) }
+
+    /// `service/NAME` arguments.
+    @Sendable static func services(_ arguments: [String], _ index: Int, _ prefix: String) -> [String] {
+        names(.service, arguments, prefix.hasPrefix("service/") ? String(prefix.dropFirst(8)) : prefix).map { "service/" + $0 }
+    }
+
+    private static func names(_ kind: ResourceKind?, _ arguments: [String], _ prefix: String) -> [String] {
         var statePath = StateStore.defaultPath()
         if let i = arguments.firstIndex(of: "--state"), i + 1 < arguments.count { statePath = arguments[i + 1] }
         guard FileManager.default.fileExists(atPath: statePath), let store = try? StateStore(path: statePath) else { return [] }
-        let kind = arguments.lazy.compactMap { ResourceKind(argument: $0.split(separator: "/").first.map(String.init) ?? $0) }.first
         let resources = (try? store.resources(kind: kind)) ?? []
         return resources.map(\.resource.name).filter { $0.hasPrefix(prefix) }
     }

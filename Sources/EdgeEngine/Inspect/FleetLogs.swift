@@ -1,0 +1,83 @@
+import EdgeCore
+import EdgeSSH
+import EdgeStore
+import Foundation
+
+public struct LogsRequest: Sendable {
+    public var service: String
+    public var targets = NodeTargets()
+    /// Lines per node from the end of the log (nil: the whole log).
+    public var tail: Int?
+    public var follow = false
+
+    public init(service: String) { self.service = service }
+}
+
+/// How reading one node's log ended.
+public struct NodeLogOutcome: Sendable {
+    public var node: String
+    /// nil when the log was read; otherwise why not (unreachable, not installed there…).
+    public var problem: String?
+    public var unreachable = false
+}
+
+/// `logs`: a service's output from its nodes, read in parallel over SSH.
+public struct FleetLogs: Sendable {
+    let store: StateStore
+    let settings: ConnectionSettings
+
+    public init(store: StateStore, settings: ConnectionSettings) {
+        self.store = store
+        self.settings = settings
+    }
+
+    /// The nodes a request reads from: the service's targets, narrowed by `--node`, groups and `-l`.
+    public func nodes(for request: LogsRequest) throws -> [Resource] {
+        let fleet = Fleet(try store.resources().map(\.resource))
+        guard fleet.services[request.service] != nil else {
+            throw EdgeError.runtime("service/\(request.service) not found in the desired state")
+        }
+        let scope = fleet.targets(ofService: request.service)
+        let names = try request.targets.resolve(in: fleet, within: scope)
+        if let stranger = names.first(where: { !scope.contains($0) }) {
+            throw EdgeError.runtime("service/\(request.service) does not run on node/\(stranger) (its nodes: \(scope.joined(separator: ", ")))")
+        }
+        return names.compactMap { fleet.nodes[$0] }
+    }
+
+    /// Reads the logs. Without `follow`, lines are handed to `sink` node by node in name
+    /// order once every node has answered; with it, as they arrive, until the process is
+    /// interrupted or every node's stream ends.
+    public func run(_ request: LogsRequest, sink: @escaping @Sendable (NodeLine) -> Void) throws -> [NodeLogOutcome] {
+        let nodes = try nodes(for: request)
+        let delivery = LineDelivery(ordered: !request.follow, sink: sink)
+        var settings = self.settings
+        // Every followed node needs its own stream open at once.
+        if request.follow { settings.parallel = max(settings.parallel, nodes.count) }
+        let connector = NodeConnector(store: store, settings: settings)
+        let outcomes = try connector.withSessions(nodes) { session -> Int32 in
+            let root = nodes.first { $0.name == session.target.node }!.nodeSpec!.root
+            let script = NodeScripts.logs(NodeLayout(root: root), service: request.service, tail: request.tail, follow: request.follow)
+            var splitter = LineSplitter()
+            let node = session.target.node
+            let status = try session.stream(script) { channel, data in
+                delivery.feed(&splitter, node: node, channel: channel, data: data)
+            }
+            delivery.finish(&splitter, node: node)
+            return status
+        }
+        delivery.flush(order: nodes.map(\.name))
+        return outcomes.map { outcome in
+            switch outcome.result {
+            case .success(NodeScripts.notOnNode):
+                return NodeLogOutcome(node: outcome.node, problem: "\(request.service) is not installed on this node yet")
+            case .success(0), .success(-1):
+                return NodeLogOutcome(node: outcome.node)
+            case .success(let status):
+                return NodeLogOutcome(node: outcome.node, problem: "reading the log failed (exit \(status))")
+            case .failure(let error):
+                return NodeLogOutcome(node: outcome.node, problem: error.description, unreachable: error.isUnreachable)
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import EdgeCore
+import EdgeEngine
+import EdgeStore
+import Foundation
+
+struct LogsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Print a service's output from its nodes.",
+        discussion: """
+            Reads <root>/services/NAME/log on every node the service targets, in parallel. Each
+            line is led by the node's name. Without --follow, nodes are printed one after another
+            in name order; with it, lines appear as the nodes write them until you press Ctrl-C
+            (the tail on each node is stopped with it).
+            Exit 0 read from every node, 75 some nodes did not answer.
+
+            Examples:
+              edgectl logs service/hello
+              edgectl logs service/hello --node edge-3 --tail 20
+              edgectl logs service/hello -l site=berlin -f
+              edgectl logs hello --tail all | grep -i error
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var ssh: SSHOptionGroup
+
+    @Argument(help: ArgumentHelp("The service: service/NAME or NAME.", valueName: "service/name"), completion: .custom(NameCompletion.services))
+    var service: String
+
+    @Option(help: ArgumentHelp("Only this node (repeatable).", valueName: "node"), completion: .custom(NameCompletion.nodes))
+    var node: [String] = []
+
+    @Option(help: ArgumentHelp("Only the members of this node group (repeatable).", valueName: "group"), completion: .custom(NameCompletion.groups))
+    var group: [String] = []
+
+    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Only nodes matching this label selector.", valueName: "selector"))
+    var selector: String?
+
+    @Option(help: ArgumentHelp("Lines from the end of each node's log, or all.", valueName: "lines"))
+    var tail: String = "100"
+
+    @Flag(name: [.short, .long], help: "Keep printing what the service writes, until interrupted.")
+    var follow = false
+
+    var serviceName: String { service.hasPrefix("service/") ? String(service.dropFirst(8)) : service }
+
+    func validate() throws {
+        if service.contains("/") && !service.hasPrefix("service/") {
+            throw ValidationError("logs takes service/NAME or NAME, got \"\(service)\"")
+        }
+        if tail != "all" && Int(tail).map({ $0 < 0 }) ?? true {
+            throw ValidationError("--tail takes a number of lines or all, got \"\(tail)\"")
+        }
+    }
+
+    func run() throws {
+        try Output.run(global) {
+            let store = try global.openStore()
+            var request = LogsRequest(service: serviceName)
+            request.targets = NodeTargets(nodes: node, groups: group, selector: try selector.map { try LabelSelector(parsing: $0) })
+            request.tail = Int(tail)
+            request.follow = follow
+            let logs = FleetLogs(store: store, settings: ssh.settings(global))
+            let prefix = NodePrefix(nodes: try logs.nodes(for: request).map(\.name), global: global)
+            let outcomes = try logs.run(request) { prefix.write($0) }
+            for outcome in outcomes {
+                guard let problem = outcome.problem else { continue }
+                if outcome.unreachable {
+                    Output.warn(problem, style: global.stderrStyle)
+                } else {
+                    Output.note("\(outcome.node): \(problem)")
+                }
+            }
+            let unreachable = outcomes.filter(\.unreachable).count
+            if unreachable > 0 {
+                throw EdgeError.temporary("\(unreachable) of \(outcomes.count) nodes did not answer; their logs are missing above")
+            }
+        }
+    }
+}
