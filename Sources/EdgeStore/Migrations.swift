@@ -142,6 +142,16 @@ enum Migrations {
                     );
                     """)
         }
+        migrator.registerMigration("v4-observation-since-and-drift-cause") { db in
+            // since: when the node's state for the service (release, process, drift) last changed;
+            // driftCause: what the drift check found, for `status` to say why a node is Drifted.
+            try db.execute(
+                sql: """
+                    ALTER TABLE nodeService ADD COLUMN since TEXT;
+                    ALTER TABLE nodeService ADD COLUMN driftCause TEXT;
+                    UPDATE nodeService SET since = observedAt;
+                    """)
+        }
         return migrator
     }
 }

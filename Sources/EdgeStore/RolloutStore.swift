@@ -9,6 +9,8 @@ public struct StoredNodeService: Sendable, Equatable {
     public var state: NodeServiceState
     public var observedAt: Date
     public var lastError: String?
+    /// When the node's state for this service (release, process, drift) last changed.
+    public var since: Date
 }
 
 public struct RolloutRecord: Sendable {
@@ -40,14 +42,19 @@ extension StateStore {
     public func recordObservations(_ observed: [String: [String: NodeServiceState]], at time: Date = Date()) throws {
         try write { db in
             for (node, services) in observed {
+                let before = try StateStore.nodeServices(db, node: node)
                 try db.execute(sql: "DELETE FROM nodeService WHERE node = ?", arguments: [node])
                 for (service, state) in services {
+                    let kept = before[service].flatMap { StateStore.sameState($0.state, state) ? $0.since : nil } ?? time
                     try db.execute(
                         sql: """
-                            INSERT INTO nodeService (node, service, current, previous, process, drifted, observedAt)
-                            VALUES (?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, since)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
-                        arguments: [node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, Timestamp.string(time)])
+                        arguments: [
+                            node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, state.driftCause,
+                            Timestamp.string(time), Timestamp.string(kept),
+                        ])
                 }
             }
         }
@@ -60,28 +67,53 @@ extension StateStore {
                 try db.execute(sql: "DELETE FROM nodeService WHERE node = ? AND service = ?", arguments: [node, service])
                 return
             }
+            let before = try StateStore.nodeServices(db, node: node)[service]
+            let since = before.flatMap { StateStore.sameState($0.state, state) && $0.lastError == error ? $0.since : nil } ?? time
             try db.execute(
                 sql: """
-                    INSERT INTO nodeService (node, service, current, previous, process, drifted, observedAt, lastError)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, lastError, since)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (node, service) DO UPDATE SET current = excluded.current, previous = excluded.previous,
-                        process = excluded.process, drifted = excluded.drifted, observedAt = excluded.observedAt,
-                        lastError = excluded.lastError
+                        process = excluded.process, drifted = excluded.drifted, driftCause = excluded.driftCause,
+                        observedAt = excluded.observedAt, lastError = excluded.lastError, since = excluded.since
                     """,
-                arguments: [node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, Timestamp.string(time), error])
+                arguments: [
+                    node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, state.driftCause,
+                    Timestamp.string(time), error, Timestamp.string(since),
+                ])
         }
+    }
+
+    /// Whether two observations describe the same situation (for keeping `since`).
+    static func sameState(_ a: NodeServiceState, _ b: NodeServiceState) -> Bool {
+        a.current == b.current && a.process == b.process && a.drifted == b.drifted
+    }
+
+    static func nodeServices(_ db: Database, node: String? = nil) throws -> [String: StoredNodeService] {
+        var result: [String: StoredNodeService] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT * FROM nodeService" + (node == nil ? "" : " WHERE node = ?"), arguments: node.map { [$0] } ?? [])
+        {
+            let item = storedNodeService(row)
+            result[item.service] = item
+        }
+        return result
+    }
+
+    static func storedNodeService(_ row: Row) -> StoredNodeService {
+        let observedAt = Timestamp.date(row["observedAt"]) ?? Date(timeIntervalSince1970: 0)
+        return StoredNodeService(
+            node: row["node"], service: row["service"],
+            state: NodeServiceState(
+                current: row["current"], previous: row["previous"],
+                process: NodeServiceState.Process(rawValue: row["process"]) ?? .stopped, drifted: (row["drifted"] as Int) != 0,
+                driftCause: row["driftCause"]),
+            observedAt: observedAt, lastError: row["lastError"], since: (row["since"] as String?).flatMap(Timestamp.date) ?? observedAt)
     }
 
     public func nodeServices() throws -> [StoredNodeService] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM nodeService ORDER BY service, node").map { row in
-                StoredNodeService(
-                    node: row["node"], service: row["service"],
-                    state: NodeServiceState(
-                        current: row["current"], previous: row["previous"],
-                        process: NodeServiceState.Process(rawValue: row["process"]) ?? .stopped, drifted: (row["drifted"] as Int) != 0),
-                    observedAt: Timestamp.date(row["observedAt"]) ?? Date(timeIntervalSince1970: 0), lastError: row["lastError"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM nodeService ORDER BY service, node").map(StateStore.storedNodeService)
         }
     }
 

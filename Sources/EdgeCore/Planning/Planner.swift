@@ -5,12 +5,15 @@ public struct NodeServiceState: Sendable, Equatable {
     public var previous: String?
     public var process: Process
     public var drifted: Bool
+    /// What the drift check found, in words (nil when not drifted).
+    public var driftCause: String?
 
-    public init(current: String?, previous: String? = nil, process: Process, drifted: Bool = false) {
+    public init(current: String?, previous: String? = nil, process: Process, drifted: Bool = false, driftCause: String? = nil) {
         self.current = current
         self.previous = previous
         self.process = process
         self.drifted = drifted
+        self.driftCause = driftCause
     }
 }
 

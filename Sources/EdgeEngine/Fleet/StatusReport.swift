@@ -12,24 +12,11 @@ public struct StatusReport: Sendable {
         public var os: String?
         public var arch: String?
         public var lastError: String?
-    }
-
-    public struct ServiceNode: Sendable {
-        public var node: String
-        public var phase: String
-        public var release: String?
-        public var desiredRelease: String?
-    }
-
-    public struct ServiceRow: Sendable {
-        public var name: String
-        public var revision: Int?
-        public var phase: String
-        public var nodes: [ServiceNode]
+        public var services: [String]
     }
 
     public var nodes: [NodeRow]
-    public var services: [ServiceRow]
+    public var services: [ServiceHealth]
     public var refreshed: Bool
 
     /// Builds the report from the state (after a refresh, if one was done).
@@ -39,113 +26,136 @@ public struct StatusReport: Sendable {
             let f = inventory.facts[item.resource.name]
             return NodeRow(
                 name: item.resource.name, address: item.resource.nodeSpec!.address, reachable: f?.reachable, lastSeen: f?.lastSeen,
-                os: f?.os, arch: f?.arch, lastError: f?.lastError)
+                os: f?.os, arch: f?.arch, lastError: f?.lastError, services: inventory.fleet.services(onNode: item.resource.name))
         }
-        let reachability = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0.reachable) })
-        var observed: [String: StoredNodeService] = [:]
-        for item in inventory.nodeServices { observed["\(item.service)/\(item.node)"] = item }
-        services = inventory.stored(.service).map { item in
-            let name = item.resource.name
-            let desired = item.releaseDigest
-            let rows = inventory.fleet.targets(ofService: name).map { node -> ServiceNode in
-                let seen = observed["\(name)/\(node)"]
-                let phase: String
-                if reachability[node].flatMap({ $0 }) == false {
-                    phase = "Unreachable"
-                } else if let seen {
-                    if seen.lastError != nil {
-                        phase = "Failed"
-                    } else if seen.state.drifted {
-                        phase = "Drifted"
-                    } else if seen.state.current == desired && seen.state.process == .running {
-                        phase = "Running"
-                    } else {
-                        phase = "Pending"
-                    }
-                } else {
-                    phase = "Pending"
-                }
-                return ServiceNode(node: node, phase: phase, release: seen?.state.current, desiredRelease: desired)
-            }
-            let phases = Set(rows.map(\.phase))
-            let phase: String
-            if inventory.paused.contains(name) {
-                phase = "Paused"
-            } else if inventory.lastRollout[name] == "RolledBack" {
-                phase = "RolledBack"
-            } else if inventory.lastRollout[name] == "Failed" || phases.contains("Failed") {
-                phase = "Failed"
-            } else if phases.isEmpty || phases == ["Running"] {
-                phase = "Converged"
-            } else if phases.contains("Unreachable") || phases.contains("Drifted") {
-                phase = "Degraded"
-            } else {
-                phase = "Progressing"
-            }
-            return ServiceRow(name: name, revision: inventory.latestRevisions[name], phase: phase, nodes: rows)
-        }
+        services = FleetHealth(inventory: inventory).services
     }
 
+    /// Keeps only these nodes (for `status -l`): their rows, and their rows in each service.
+    public mutating func restrict(to names: Set<String>) {
+        nodes = nodes.filter { names.contains($0.name) }
+        services = services.map { s in
+            var s = s
+            s.nodes = s.nodes.filter { names.contains($0.node) }
+            return s
+        }.filter { !$0.nodes.isEmpty }
+    }
+
+    var driftedNodes: Int { Set(services.flatMap { $0.nodes.filter { $0.phase == .drifted }.map(\.node) }).count }
+
+    /// `18/20 nodes reachable · 3 services: 2 converged, 1 degraded · 1 node drifted`
     public var headline: String {
         let reachable = nodes.filter { $0.reachable == true }.count
         var parts = ["\(reachable)/\(nodes.count) nodes reachable"]
-        let refused = nodes.filter { $0.reachable == true && $0.lastError != nil }.count
-        if refused > 0 { parts.append("\(refused) refused (see ERROR)") }
-        let drifted = Set(services.flatMap { $0.nodes.filter { $0.phase == "Drifted" }.map(\.node) }).count
-        if drifted > 0 { parts.append("\(drifted) node\(drifted == 1 ? "" : "s") drifted") }
+        let never = nodes.filter { $0.reachable == nil }.count
+        if never > 0 { parts[0] += " (\(never) never contacted)" }
         let counts = Dictionary(grouping: services, by: \.phase).mapValues(\.count)
-        let phases = ["Converged", "Progressing", "Degraded", "Failed", "RolledBack", "Paused"].compactMap { phase in
-            counts[phase].map { "\($0) \(phase.lowercased())" }
-        }
+        let phases = ServiceHealth.Phase.allCases.compactMap { phase in counts[phase].map { "\($0) \(phase.rawValue.lowercased())" } }
         parts.append("\(services.count) service\(services.count == 1 ? "" : "s")" + (phases.isEmpty ? "" : ": " + phases.joined(separator: ", ")))
+        let drifted = driftedNodes
+        if drifted > 0 { parts.append("\(drifted) node\(drifted == 1 ? "" : "s") drifted") }
+        let refused = nodes.filter { $0.reachable == true && $0.lastError != nil }.count
+        if refused > 0 { parts.append("\(refused) node\(refused == 1 ? "" : "s") refused the connection") }
         return parts.joined(separator: " · ")
     }
 
+    /// What needs a person's attention: nodes that did not answer or refused us, then every
+    /// service on a node that is not Running (except on those nodes), with the reason.
+    public struct Problem: Sendable {
+        public var object: String
+        public var phase: String
+        public var since: Date?
+        public var reason: String
+    }
+
+    public var problems: [Problem] {
+        var out: [Problem] = []
+        var skip = Set<String>()
+        for n in nodes where n.reachable == false || n.lastError != nil {
+            skip.insert(n.name)
+            out.append(Problem(
+                object: "node/\(n.name)", phase: n.reachable == false ? "Unreachable" : "Refused", since: n.lastSeen,
+                reason: n.lastError ?? "did not answer"))
+        }
+        for s in services {
+            for n in s.nodes where n.phase != .running && !skip.contains(n.node) {
+                out.append(Problem(object: "\(s.name) on \(n.node)", phase: n.phase.rawValue, since: n.since, reason: n.reason ?? ""))
+            }
+        }
+        return out
+    }
+
     public func json() -> JSONValue {
-        .object([
+        let counts = Dictionary(grouping: services, by: \.phase).mapValues(\.count)
+        return .object([
+            ("summary", .object([
+                ("nodes", .int(nodes.count)), ("reachable", .int(nodes.filter { $0.reachable == true }.count)),
+                ("driftedNodes", .int(driftedNodes)),
+                ("services", .object(ServiceHealth.Phase.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) })),
+                ("refreshed", .bool(refreshed)),
+            ])),
             ("nodes", .array(nodes.map { n in
                 .object([
                     ("name", .string(n.name)), ("address", .string(n.address)), ("reachable", n.reachable.map(JSONValue.bool) ?? .null),
                     ("lastSeen", .date(n.lastSeen)), ("os", .str(n.os)), ("arch", .str(n.arch)), ("lastError", .str(n.lastError)),
+                    ("services", .array(n.services.map(JSONValue.string))),
                 ])
             })),
-            ("services", .array(services.map { s in
+            ("services", .array(services.map(StatusReport.json))),
+        ])
+    }
+
+    /// A service with its per-node phases (SPEC `status -o json` shape; also `get services` status).
+    static func json(_ s: ServiceHealth) -> JSONValue {
+        .object([
+            ("name", .string(s.name)), ("revision", .int(s.revision)), ("version", .str(s.version)), ("phase", .string(s.phase.rawValue)),
+            ("ready", .int(s.ready)), ("desired", .int(s.nodes.count)), ("desiredRelease", .str(s.desiredRelease)),
+            ("nodes", .array(s.nodes.map { n in
                 .object([
-                    ("name", .string(s.name)), ("revision", .int(s.revision)), ("phase", .string(s.phase)),
-                    ("nodes", .array(s.nodes.map { n in
-                        .object([
-                            ("node", .string(n.node)), ("phase", .string(n.phase)), ("release", .str(n.release)),
-                            ("desiredRelease", .str(n.desiredRelease)),
-                        ])
-                    })),
+                    ("node", .string(n.node)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
+                    ("desiredRelease", .str(n.desiredRelease)), ("health", .string(n.health)), ("reason", .str(n.reason)),
+                    ("since", .date(n.since)),
                 ])
             })),
         ])
     }
 
     public func render(style: Style, now: Date = Date(), width: Int? = nil) -> String {
+        let phaseColour: (String) -> String = { text in
+            let word = text.trimmingCharacters(in: .whitespaces)
+            switch word {
+            case "Converged", "Running", "yes": return style.green(text)
+            case "Progressing", "Pending", "Paused", "unknown": return style.yellow(text)
+            default: return style.red(text)
+            }
+        }
         var out = [style.bold(headline)]
-        if !refreshed { out.append(style.dim("(from the state; last observations, no node contacted)")) }
+        if !refreshed { out.append(style.dim("(from the state: last observations, no node contacted)")) }
         if !nodes.isEmpty {
-            let table = Table(headers: ["NODE", "ADDRESS", "REACHABLE", "LAST SEEN", "OS", "ARCH", "ERROR"], rows: nodes.map { n in
+            let table = Table(headers: ["NODE", "ADDRESS", "REACHABLE", "LAST SEEN", "ARCH", "SERVICES"], rows: nodes.map { n in
                 [
                     n.name, n.address, n.reachable.map { $0 ? "yes" : "no" } ?? "unknown",
-                    n.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>", n.os ?? "-", n.arch ?? "-",
-                    n.lastError ?? "",
+                    n.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>", n.arch ?? "-",
+                    n.services.joined(separator: ",").nonEmpty ?? "<none>",
                 ]
             })
             out.append("")
-            out.append(table.render(maxWidth: width) { _, column, text in
-                column == 2 ? (text.hasPrefix("yes") ? style.green(text) : text.hasPrefix("no") ? style.red(text) : text) : text
-            })
+            out.append(table.render(maxWidth: width) { _, column, text in column == 2 ? phaseColour(text) : text })
         }
         if !services.isEmpty {
-            let table = Table(headers: ["SERVICE", "REVISION", "PHASE", "NODES"], rows: services.map { s in
-                let counts = Dictionary(grouping: s.nodes, by: \.phase).mapValues(\.count).sorted { $0.key < $1.key }
-                return [s.name, s.revision.map(String.init) ?? "-", s.phase, counts.map { "\($0.value) \($0.key)" }.joined(separator: ", ").nonEmpty ?? "<no nodes>"]
+            let table = Table(headers: ["SERVICE", "REVISION", "VERSION", "PHASE", "READY", "NODES"], rows: services.map { s in
+                [s.name, s.revision.map(String.init) ?? "-", s.version ?? "-", s.phase.rawValue, "\(s.ready)/\(s.nodes.count)", s.nodeSummary]
             })
             out.append("")
-            out.append(table.render(maxWidth: width))
+            out.append(table.render(maxWidth: width) { _, column, text in column == 3 ? phaseColour(text) : text })
+        }
+        let problems = problems
+        if !problems.isEmpty {
+            let table = Table(headers: ["NEEDS ATTENTION", "PHASE", "SINCE", "WHY"], rows: problems.map { p in
+                [p.object, p.phase, p.since.map { Formatting.age(since: $0, now: now) } ?? "-", p.reason]
+            })
+            out.append("")
+            out.append(table.render(maxWidth: width) { _, column, text in column == 1 ? phaseColour(text) : text })
         }
         return out.joined(separator: "\n")
     }

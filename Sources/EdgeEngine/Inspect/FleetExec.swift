@@ -90,20 +90,24 @@ public struct FleetExec: Sendable {
         let capture = OutputCapture()
         let connector = NodeConnector(store: store, settings: settings)
         let script = NodeScripts.supervised(request.commandLine)
-        let outcomes = try connector.withSessions(nodes) { session -> Int32 in
+        // The command's own failure (a time limit, a dropped channel) is returned, not thrown:
+        // thrown errors would be recorded as the node refusing us.
+        let outcomes = try connector.withSessions(nodes) { session -> Result<Int32, SSHError> in
             let node = session.target.node
             var splitter = LineSplitter()
             let deadline = request.timeout.map { Date().addingTimeInterval($0) }
             defer { delivery.finish(&splitter, node: node) }
-            return try session.stream(script, deadline: deadline) { channel, data in
-                capture.append(node: node, channel: channel, data: data)
-                delivery.feed(&splitter, node: node, channel: channel, data: data)
-            }
+            return Result {
+                try session.stream(script, deadline: deadline) { channel, data in
+                    capture.append(node: node, channel: channel, data: data)
+                    delivery.feed(&splitter, node: node, channel: channel, data: data)
+                }
+            }.mapError { $0 as? SSHError ?? SSHError(node: node, step: .exec, message: "\($0)") }
         }
         delivery.flush(order: nodes.map(\.name))
         let summary = ExecSummary(outcomes: outcomes.map { outcome in
             var result = NodeExecOutcome(node: outcome.node)
-            switch outcome.result {
+            switch outcome.result.flatMap({ $0 }) {
             case .success(let status): result.exitCode = status
             case .failure(let error):
                 result.problem = error.description

@@ -5,10 +5,12 @@ import Foundation
 /// `describe KIND NAME`: one object in full, then its recent events.
 public struct DescribePresenter: Sendable {
     public let inventory: Inventory
+    public let health: FleetHealth
     public let now: Date
 
     public init(inventory: Inventory, now: Date = Date()) {
         self.inventory = inventory
+        self.health = FleetHealth(inventory: inventory)
         self.now = now
     }
 
@@ -34,13 +36,37 @@ public struct DescribePresenter: Sendable {
             ]
             if let error = f?.lastError { out.append(("Last error", error)) }
             out.append(("Groups", inventory.fleet.groups(ofNode: r.name).joined(separator: ", ").nonEmpty ?? "<none>"))
-            out.append(("Services", inventory.fleet.services(onNode: r.name).joined(separator: ", ").nonEmpty ?? "<none>"))
+            let services = health.services(onNode: r.name)
+            if services.isEmpty {
+                out.append(("Services", "<none>"))
+            } else {
+                let table = Table(headers: ["SERVICE", "RELEASE", "PHASE", "HEALTH", "SINCE", "WHY"], rows: services.map { n in
+                    [n.service, Formatting.short(n.release), n.phase.rawValue, n.health, since(n.since), n.reason ?? ""]
+                })
+                sections.append("Services:\n" + indent(table.render()))
+            }
         case .nodeGroup(let spec):
             out += [
                 ("Selector", spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>"),
                 ("Listed nodes", spec.nodes.joined(separator: ", ").nonEmpty ?? "<none>"),
-                ("Members", inventory.fleet.members(ofGroup: r.name).joined(separator: ", ").nonEmpty ?? "<none>"),
             ]
+            let members = inventory.fleet.members(ofGroup: r.name)
+            let rolledHere = inventory.stored(.service).map(\.resource).filter { $0.serviceSpec?.nodeGroups.contains(r.name) ?? false }.map(\.name)
+            out.append(("Services", rolledHere.joined(separator: ", ").nonEmpty ?? "<none>"))
+            if members.isEmpty {
+                out.append(("Members", "<none>"))
+            } else {
+                let table = Table(headers: ["NODE", "ADDRESS", "REACHABLE", "LAST SEEN", "SERVICES"], rows: members.map { node in
+                    let f = inventory.facts[node]
+                    let services = health.services(onNode: node).map { $0.phase == .running ? $0.service : "\($0.service)(\($0.phase.rawValue))" }
+                    return [
+                        node, inventory.fleet.nodes[node]?.nodeSpec?.address ?? "-", f?.reachable.map { $0 ? "yes" : "no" } ?? "unknown",
+                        f?.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>",
+                        services.joined(separator: ",").nonEmpty ?? "<none>",
+                    ]
+                })
+                sections.append("Members:\n" + indent(table.render()))
+            }
         case .service(let spec):
             out += [
                 ("Bundle", spec.bundle.path), ("Version", spec.bundle.version ?? "<none>"), ("Release", item.releaseDigest ?? "<none>"),
@@ -55,6 +81,15 @@ public struct DescribePresenter: Sendable {
                 stageLines.append("  \(index + 1). \(stage.group ?? "selector"): \(stage.nodes.joined(separator: ", ").nonEmpty ?? "<no nodes>")")
             }
             sections.append(stageLines.joined(separator: "\n"))
+            if let h = health[service: r.name] {
+                out.append(("Phase", "\(h.phase.rawValue) (\(h.ready)/\(h.nodes.count) ready)"))
+                if !h.nodes.isEmpty {
+                    let table = Table(headers: ["NODE", "RELEASE", "PHASE", "HEALTH", "SINCE", "WHY"], rows: h.nodes.map { n in
+                        [n.node, Formatting.short(n.release), n.phase.rawValue, n.health, since(n.since), n.reason ?? ""]
+                    })
+                    sections.append("Nodes:\n" + indent(table.render()))
+                }
+            }
             if !revisions.isEmpty {
                 let table = Table(headers: ["REVISION", "RELEASE", "VERSION", "CREATED", "BY", "REASON"], rows: revisions.map {
                     [String($0.revision), Formatting.short($0.release), $0.version ?? "-", Formatting.age(since: $0.createdAt, now: now) + " ago", $0.user, $0.reason]
@@ -74,6 +109,10 @@ public struct DescribePresenter: Sendable {
             text += "\n\nEvents:\n" + indent(table.render())
         }
         return text
+    }
+
+    private func since(_ date: Date?) -> String {
+        date.map { Formatting.age(since: $0, now: now) } ?? "-"
     }
 
     private func health(_ spec: HealthCheckSpec?) -> String {

@@ -15,6 +15,11 @@ public enum Formatting {
         }
     }
 
+    /// `5s`, `2.5s`.
+    public static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))s" : String(format: "%.1fs", value)
+    }
+
     /// `512B`, `12KiB`, `3.4MiB`.
     public static func size(_ bytes: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]

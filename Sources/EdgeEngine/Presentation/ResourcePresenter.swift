@@ -30,10 +30,12 @@ public enum ListKind: String, Sendable, CaseIterable {
 /// Builds what `get` prints for each kind: table rows and `{"items": [...]}` objects.
 public struct ResourcePresenter: Sendable {
     public let inventory: Inventory
+    public let health: FleetHealth
     public let now: Date
 
     public init(inventory: Inventory, now: Date = Date()) {
         self.inventory = inventory
+        self.health = FleetHealth(inventory: inventory)
         self.now = now
     }
 
@@ -42,21 +44,21 @@ public struct ResourcePresenter: Sendable {
     public func table(_ items: [StoredResource], kind: ResourceKind, wide: Bool) -> Table {
         switch kind {
         case .node:
-            var headers = ["NAME", "ADDRESS", "REACHABLE", "LAST SEEN", "GROUPS", "AGE"]
-            if wide { headers += ["PORT", "USER", "OS", "ARCH", "HOST KEY", "LABELS"] }
+            var headers = ["NAME", "ADDRESS", "REACHABLE", "LAST SEEN", "ARCH", "SERVICES", "AGE"]
+            if wide { headers += ["GROUPS", "PORT", "USER", "OS", "HOST KEY", "LABELS"] }
             return Table(headers: headers, rows: items.map { item in
                 let spec = item.resource.nodeSpec!
                 let facts = inventory.facts[item.resource.name]
                 let groups = inventory.fleet.groups(ofNode: item.resource.name)
                 var row = [
                     item.resource.name, spec.address, reachable(facts),
-                    facts?.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>",
-                    groups.isEmpty ? "<none>" : groups.joined(separator: ","), Formatting.age(since: item.createdAt, now: now),
+                    facts?.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>", facts?.arch ?? "<unknown>",
+                    services(onNode: item.resource.name), Formatting.age(since: item.createdAt, now: now),
                 ]
                 if wide {
                     row += [
-                        String(spec.port), spec.user ?? "<default>", facts?.os ?? "<unknown>", facts?.arch ?? "<unknown>",
-                        facts?.hostKeyFingerprint ?? "<none>", Formatting.labels(item.resource.labels),
+                        groups.isEmpty ? "<none>" : groups.joined(separator: ","), String(spec.port), spec.user ?? "<default>",
+                        facts?.os ?? "<unknown>", facts?.hostKeyFingerprint ?? "<none>", Formatting.labels(item.resource.labels),
                     ]
                 }
                 return row
@@ -75,17 +77,19 @@ public struct ResourcePresenter: Sendable {
                 return row
             })
         case .service:
-            var headers = ["NAME", "REVISION", "VERSION", "RELEASE", "NODES", "AGE"]
-            if wide { headers += ["GROUPS", "COMMAND"] }
+            var headers = ["NAME", "REVISION", "VERSION", "READY", "PHASE", "AGE"]
+            if wide { headers += ["RELEASE", "GROUPS", "COMMAND"] }
             return Table(headers: headers, rows: items.map { item in
                 let spec = item.resource.serviceSpec!
+                let h = health[service: item.resource.name]
                 var row = [
                     item.resource.name, inventory.latestRevisions[item.resource.name].map(String.init) ?? "-",
-                    spec.bundle.version ?? "-", Formatting.short(item.releaseDigest),
-                    String(inventory.fleet.targets(ofService: item.resource.name).count), Formatting.age(since: item.createdAt, now: now),
+                    spec.bundle.version ?? "-", h.map { "\($0.ready)/\($0.nodes.count)" } ?? "-", h?.phase.rawValue ?? "-",
+                    Formatting.age(since: item.createdAt, now: now),
                 ]
                 if wide {
                     row += [
+                        Formatting.short(item.releaseDigest),
                         spec.nodeGroups.isEmpty ? spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>" : spec.nodeGroups.joined(separator: ","),
                         spec.run.command.joined(separator: " "),
                     ]
@@ -93,6 +97,12 @@ public struct ResourcePresenter: Sendable {
                 return row
             })
         }
+    }
+
+    /// `hello,clock(Failed)`: the services a node should run, with the phase of those not Running.
+    func services(onNode node: String) -> String {
+        let list = health.services(onNode: node).map { $0.phase == .running ? $0.service : "\($0.service)(\($0.phase.rawValue))" }
+        return list.isEmpty ? "<none>" : list.joined(separator: ",")
     }
 
     public func json(_ item: StoredResource) -> JSONValue {
@@ -117,14 +127,26 @@ public struct ResourcePresenter: Sendable {
                 ("reachable", f?.reachable.map(JSONValue.bool) ?? .null), ("lastSeen", .date(f?.lastSeen)), ("os", .str(f?.os)),
                 ("arch", .str(f?.arch)), ("hostKeyFingerprint", .str(f?.hostKeyFingerprint)), ("lastError", .str(f?.lastError)),
                 ("groups", .array(inventory.fleet.groups(ofNode: name).map(JSONValue.string))),
-                ("services", .array(inventory.fleet.services(onNode: name).map(JSONValue.string))),
+                ("services", .array(health.services(onNode: name).map { n in
+                    .object([
+                        ("name", .string(n.service)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
+                        ("health", .string(n.health)), ("reason", .str(n.reason)),
+                    ])
+                })),
             ])
         case .nodeGroup:
             return .object([("members", .array(inventory.fleet.members(ofGroup: name).map(JSONValue.string)))])
         case .service:
+            guard let h = health[service: name] else { return .object([]) }
             return .object([
-                ("revision", .int(inventory.latestRevisions[name])), ("release", .str(item.releaseDigest)),
-                ("targetNodes", .array(inventory.fleet.targets(ofService: name).map(JSONValue.string))),
+                ("revision", .int(inventory.latestRevisions[name])), ("release", .str(item.releaseDigest)), ("phase", .string(h.phase.rawValue)),
+                ("ready", .int(h.ready)), ("desired", .int(h.nodes.count)),
+                ("nodes", .array(h.nodes.map { n in
+                    .object([
+                        ("node", .string(n.node)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
+                        ("health", .string(n.health)), ("reason", .str(n.reason)), ("since", .date(n.since)),
+                    ])
+                })),
             ])
         }
     }
@@ -132,13 +154,15 @@ public struct ResourcePresenter: Sendable {
     // MARK: Releases
 
     public func releaseTable(_ items: [ReleaseRecord], wide: Bool) -> Table {
-        var headers = ["DIGEST", "SERVICE", "VERSION", "FILES", "SIZE", "DESIRED", "AGE"]
-        if wide { headers[0] = "DIGEST (FULL)" }
+        var headers = ["DIGEST", "SERVICE", "VERSION", "SIZE", "NODES", "AGE"]
+        if wide { headers += ["FILES", "DESIRED"] }
         return Table(headers: headers, rows: items.map { rel in
-            [
-                wide ? rel.digest : Formatting.short(rel.digest), rel.service, rel.version ?? "-", String(rel.fileCount),
-                Formatting.size(rel.size), isDesired(rel) ? "yes" : "no", Formatting.age(since: rel.createdAt, now: now),
+            var row = [
+                wide ? rel.digest : Formatting.short(rel.digest), rel.service, rel.version ?? "-", Formatting.size(rel.size),
+                String(nodes(running: rel).count), Formatting.age(since: rel.createdAt, now: now),
             ]
+            if wide { row += [String(rel.fileCount), isDesired(rel) ? "yes" : "no"] }
+            return row
         })
     }
 
@@ -146,12 +170,20 @@ public struct ResourcePresenter: Sendable {
         inventory.resources.contains { $0.resource.kind == .service && $0.resource.name == rel.service && $0.releaseDigest == rel.digest }
     }
 
+    /// The nodes where this release is the service's current one, as last observed.
+    func nodes(running rel: ReleaseRecord) -> [String] {
+        inventory.nodeServices.filter { $0.service == rel.service && $0.state.current == rel.digest }.map(\.node).sorted()
+    }
+
     public func json(_ rel: ReleaseRecord) -> JSONValue {
         .object([
             ("apiVersion", .string(apiVersion)), ("kind", .string("Release")),
             ("metadata", .object([("name", .string(rel.digest)), ("creationTimestamp", .date(rel.createdAt))])),
             ("spec", .object([("service", .string(rel.service)), ("version", .str(rel.version)), ("digest", .string(rel.digest))])),
-            ("status", .object([("files", .int(rel.fileCount)), ("size", .int(Int64(rel.size))), ("desired", .bool(isDesired(rel)))])),
+            ("status", .object([
+                ("files", .int(rel.fileCount)), ("size", .int(Int64(rel.size))), ("desired", .bool(isDesired(rel))),
+                ("nodes", .array(nodes(running: rel).map(JSONValue.string))),
+            ])),
         ])
     }
 

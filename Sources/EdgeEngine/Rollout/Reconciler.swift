@@ -95,10 +95,10 @@ public final class Reconciler: @unchecked Sendable {
                 var states: [String: NodeServiceState] = [:]
                 for s in services {
                     let expected = s.current.flatMap { entryCounts[$0] }
-                    let drifted = s.current != nil && (s.modifiedFiles > 0 || (expected.map { s.entryCount != $0 + 1 } ?? false))
+                    let cause = Reconciler.driftCause(s, expectedEntries: expected)
                     states[s.service] = NodeServiceState(
                         current: s.current, previous: s.previous, process: NodeServiceState.Process(rawValue: s.process.rawValue) ?? .stopped,
-                        drifted: drifted)
+                        drifted: cause != nil, driftCause: cause)
                 }
                 observed[node] = ObservedNode(reachable: true, services: states)
                 toRecord[node] = states
@@ -169,6 +169,24 @@ public final class Reconciler: @unchecked Sendable {
                     message: pending > 0 ? "\(pending) node(s) unreachable, pending" : "converged (release \(String(servicePlan.release.prefix(12))))"))
         }
         return outcome
+    }
+
+    /// The cheap drift check, in words: files of the release changed after it was activated,
+    /// or entries added to or removed from its directory (nil: no drift seen).
+    static func driftCause(_ s: ServiceObservation, expectedEntries: Int?) -> String? {
+        guard s.current != nil else { return nil }
+        if s.modifiedFiles > 0 {
+            return s.modifiedFiles == 1
+                ? "1 file changed or added in the release on the node after activation"
+                : "\(s.modifiedFiles) files changed or added in the release on the node after activation"
+        }
+        if let expected = expectedEntries, s.entryCount != expected + 1 {
+            let difference = s.entryCount - (expected + 1)
+            return difference > 0
+                ? "\(difference) entr\(difference == 1 ? "y" : "ies") added to the release directory on the node"
+                : "\(-difference) entr\(difference == -1 ? "y" : "ies") removed from the release directory on the node"
+        }
+        return nil
     }
 
     /// Each service's desired release digest.

@@ -7,16 +7,25 @@ import Foundation
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "The fleet at a glance: which nodes answer, and where each service stands.",
+        abstract: "The fleet at a glance: which nodes answer, where each service stands, and what needs attention.",
         discussion: """
-            Contacts every node in parallel (bounded by --parallel and --connect-timeout) and records
-            reachability, OS, architecture and host key. --no-refresh answers from the state alone.
+            Contacts every node in parallel (bounded by --parallel and --connect-timeout), records
+            what it finds (reachability, OS, architecture, host key, each service's release, process
+            and drift), then prints a headline, the nodes, the services with their phases, and every
+            node that needs attention with the reason. --no-refresh answers from the state alone.
+            Nothing is changed on any node. Exit 0 whatever the fleet's condition (read it from the
+            output or -o json); non-zero only when status itself could not run.
+
+            Service phases: Converged, Progressing, Degraded, Failed, RolledBack, Paused.
+            Node phases within a service: Running, Pending, Unreachable, Failed, Drifted.
 
             Examples:
               edgectl status
               edgectl status --no-refresh
               edgectl status -l site=berlin
+              edgectl status --watch --interval 10
               edgectl status -o json | jq '.nodes[] | select(.reachable == false) | .name'
+              edgectl status -o json | jq -r '.services[] | select(.phase != "Converged") | .name'
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -25,31 +34,59 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Answer from the state without contacting nodes.")
     var noRefresh = false
 
-    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Only contact nodes matching this label selector.", valueName: "selector"))
+    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Only nodes matching this label selector.", valueName: "selector"))
     var selector: String?
 
-    @Option(name: [.short, .customLong("output")], help: "table or json.")
+    @Option(name: [.short, .customLong("output")], help: "table or json (with --watch: one JSON document per line per refresh).")
     var output: StatusFormat = .table
 
+    @Flag(name: [.short, .long], help: "Refresh and redraw until interrupted.")
+    var watch = false
+
+    @Option(help: ArgumentHelp("Seconds between refreshes with --watch.", valueName: "seconds"))
+    var interval: Double = 5
+
     enum StatusFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+    func validate() throws {
+        guard interval > 0 else { throw ValidationError("--interval must be positive") }
+    }
 
     func run() throws {
         try Output.run(global) {
             let store = try global.openStore()
             let labelSelector = try selector.map { try LabelSelector(parsing: $0) }
-            if !noRefresh {
-                // Observe (facts and services on every node) without changing anything.
-                var options = ReconcileOptions()
-                options.dryRun = true
-                options.selector = labelSelector
-                _ = try Reconciler(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: ProgressSink { _ in })
-                    .run(options)
-            }
-            let report = StatusReport(inventory: try Inventory(store: store), refreshed: !noRefresh)
-            switch output {
-            case .json: Output.print(report.json().render())
-            case .table: Output.print(report.render(style: global.stdoutStyle, width: Output.terminalWidth))
-            }
+            let settings = ssh.settings(global)
+            let onTerminal = isatty(1) == 1
+            repeat {
+                let started = Date()
+                if !noRefresh {
+                    // Observe (facts and services on every node) without changing anything.
+                    var options = ReconcileOptions()
+                    options.dryRun = true
+                    options.selector = labelSelector
+                    _ = try Reconciler(store: store, settings: settings, actor: Actor.current(command: Output.commandLine), progress: ProgressSink { _ in })
+                        .run(options)
+                }
+                let inventory = try Inventory(store: store)
+                var report = StatusReport(inventory: inventory, refreshed: !noRefresh)
+                if let labelSelector {
+                    report.restrict(to: Set(inventory.stored(.node).filter { labelSelector.matches($0.resource.labels) }.map(\.resource.name)))
+                }
+                switch output {
+                case .json:
+                    Output.print(watch ? report.json().compact() : report.json().render())
+                case .table:
+                    var text = report.render(style: global.stdoutStyle, width: Output.terminalWidth)
+                    if watch {
+                        let header = global.stdoutStyle.dim("every \(Formatting.seconds(interval)) · \(Timestamp.string(Date())) · Ctrl-C to stop")
+                        // On a terminal, redraw in place; into a pipe, one snapshot after another.
+                        text = onTerminal ? "\u{1B}[H\u{1B}[2J" + header + "\n" + text : header + "\n" + text + "\n"
+                    }
+                    Output.print(text)
+                }
+                if watch { Thread.sleep(forTimeInterval: max(0, interval - Date().timeIntervalSince(started))) }
+            } while watch
         }
     }
 }

@@ -1,0 +1,133 @@
+import EdgeCore
+import EdgeStore
+import Foundation
+
+/// Where one service stands on one node, and why, derived from the last observations.
+public struct NodeServiceHealth: Sendable, Equatable {
+    /// SPEC node phases within a service.
+    public enum Phase: String, Sendable, CaseIterable { case running = "Running", pending = "Pending", unreachable = "Unreachable", failed = "Failed", drifted = "Drifted" }
+
+    public var node: String
+    public var service: String
+    public var phase: Phase
+    /// The release the node runs (nil: none).
+    public var release: String?
+    public var desiredRelease: String?
+    /// healthy, unhealthy, not running, or unknown.
+    public var health: String
+    /// Why it is not Running (nil when it is).
+    public var reason: String?
+    /// Since when it has been like this, as far as edgectl saw.
+    public var since: Date?
+}
+
+/// Where one service stands across its nodes.
+public struct ServiceHealth: Sendable {
+    /// SPEC service phases.
+    public enum Phase: String, Sendable, CaseIterable {
+        case converged = "Converged", progressing = "Progressing", degraded = "Degraded", failed = "Failed", rolledBack = "RolledBack", paused = "Paused"
+    }
+
+    public var name: String
+    public var revision: Int?
+    public var version: String?
+    public var desiredRelease: String?
+    public var phase: Phase
+    public var nodes: [NodeServiceHealth]
+
+    /// Nodes running the desired release, healthy.
+    public var ready: Int { nodes.filter { $0.phase == .running }.count }
+
+    /// `3 Running, 1 Drifted`, in phase order.
+    public var nodeSummary: String {
+        let counts = Dictionary(grouping: nodes, by: \.phase).mapValues(\.count)
+        let text = NodeServiceHealth.Phase.allCases.compactMap { p in counts[p].map { "\($0) \(p.rawValue)" } }.joined(separator: ", ")
+        return text.isEmpty ? "<no nodes>" : text
+    }
+}
+
+/// The phases of every service and of every node within it, with reasons, from the state alone
+/// (`status`, `get`, `describe` all read it, so they never disagree).
+public struct FleetHealth: Sendable {
+    public var services: [ServiceHealth]
+
+    public init(inventory: Inventory) {
+        var observed: [String: StoredNodeService] = [:]
+        for item in inventory.nodeServices { observed["\(item.service)/\(item.node)"] = item }
+        services = inventory.stored(.service).map { item in
+            let name = item.resource.name
+            let desired = item.releaseDigest
+            let paused = inventory.paused.contains(name)
+            let nodes = inventory.fleet.targets(ofService: name).map { node in
+                FleetHealth.node(
+                    node, service: name, desired: desired, facts: inventory.facts[node], seen: observed["\(name)/\(node)"], paused: paused)
+            }
+            let phases = Set(nodes.map(\.phase))
+            let phase: ServiceHealth.Phase
+            switch inventory.lastRollout[name] {
+            case _ where paused: phase = .paused
+            case "RolledBack"?: phase = .rolledBack
+            case "Failed"?: phase = .failed
+            default:
+                if phases.subtracting([.running]).isEmpty {
+                    phase = .converged
+                } else if !phases.isDisjoint(with: [.unreachable, .drifted, .failed]) {
+                    phase = .degraded
+                } else {
+                    phase = .progressing
+                }
+            }
+            return ServiceHealth(
+                name: name, revision: inventory.latestRevisions[name], version: item.resource.serviceSpec?.bundle.version,
+                desiredRelease: desired, phase: phase, nodes: nodes)
+        }
+    }
+
+    public subscript(service name: String) -> ServiceHealth? { services.first { $0.name == name } }
+
+    /// Every service on one node.
+    public func services(onNode node: String) -> [NodeServiceHealth] {
+        services.compactMap { s in s.nodes.first { $0.node == node } }
+    }
+
+    static func node(
+        _ node: String, service: String, desired: String?, facts: NodeFacts?, seen: StoredNodeService?, paused: Bool
+    ) -> NodeServiceHealth {
+        var h = NodeServiceHealth(
+            node: node, service: service, phase: .pending, release: seen?.state.current, desiredRelease: desired, health: "unknown",
+            reason: nil, since: seen?.since)
+        if let seen {
+            h.health = seen.lastError != nil ? "unhealthy" : seen.state.process == .running ? "healthy" : "not running"
+        }
+        if facts?.reachable == false {
+            h.phase = .unreachable
+            h.reason = facts?.lastError ?? "did not answer"
+            h.since = facts?.lastSeen
+            return h
+        }
+        guard let seen else {
+            h.reason = facts?.reachable == nil ? "node never contacted" : "not installed yet"
+            if paused { h.reason! += " (rollout paused)" }
+            return h
+        }
+        let onDesired = seen.state.current == desired
+        if let error = seen.lastError {
+            h.phase = .failed
+            h.reason = error
+        } else if seen.state.drifted {
+            h.phase = .drifted
+            h.reason = seen.state.driftCause ?? "the release's files differ from what was installed"
+        } else if onDesired && seen.state.process == .running {
+            h.phase = .running
+        } else if onDesired {
+            h.phase = .failed
+            h.reason = seen.state.process == .dead
+                ? "process exited (see edgectl logs); reconcile restarts it"
+                : "process not started; reconcile starts it"
+        } else {
+            let runs = seen.state.current.map { "runs \(Formatting.short($0))" } ?? "nothing installed"
+            h.reason = "\(runs), desired \(Formatting.short(desired))" + (paused ? " (rollout paused)" : "")
+        }
+        return h
+    }
+}
