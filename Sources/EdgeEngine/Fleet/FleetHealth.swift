@@ -31,6 +31,11 @@ public struct ServiceHealth: Sendable {
     public var name: String
     public var revision: Int?
     public var version: String?
+
+    /// The phase as a headline counts it: `converged`, `rolled back`.
+    public static func words(_ phase: Phase) -> String {
+        phase == .rolledBack ? "rolled back" : phase.rawValue.lowercased()
+    }
     public var desiredRelease: String?
     public var phase: Phase
     public var nodes: [NodeServiceHealth]
@@ -87,7 +92,7 @@ public struct FleetHealth: Sendable {
 
     /// Every service on one node.
     public func services(onNode node: String) -> [NodeServiceHealth] {
-        services.compactMap { s in s.nodes.first { $0.node == node } }
+        services.compactMap { s in s.nodes.first { $0.node == node } }.sorted { $0.service < $1.service }
     }
 
     static func node(
@@ -101,6 +106,7 @@ public struct FleetHealth: Sendable {
         }
         if facts?.reachable == false {
             h.phase = .unreachable
+            h.health = "unknown"
             h.reason = facts?.lastError ?? "did not answer"
             h.since = facts?.lastSeen
             return h

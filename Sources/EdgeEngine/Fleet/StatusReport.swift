@@ -50,7 +50,7 @@ public struct StatusReport: Sendable {
         let never = nodes.filter { $0.reachable == nil }.count
         if never > 0 { parts[0] += " (\(never) never contacted)" }
         let counts = Dictionary(grouping: services, by: \.phase).mapValues(\.count)
-        let phases = ServiceHealth.Phase.allCases.compactMap { phase in counts[phase].map { "\($0) \(phase.rawValue.lowercased())" } }
+        let phases = ServiceHealth.Phase.allCases.compactMap { phase in counts[phase].map { "\($0) \(ServiceHealth.words(phase))" } }
         parts.append("\(services.count) service\(services.count == 1 ? "" : "s")" + (phases.isEmpty ? "" : ": " + phases.joined(separator: ", ")))
         let drifted = driftedNodes
         if drifted > 0 { parts.append("\(drifted) node\(drifted == 1 ? "" : "s") drifted") }
@@ -83,6 +83,20 @@ public struct StatusReport: Sendable {
             }
         }
         return out
+    }
+
+    /// The headline on as many lines as the terminal needs, broken only between its parts.
+    static func wrap(_ text: String, width: Int?) -> [String] {
+        guard let width, text.count > width else { return [text] }
+        var lines: [String] = []
+        for part in text.components(separatedBy: " · ") {
+            if let last = lines.last, last.count + 3 + part.count <= width {
+                lines[lines.count - 1] = last + " · " + part
+            } else {
+                lines.append(part)
+            }
+        }
+        return lines
     }
 
     public func json() -> JSONValue {
@@ -129,7 +143,7 @@ public struct StatusReport: Sendable {
             default: return style.red(text)
             }
         }
-        var out = [style.bold(headline)]
+        var out = StatusReport.wrap(headline, width: width).map(style.bold)
         if !refreshed { out.append(style.dim("(from the state: last observations, no node contacted)")) }
         if !nodes.isEmpty {
             let table = Table(headers: ["NODE", "ADDRESS", "REACHABLE", "LAST SEEN", "ARCH", "SERVICES"], rows: nodes.map { n in

@@ -27,5 +27,20 @@ public struct Inventory: Sendable {
         lastRollout = last
     }
 
+    /// For tests that render a fixed fleet (golden output).
+    init(
+        resources: [StoredResource], latestRevisions: [String: Int], releases: [ReleaseRecord], facts: [String: NodeFacts],
+        nodeServices: [StoredNodeService], paused: Set<String> = [], lastRollout: [String: String] = [:]
+    ) {
+        self.resources = resources
+        self.fleet = Fleet(resources.map(\.resource))
+        self.latestRevisions = latestRevisions
+        self.releases = releases
+        self.facts = facts
+        self.nodeServices = nodeServices
+        self.paused = paused
+        self.lastRollout = lastRollout
+    }
+
     public func stored(_ kind: ResourceKind) -> [StoredResource] { resources.filter { $0.resource.kind == kind } }
 }
