@@ -173,13 +173,13 @@ _edgectl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    apply|diff|get|describe|delete|reconcile|rollout|status|node|completion|help)
+    apply|diff|get|describe|delete|reconcile|rollout|status|logs|exec|node|completion|help)
         # Offer subcommand argument completions
         "_edgectl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'apply diff get describe delete reconcile rollout status node completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'apply diff get describe delete reconcile rollout status logs exec node completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -607,9 +607,9 @@ _edgectl_rollout_resume() {
 
 _edgectl_status() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys --no-refresh --version -h --help)
+    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys --no-refresh -w --watch --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -l --selector -o --output)
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -l --selector -o --output --interval)
     __edgectl_offer_flags_options 0
 
     # Offer option value completions
@@ -632,6 +632,99 @@ _edgectl_status() {
         ;;
     '-o'|'--output')
         __edgectl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--interval')
+        return
+        ;;
+    esac
+}
+
+_edgectl_logs() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys -f --follow --version -h --help)
+    repeating_options=(--node --group)
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -l --selector --tail)
+    __edgectl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--node')
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion logs -- --node "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--group')
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion logs -- --group "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '-l'|'--selector')
+        return
+        ;;
+    '--tail')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion logs -- positional@0 "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_edgectl_exec() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys --all --grouped --version -h --help)
+    repeating_options=(--node --group)
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -l --selector --timeout -o --output)
+    __edgectl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--node')
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion exec -- --node "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--group')
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion exec -- --group "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '-l'|'--selector')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '-o'|'--output')
+        __edgectl_add_completions -W 'text'$'\n''json'
         return
         ;;
     esac
