@@ -225,4 +225,19 @@ final class RolloutTests: FleetTestCase {
         XCTAssertEqual(try edgectl(["reconcile"]).status, 0)
         XCTAssertEqual(try versions(), Array(repeating: "2.0", count: 6))
     }
+
+    func testABundleGoneFromThisMachineFailsWithoutTouchingNodesOrTheDesiredState() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        let store = try StateStore(path: state)
+        let revisions = try store.revisions(service: "web").count
+        // The checkout the release was applied from is gone, and a node needs files again.
+        try FileManager.default.removeItem(atPath: dir.path + "/web")
+        FileManager.default.createFile(atPath: fleet.root(2) + "/services/web/current/stray", contents: Data("x".utf8))
+        let reconcile = try edgectl(["reconcile"])
+        XCTAssertEqual(reconcile.status, 1)
+        XCTAssertTrue(reconcile.stderr.contains("the bundle at \(dir.path)/web cannot be read"), reconcile.stderr)
+        XCTAssertFalse(reconcile.stderr.contains("restored"), "no auto-rollback of the desired state: \(reconcile.stderr)")
+        XCTAssertEqual(try store.revisions(service: "web").count, revisions)
+        XCTAssertEqual(try versions(), Array(repeating: "1.0", count: 6), "every node still serves")
+    }
 }

@@ -45,6 +45,15 @@ struct RolloutRun {
         // Stage: every node that needs files gets them now, in parallel, so batches only switch and restart.
         let staging = plan.changes.filter { if case .restart = $0.action { return false } else { return true } }
         let bundle = spec.bundle.path
+        if !staging.isEmpty, let problem = RolloutRun.bundleProblem(bundle, release: release) {
+            // The files on this machine are not the release that was applied: nothing can be
+            // sent, and no node has been touched, so there is nothing to roll back either.
+            let message = "\(problem); restore it or apply the manifests again"
+            try store.finishRollout(rollout, state: "Failed", message: message)
+            try store.appendEvent(type: .warning, kind: "Service", name: name, reason: "BundleChanged", message: message)
+            emit("failed", message)
+            return .failed
+        }
         let verify = options.verify
         let staged = FanOut.run(staging, parallel: reconciler.parallel) { step -> (NodeStep, Swift.Result<PushReport, Error>) in
             (step, Swift.Result { try ops(step.node).push(fullRelease, from: bundle, verify: verify || step.action == .repair) })
@@ -135,6 +144,18 @@ struct RolloutRun {
         let keep = options.keepReleases
         _ = FanOut.run(touched, parallel: reconciler.parallel) { node in try? self.ops(node).cleanup(keep: keep) }
         return .complete
+    }
+
+    /// Why the bundle directory cannot provide `release` any more (nil: it still can).
+    static func bundleProblem(_ path: String, release: String) -> String? {
+        do {
+            let scanned = try BundleScanner.scan(path)
+            return scanned.digest == release
+                ? nil
+                : "the bundle at \(path) changed since it was applied (now \(scanned.digest.prefix(12)), recorded \(release.prefix(12)))"
+        } catch {
+            return "the bundle at \(path) cannot be read (\(error.messages.joined(separator: "; ")))"
+        }
     }
 
     struct SwitchResult: Sendable {
