@@ -1,9 +1,13 @@
 /// The desired state as a whole, answering membership questions:
-/// which nodes a group holds and where a service runs.
+/// which nodes a group holds and where a service runs. Memberships are worked
+/// out once, when the fleet is built, so asking for each of 10,000 nodes stays linear.
 public struct Fleet: Sendable {
-    public var nodes: [String: Resource] = [:]
-    public var groups: [String: Resource] = [:]
-    public var services: [String: Resource] = [:]
+    public private(set) var nodes: [String: Resource] = [:]
+    public private(set) var groups: [String: Resource] = [:]
+    public private(set) var services: [String: Resource] = [:]
+    private var membersByGroup: [String: [String]] = [:]
+    private var groupsByNode: [String: [String]] = [:]
+    private var servicesByNode: [String: [String]] = [:]
 
     public init(_ resources: [Resource]) {
         for resource in resources {
@@ -13,22 +17,27 @@ public struct Fleet: Sendable {
             case .service: services[resource.name] = resource
             }
         }
+        for (name, group) in groups {
+            guard let spec = group.groupSpec else { continue }
+            var members = Set(spec.nodes.filter { nodes[$0] != nil })
+            if let selector = spec.selector?.selector {
+                for node in nodes.values where selector.matches(node.labels) { members.insert(node.name) }
+            }
+            membersByGroup[name] = members.sorted()
+        }
+        for name in groups.keys.sorted() {
+            for node in membersByGroup[name] ?? [] { groupsByNode[node, default: []].append(name) }
+        }
+        for name in services.keys.sorted() {
+            for node in targets(ofService: name) { servicesByNode[node, default: []].append(name) }
+        }
     }
 
     /// A group's members, sorted by name: the listed nodes plus those its selector matches.
-    public func members(ofGroup name: String) -> [String] {
-        guard let spec = groups[name]?.groupSpec else { return [] }
-        var members = Set(spec.nodes.filter { nodes[$0] != nil })
-        if let selector = spec.selector?.selector {
-            for node in nodes.values where selector.matches(node.labels) { members.insert(node.name) }
-        }
-        return members.sorted()
-    }
+    public func members(ofGroup name: String) -> [String] { membersByGroup[name] ?? [] }
 
     /// The groups a node belongs to, sorted.
-    public func groups(ofNode name: String) -> [String] {
-        groups.keys.sorted().filter { members(ofGroup: $0).contains(name) }
-    }
+    public func groups(ofNode name: String) -> [String] { groupsByNode[name] ?? [] }
 
     /// A service's target nodes in rollout order: group by group as listed,
     /// a node in several groups counted with the first. With a selector, one
@@ -49,8 +58,6 @@ public struct Fleet: Sendable {
         stages(ofService: name).flatMap(\.nodes)
     }
 
-    /// The services that run on a node.
-    public func services(onNode name: String) -> [String] {
-        services.keys.sorted().filter { targets(ofService: $0).contains(name) }
-    }
+    /// The services that run on a node, sorted.
+    public func services(onNode name: String) -> [String] { servicesByNode[name] ?? [] }
 }
