@@ -56,7 +56,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["EdgeCore"], path: "Tests/TestSupport"),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "TestSupport"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "EdgeCore", "TestSupport"]),
-        .testTarget(name: "EdgeEngineTests", dependencies: ["EdgeEngine", "EdgeStore", "EdgeCore", "TestSupport"]),
+        // Golden/ holds expected output, read by path from the tests (not a bundle resource).
+        .testTarget(name: "EdgeEngineTests", dependencies: ["EdgeEngine", "EdgeStore", "EdgeCore", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: ["EdgeCore", "EdgeSSH", "EdgeEngine", "EdgeStore", "TestSupport"]),
     ]
 )
