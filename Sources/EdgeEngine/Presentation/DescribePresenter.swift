@@ -14,7 +14,9 @@ public struct DescribePresenter: Sendable {
         self.now = now
     }
 
-    public func describe(_ item: StoredResource, revisions: [RevisionRecord], events: [EventRecord]) -> String {
+    /// With `width`, each table's last column is cut to fit the terminal (tables are indented by 2).
+    public func describe(_ item: StoredResource, revisions: [RevisionRecord], events: [EventRecord], width: Int? = nil) -> String {
+        let fit = width.map { $0 - 2 }
         let r = item.resource
         var out: [(String, String)] = [
             ("Name", r.name), ("Kind", r.kind.rawValue), ("Labels", Formatting.labels(r.labels)),
@@ -43,7 +45,7 @@ public struct DescribePresenter: Sendable {
                 let table = Table(headers: ["SERVICE", "RELEASE", "PHASE", "HEALTH", "SINCE", "WHY"], rows: services.map { n in
                     [n.service, Formatting.short(n.release), n.phase.rawValue, n.health, since(n.since), n.reason ?? ""]
                 })
-                sections.append("Services:\n" + indent(table.render()))
+                sections.append("Services:\n" + indent(table.render(maxWidth: fit)))
             }
         case .nodeGroup(let spec):
             out += [
@@ -65,7 +67,7 @@ public struct DescribePresenter: Sendable {
                         services.joined(separator: ",").nonEmpty ?? "<none>",
                     ]
                 })
-                sections.append("Members:\n" + indent(table.render()))
+                sections.append("Members:\n" + indent(table.render(maxWidth: fit)))
             }
         case .service(let spec):
             out += [
@@ -87,14 +89,14 @@ public struct DescribePresenter: Sendable {
                     let table = Table(headers: ["NODE", "RELEASE", "PHASE", "HEALTH", "SINCE", "WHY"], rows: h.nodes.map { n in
                         [n.node, Formatting.short(n.release), n.phase.rawValue, n.health, since(n.since), n.reason ?? ""]
                     })
-                    sections.append("Nodes:\n" + indent(table.render()))
+                    sections.append("Nodes:\n" + indent(table.render(maxWidth: fit)))
                 }
             }
             if !revisions.isEmpty {
                 let table = Table(headers: ["REVISION", "RELEASE", "VERSION", "CREATED", "BY", "REASON"], rows: revisions.map {
                     [String($0.revision), Formatting.short($0.release), $0.version ?? "-", Formatting.age(since: $0.createdAt, now: now) + " ago", $0.user, $0.reason]
                 })
-                sections.append("Revisions:\n" + indent(table.render()))
+                sections.append("Revisions:\n" + indent(table.render(maxWidth: fit)))
             }
         }
         let width = out.map { $0.0.count }.max() ?? 0
@@ -106,7 +108,7 @@ public struct DescribePresenter: Sendable {
             let table = Table(headers: ["AGE", "TYPE", "REASON", "MESSAGE"], rows: events.map {
                 [Formatting.age(since: $0.time, now: now), $0.type.rawValue, $0.reason, $0.message]
             })
-            text += "\n\nEvents:\n" + indent(table.render())
+            text += "\n\nEvents:\n" + indent(table.render(maxWidth: fit))
         }
         return text
     }

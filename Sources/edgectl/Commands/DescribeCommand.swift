@@ -8,6 +8,10 @@ struct DescribeCommand: ParsableCommand {
         commandName: "describe",
         abstract: "Show one node, node group or service in full, with its recent events.",
         discussion: """
+            Reads the state only, as last observed: a service's per-node table (release, phase,
+            health, since when, and why it is not Running), a node's services, a group's members,
+            revisions, and the recent events. `edgectl status` refreshes the observations first.
+
             Examples:
               edgectl describe node gw-berlin-01
               edgectl describe nodegroup berlin
@@ -51,7 +55,7 @@ struct DescribeCommand: ParsableCommand {
             }
             let revisions = id.kind == .service ? try store.revisions(service: id.name) : []
             let events = try store.events(kind: id.kind.rawValue, name: id.name, limit: 20)
-            Output.print(DescribePresenter(inventory: inventory).describe(item, revisions: revisions, events: events))
+            Output.print(DescribePresenter(inventory: inventory).describe(item, revisions: revisions, events: events, width: Output.terminalWidth))
         }
     }
 }
