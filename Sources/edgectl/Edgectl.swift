@@ -8,13 +8,14 @@ struct Edgectl: ParsableCommand {
         commandName: "edgectl",
         abstract: "Run a fleet of Linux edge nodes from declarative YAML manifests, over SSH.",
         discussion: """
-            edgectl records the desired state of your fleet (nodes, node groups, services) in a local
-            SQLite file, pushes service bundles to the nodes over SSH and rolls releases out group by group.
+            edgectl records the desired state of your fleet (nodes, node groups, services)
+            in a local SQLite file, pushes service bundles to the nodes over SSH and rolls
+            releases out group by group.
 
             Examples:
               edgectl apply -f manifests/            validate, record and roll out
               edgectl diff -f manifests/             what would change
-              edgectl get nodes -o wide              the fleet and what is known about each node
+              edgectl get nodes -o wide              the fleet, and what is known
               edgectl status                         everything at a glance
 
             Exit codes: 0 success · 1 failure (diff: differences) · 64 bad command line ·

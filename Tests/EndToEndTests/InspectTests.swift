@@ -209,6 +209,7 @@ final class InspectTests: FleetTestCase {
         let file = fleet.root(3) + "/services/talker/current/www/version"
         let release = try FileManager.default.destinationOfSymbolicLink(atPath: fleet.root(3) + "/services/talker/current")
         XCTAssertFalse(release.isEmpty)
+        let release5 = try FileManager.default.destinationOfSymbolicLink(atPath: fleet.root(5) + "/services/talker/current")
         try Shell.run("/bin/sh", ["-c", "echo edited > '\(file)'"])
 
         let status = try json(try edgectl(["status", "-o", "json"]))
@@ -233,6 +234,22 @@ final class InspectTests: FleetTestCase {
         XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "1.0\n")
         let after = try json(try edgectl(["status", "-o", "json"]))
         XCTAssertEqual(try service(after, "talker")["phase"] as? String, "Converged")
+
+        // A file added by hand: the cause says so, and the repair removes it (in place: the
+        // release directory that `current` points at is never taken away).
+        let stray = fleet.root(5) + "/services/talker/current/www/stray.html"
+        try "<p>added by hand</p>".write(toFile: stray, atomically: false, encoding: .utf8)
+        let added = try json(try edgectl(["status", "-o", "json"]))
+        let entry5 = (try service(added, "talker")["nodes"] as? [[String: Any]])?.first { $0["node"] as? String == fleet.nodeName(5) }
+        XCTAssertEqual(entry5?["phase"] as? String, "Drifted")
+        XCTAssertEqual(entry5?["reason"] as? String, "1 file changed or added in the release on the node after activation")
+        XCTAssertEqual(try edgectl(["reconcile"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stray))
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: fleet.root(5) + "/services/talker/current"), release5)
+        let repaired = try json(try edgectl(["status", "-o", "json"]))
+        XCTAssertEqual(try service(repaired, "talker")["phase"] as? String, "Converged")
+        let again = try edgectl(["reconcile", "-o", "json"])
+        XCTAssertFalse(again.stdout.contains("\"staged\""), "converged stays converged: \(again.stdout)")
     }
 
     private func poll(_ seconds: Double, _ condition: () -> Bool) -> Bool {

@@ -249,6 +249,42 @@ final class NodeOperationsTests: FleetTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: fleet.root(1) + "/releases/" + releases[0].digest))
         XCTAssertTrue(FileManager.default.fileExists(atPath: fleet.root(1) + "/releases/" + releases[2].digest))
     }
+
+    func testRepairPutsTheReleaseBackInPlaceWithoutReplacingItsDirectory() throws {
+        let fleet = try requireFleet()
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        for node in [1, 3] {  // a coreutils node and the busybox-only node
+            let ops = try ops(fleet, node)
+            let (path, r) = try makeBundle(dir, "repair\(node)", version: "r\(node)", extra: ["lib/a.txt": Data("a\n".utf8)])
+            _ = try ops.push(r, from: path)
+            try ops.activate(service: "repaired", digest: r.digest)
+            let current = fleet.root(node) + "/services/repaired/current"
+            let inode = try FileManager.default.attributesOfItem(atPath: current + "/")[.systemFileNumber] as? Int
+
+            // Hands on the node: an edit (damaging the stored copy too), a new file, a new
+            // directory, a removed file and a symlink pointed elsewhere.
+            try Shell.run("/bin/sh", ["-c", """
+                cd '\(current)/' && echo hacked > www/version && echo x > www/stray && mkdir -p junk/deep && echo y > junk/deep/z \
+                && rm lib/a.txt && ln -sfn healthz www/index.html
+                """])
+            XCTAssertEqual(Set(try ops.verify(service: "repaired", release: r)), ["modified www/version", "missing lib/a.txt"])
+
+            let report = try ops.push(r, from: path, verify: true)
+            XCTAssertEqual(report.filesSent, 1, "only the damaged file: the removed one is still in the store")
+            XCTAssertEqual(try ops.verify(service: "repaired", release: r), [])
+            XCTAssertFalse(FileManager.default.fileExists(atPath: current + "/www/stray"))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: current + "/junk"))
+            XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: current + "/www/index.html"), "version")
+            XCTAssertEqual(try String(contentsOfFile: current + "/www/version", encoding: .utf8), "r\(node)\n")
+            XCTAssertEqual(
+                try FileManager.default.attributesOfItem(atPath: current + "/")[.systemFileNumber] as? Int, inode,
+                "repaired in place: the directory `current` points at was never replaced")
+            try ops.activate(service: "repaired", digest: r.digest)  // as the batch's switch does
+            let observed = try XCTUnwrap(try ops.observe().first { $0.service == "repaired" })
+            XCTAssertFalse(observed.drifted(expectedEntries: r.entries.count), "\(observed)")
+        }
+    }
 }
 
 /// A value shared between a test and a watcher thread.

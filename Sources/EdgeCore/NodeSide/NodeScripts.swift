@@ -95,6 +95,48 @@ public enum NodeScripts {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// Puts an existing release directory back exactly as the release has it, in place, so
+    /// `current` never points at a half-built directory: entries the release lacks are
+    /// removed, missing or replaced ones linked again from the store (a file whose link no
+    /// longer is the stored file, e.g. after the store copy was re-sent), symlinks re-made.
+    /// Each change touches one path; the directory itself stays. Fed to `sh -s`.
+    public static func repairRelease(_ layout: NodeLayout, release: Release) -> String {
+        let dir = layout.release(release.digest)
+        var lines = [
+            "set -e",
+            "cd \(q(dir))",
+            "find . -type d -exec chmod u+w {} +",
+            "want=$(mktemp) have=$(mktemp)",
+            "trap 'rm -f \"$want\" \"$have\"' EXIT",
+            "{",
+        ]
+        for entry in release.entries { lines.append("printf '%s\\n' \(q("./" + entry.path))") }
+        lines += [
+            "} | sort > \"$want\"",
+            "find . -mindepth 1 | sort > \"$have\"",
+            // Present but not wanted: the lines seen once when the wanted ones are counted twice
+            // (`comm` is not in every busybox). Deepest first, so contents go before their directory.
+            "cat \"$want\" \"$want\" \"$have\" | sort | uniq -u | sort -r | while IFS= read -r p; do rm -rf -- \"$p\"; done",
+        ]
+        for entry in release.entries {
+            let path = q(entry.path)
+            switch entry.type {
+            case .directory:
+                lines.append("[ -d \(path) ] && [ ! -h \(path) ] || { rm -rf -- \(path); mkdir -- \(path); }")
+            case .file:
+                let stored = q(layout.store + "/" + NodeLayout.storeName(entry))
+                lines.append("[ \(path) -ef \(stored) ] && [ ! -h \(path) ] || { rm -rf -- \(path); ln -- \(stored) \(path); echo \"relinked \"\(path); }")
+            case .symlink:
+                let target = q(entry.target ?? "")
+                lines.append("[ -h \(path) ] && [ \"$(readlink -- \(path))\" = \(target) ] || { rm -rf -- \(path); ln -s -- \(target) \(path); }")
+            }
+        }
+        for entry in release.entries.reversed() where entry.type == .directory {
+            lines.append("chmod \(String(entry.mode & 0o7777, radix: 8)) -- \(q(entry.path))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// The start of building a release: nothing to do if it exists, else a fresh
     /// `releases/.tmp-<digest>` (removing what an interrupted build left).
     private static func buildStart(_ layout: NodeLayout, release: Release, onExisting: String) -> [String] {

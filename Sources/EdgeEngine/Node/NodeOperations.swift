@@ -131,14 +131,20 @@ public final class NodeOperations {
     }
 
     /// Makes the release present on the node: sends only missing files, then materialises it.
-    public func push(_ release: Release, from bundle: String, verify: Bool = false) throws -> PushReport {
+    /// Sends what the node's store lacks and makes sure the release directory is built.
+    /// With `verify` (a repair), an existing release directory is also put back in place
+    /// entry by entry (extra files removed, damaged links replaced), since it may be `current`.
+    /// `beforeSending` runs only when some file must be sent (to check the local bundle first).
+    public func push(
+        _ release: Release, from bundle: String, verify: Bool = false, beforeSending: (() throws -> Void)? = nil
+    ) throws -> PushReport {
         let (missing, present) = try storeState(release, verify: verify)
+        if !missing.isEmpty { try beforeSending?() }
         let report = try send(missing, from: bundle)
-        // A built release whose files were all present needs nothing; after a verified
-        // re-send (a damaged file) it is rebuilt so it links the good copies.
-        if !present || !missing.isEmpty {
-            if present { try run(NodeScripts.removeRelease(layout, digest: release.digest), what: "removing damaged release") }
+        if !present {
             try materialise(release)
+        } else if verify || !missing.isEmpty {
+            try runFed(NodeScripts.repairRelease(layout, release: release), what: "repairing release \(release.shortDigest)")
         }
         return report
     }

@@ -45,18 +45,22 @@ struct RolloutRun {
         // Stage: every node that needs files gets them now, in parallel, so batches only switch and restart.
         let staging = plan.changes.filter { if case .restart = $0.action { return false } else { return true } }
         let bundle = spec.bundle.path
-        if !staging.isEmpty, let problem = RolloutRun.bundleProblem(bundle, release: release) {
-            // The files on this machine are not the release that was applied: nothing can be
-            // sent, and no node has been touched, so there is nothing to roll back either.
+        let verify = options.verify
+        // The bundle on this machine is checked once, and only if some node lacks files.
+        let bundleCheck = BundleCheck(path: bundle, release: release)
+        let staged = FanOut.run(staging, parallel: reconciler.parallel) { step -> (NodeStep, Swift.Result<PushReport, Error>) in
+            (step, Swift.Result {
+                try ops(step.node).push(fullRelease, from: bundle, verify: verify || step.action == .repair) { try bundleCheck.require() }
+            })
+        }
+        if let problem = staged.lazy.compactMap({ ($0.1.failure as? BundleCheck.Unavailable)?.message }).first {
+            // The files here are not the release that was applied: nothing can be sent, and no
+            // node has been switched, so this is not a node failure and nothing is rolled back.
             let message = "\(problem); restore it or apply the manifests again"
             try store.finishRollout(rollout, state: "Failed", message: message)
             try store.appendEvent(type: .warning, kind: "Service", name: name, reason: "BundleChanged", message: message)
             emit("failed", message)
             return .failed
-        }
-        let verify = options.verify
-        let staged = FanOut.run(staging, parallel: reconciler.parallel) { step -> (NodeStep, Swift.Result<PushReport, Error>) in
-            (step, Swift.Result { try ops(step.node).push(fullRelease, from: bundle, verify: verify || step.action == .repair) })
         }
         for (step, result) in staged {
             switch result {
@@ -146,18 +150,6 @@ struct RolloutRun {
         return .complete
     }
 
-    /// Why the bundle directory cannot provide `release` any more (nil: it still can).
-    static func bundleProblem(_ path: String, release: String) -> String? {
-        do {
-            let scanned = try BundleScanner.scan(path)
-            return scanned.digest == release
-                ? nil
-                : "the bundle at \(path) changed since it was applied (now \(scanned.digest.prefix(12)), recorded \(release.prefix(12)))"
-        } catch {
-            return "the bundle at \(path) cannot be read (\(error.messages.joined(separator: "; ")))"
-        }
-    }
-
     struct SwitchResult: Sendable {
         var node: String
         var from: String?
@@ -231,4 +223,42 @@ struct RolloutRun {
         var node: String
         var from: String?
     }
+}
+
+/// Whether the bundle directory still holds the release that was applied (it may have been
+/// edited or removed since): scanned at most once per rollout, by whichever node first needs files.
+final class BundleCheck: @unchecked Sendable {
+    struct Unavailable: Error { var message: String }
+
+    let path: String
+    let release: String
+    private let lock = NSLock()
+    private var outcome: String??
+
+    init(path: String, release: String) {
+        self.path = path
+        self.release = release
+    }
+
+    func require() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if outcome == nil { outcome = .some(problem()) }
+        if let message = outcome! { throw Unavailable(message: message) }
+    }
+
+    private func problem() -> String? {
+        do {
+            let scanned = try BundleScanner.scan(path)
+            return scanned.digest == release
+                ? nil
+                : "the bundle at \(path) changed since it was applied (now \(scanned.digest.prefix(12)), recorded \(release.prefix(12)))"
+        } catch {
+            return "the bundle at \(path) cannot be read (\(error.messages.joined(separator: "; ")))"
+        }
+    }
+}
+
+extension Swift.Result {
+    var failure: Failure? { if case .failure(let e) = self { return e } else { return nil } }
 }

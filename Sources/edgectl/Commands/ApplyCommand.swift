@@ -9,21 +9,23 @@ struct ApplyCommand: ParsableCommand {
         commandName: "apply",
         abstract: "Validate manifests, record them as the desired state, and converge the fleet.",
         discussion: """
-            Every problem in every file is reported as file:line:column before anything changes;
-            invalid manifests exit 65 and leave the state and the nodes untouched.
+            Every problem in every file is reported as file:line:column before anything
+            changes; invalid manifests exit 65 and leave the state and the nodes
+            untouched.
 
-            Then it converges the fleet: observes every node, stages the release on every target
-            node in parallel (only the files a node lacks), and rolls out group by group in batches
-            of maxUnavailable behind health checks, rolling back on failure. Exit 0 when everything
-            converged, 1 when a rollout failed, 75 when unreachable nodes stay pending.
+            Then it converges the fleet: observes every node, stages the release on every
+            target node in parallel (only the files a node lacks), and rolls out group by
+            group in batches of maxUnavailable behind health checks, rolling back on
+            failure. Exit 0 when everything converged, 1 when a rollout failed, 75 when
+            unreachable nodes stay pending.
 
             Examples:
-              edgectl apply -f manifests/                 a directory of *.yaml / *.yml files
+              edgectl apply -f manifests/                 its *.yaml / *.yml files
               edgectl apply -f nodes.yaml -f web.yaml     several files
               edgectl apply -R -f fleet/                  descend into subdirectories
               cat web.yaml | edgectl apply -f -           from standard input
               edgectl apply -f manifests/ --dry-run       print the plan, change nothing
-              edgectl apply -f manifests/ --prune         also delete what these files no longer contain
+              edgectl apply -f manifests/ --prune         also delete what left the files
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -10,8 +10,9 @@ struct DeleteCommand: ParsableCommand {
         abstract: "Remove objects from the desired state.",
         discussion: """
             A deleted service is stopped and removed from its nodes by the next reconcile.
-            An object still named by another (a node listed by a group, a group listed by a
-            service) is not deleted; delete or change the referring object in the same run.
+            An object still named by another (a node listed by a group, a group listed by
+            a service) is not deleted; delete or change the referring object in the same
+            run.
 
             Examples:
               edgectl delete service web

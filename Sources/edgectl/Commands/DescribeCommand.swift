@@ -8,9 +8,10 @@ struct DescribeCommand: ParsableCommand {
         commandName: "describe",
         abstract: "Show one node, node group or service in full, with its recent events.",
         discussion: """
-            Reads the state only, as last observed: a service's per-node table (release, phase,
-            health, since when, and why it is not Running), a node's services, a group's members,
-            revisions, and the recent events. `edgectl status` refreshes the observations first.
+            Reads the state only, as last observed: a service's per-node table (release,
+            phase, health, since when, and why it is not Running), a node's services, a
+            group's members, revisions, and the recent events. `edgectl status` refreshes
+            the observations first.
 
             Examples:
               edgectl describe node gw-berlin-01

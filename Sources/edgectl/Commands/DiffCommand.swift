@@ -9,13 +9,13 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Show what applying manifests would change.",
         discussion: """
-            Exit codes, as kubectl diff: 0 no differences, 1 differences found,
-            65 invalid manifests, 64 bad command line.
+            Exit codes, as kubectl diff: 0 no differences, 1 differences found, 65 invalid
+            manifests, 64 bad command line.
 
             Examples:
               edgectl diff -f manifests/
-              edgectl diff -f manifests/ --no-refresh     plan from the last observation, contact no node
-              edgectl diff -f manifests/ --prune          include deletions of objects removed from these files
+              edgectl diff -f manifests/ --no-refresh     from the last observation
+              edgectl diff -f manifests/ --prune          include what left the files
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -9,21 +9,22 @@ struct ExecCommand: ParsableCommand {
         commandName: "exec",
         abstract: "Run an ad-hoc command on many nodes at once.",
         discussion: """
-            Runs the command after -- with /bin/sh on every chosen node in parallel (bounded by
-            --parallel). One argument is a shell command line (pipes and globs work); several are
-            passed as separate words. Output lines are led by the node's name as they arrive;
-            --grouped prints each node's output in one block instead. A summary of exit codes
-            goes to stderr, and every run is recorded in the event log of each node.
-            Interrupting edgectl (or --timeout) stops the command on the nodes too.
-            Exit 0 only if the command succeeded on every node; 1 if it failed somewhere; 75 if
-            the only trouble was nodes that did not answer.
+            Runs the command after -- with /bin/sh on every chosen node in parallel
+            (bounded by --parallel). One argument is a shell command line (pipes and globs
+            work); several are passed as separate words. Output lines are led by the
+            node's name as they arrive; --grouped prints each node's output in one block
+            instead. A summary of exit codes goes to stderr, and every run is recorded in
+            the event log of each node. Interrupting edgectl (or --timeout) stops the
+            command on the nodes too. Exit 0 only if the command succeeded on every node;
+            1 if it failed somewhere; 75 if the only trouble was nodes that did not
+            answer.
 
             Examples:
               edgectl exec --group berlin -- uptime
               edgectl exec -l site=munich -- 'df -h /var | tail -1'
               edgectl exec --node edge-1 --node edge-2 -- systemctl is-active ssh
               edgectl exec --all --grouped -- cat /etc/os-release
-              edgectl exec --all -o json -- uname -r | jq -r '.nodes[] | "\\(.node) \\(.stdout)"'
+              edgectl exec --all -o json -- uname -r | jq -r '.nodes[].stdout'
             """)
 
     @OptionGroup var global: GlobalOptions

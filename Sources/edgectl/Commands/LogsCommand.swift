@@ -9,11 +9,11 @@ struct LogsCommand: ParsableCommand {
         commandName: "logs",
         abstract: "Print a service's output from its nodes.",
         discussion: """
-            Reads <root>/services/NAME/log on every node the service targets, in parallel. Each
-            line is led by the node's name. Without --follow, nodes are printed one after another
-            in name order; with it, lines appear as the nodes write them until you press Ctrl-C
-            (the tail on each node is stopped with it).
-            Exit 0 read from every node, 75 some nodes did not answer.
+            Reads <root>/services/NAME/log on every node the service targets, in parallel.
+            Each line is led by the node's name. Without --follow, nodes are printed one
+            after another in name order; with it, lines appear as the nodes write them
+            until you press Ctrl-C (the tail on each node is stopped with it). Exit 0 read
+            from every node, 75 some nodes did not answer.
 
             Examples:
               edgectl logs service/hello

@@ -14,9 +14,10 @@ struct NodeCommand: ParsableCommand {
             commandName: "trust",
             abstract: "Accept a node's new host key after a planned re-key.",
             discussion: """
-                Reads the key the node presents now (without logging in), shows the old and new
-                SHA256 fingerprints, and records the new one. Compare the new fingerprint with the
-                node's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the node) first.
+                Reads the key the node presents now (without logging in), shows the old and
+                new SHA256 fingerprints, and records the new one. Compare the new fingerprint
+                with the node's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the
+                node) first.
 
                 Examples:
                   edgectl node trust gw-berlin-01

@@ -8,9 +8,10 @@ struct ReconcileCommand: ParsableCommand {
         commandName: "reconcile",
         abstract: "Observe the nodes and converge them to the recorded desired state.",
         discussion: """
-            The same as apply without new manifests: catches up nodes that were offline, restarts
-            services that stopped, repairs drift, and removes services deleted from the desired state.
-            Exit 0 converged, 1 a rollout failed, 75 nodes unreachable (pending).
+            The same as apply without new manifests: catches up nodes that were offline,
+            restarts services that stopped, repairs drift, and removes services deleted
+            from the desired state. Exit 0 converged, 1 a rollout failed, 75 nodes
+            unreachable (pending).
 
             Examples:
               edgectl reconcile

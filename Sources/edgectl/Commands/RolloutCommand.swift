@@ -12,9 +12,9 @@ struct RolloutCommand: ParsableCommand {
             Examples:
               edgectl rollout status service/hello
               edgectl rollout history service/hello
-              edgectl rollout undo service/hello                  back to the revision before
+              edgectl rollout undo service/hello                  to the one before
               edgectl rollout undo service/hello --to-revision 2
-              edgectl rollout pause service/hello                 stops at the next batch boundary
+              edgectl rollout pause service/hello                 stop at the next batch
               edgectl rollout resume service/hello
             """,
         subcommands: [Status.self, History.self, Undo.self, Pause.self, Resume.self])

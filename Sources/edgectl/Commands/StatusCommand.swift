@@ -9,12 +9,13 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "The fleet at a glance: which nodes answer, where each service stands, and what needs attention.",
         discussion: """
-            Contacts every node in parallel (bounded by --parallel and --connect-timeout), records
-            what it finds (reachability, OS, architecture, host key, each service's release, process
-            and drift), then prints a headline, the nodes, the services with their phases, and every
-            node that needs attention with the reason. --no-refresh answers from the state alone.
-            Nothing is changed on any node. Exit 0 whatever the fleet's condition (read it from the
-            output or -o json); non-zero only when status itself could not run.
+            Contacts every node in parallel (bounded by --parallel and --connect-timeout),
+            records what it finds (reachability, OS, architecture, host key, each
+            service's release, process and drift), then prints a headline, the nodes, the
+            services with their phases, and every node that needs attention with the
+            reason. --no-refresh answers from the state alone. Nothing is changed on any
+            node. Exit 0 whatever the fleet's condition (read it from the output or -o
+            json); non-zero only when status itself could not run.
 
             Service phases: Converged, Progressing, Degraded, Failed, RolledBack, Paused.
             Node phases within a service: Running, Pending, Unreachable, Failed, Drifted.
@@ -25,7 +26,7 @@ struct StatusCommand: ParsableCommand {
               edgectl status -l site=berlin
               edgectl status --watch --interval 10
               edgectl status -o json | jq '.nodes[] | select(.reachable == false) | .name'
-              edgectl status -o json | jq -r '.services[] | select(.phase != "Converged") | .name'
+              edgectl status -o json | jq '.services[] | select(.phase != "Converged")'
             """)
 
     @OptionGroup var global: GlobalOptions
