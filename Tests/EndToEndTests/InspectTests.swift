@@ -50,12 +50,8 @@ final class InspectTests: FleetTestCase {
     }
 
     override func tearDownWithError() throws {
-        if let fleet {
-            for i in 1...6 {
-                _ = try? fleet.inNode(i, "for f in \(fleet.root(i))/services/*/pid; do [ -f $f ] && read p s < $f && kill -KILL -$p; done 2>/dev/null; true")
-                try? fleet.heal(i)
-            }
-        }
+        fleet?.stopServices()
+        if let fleet { for i in 1...6 { try? fleet.heal(i) } }
         dir?.remove()
     }
 

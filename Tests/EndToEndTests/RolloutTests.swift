@@ -38,9 +38,7 @@ final class RolloutTests: FleetTestCase {
 
     override func tearDownWithError() throws {
         // Stop every service process started in the nodes (they live in the nodes' namespaces).
-        if let fleet {
-            for i in 1...6 { _ = try? fleet.inNode(i, "for f in \(fleet.root(i))/services/*/pid; do [ -f $f ] && read p s < $f && kill -KILL -$p; done 2>/dev/null; true") }
-        }
+        fleet?.stopServices()
         dir?.remove()
     }
 

@@ -52,6 +52,13 @@ public final class TestFleet: @unchecked Sendable {
         return (r.status, r.stdout + r.stderr)
     }
 
+    /// Kills every service process edgectl started on the nodes (they outlive a test otherwise).
+    public func stopServices() {
+        for i in 1...count {
+            _ = try? inNode(i, "for f in \(root(i))/services/*/pid; do [ -f $f ] && read p s < $f && kill -KILL -$p; done 2>/dev/null; true")
+        }
+    }
+
     /// The host key fingerprint of node `i`, as `ssh-keygen -l` prints it.
     public func fingerprint(_ i: Int) throws -> String {
         let r = try Shell.run("/usr/bin/ssh-keygen", ["-lf", directory + "/node-\(i)/ssh_host_key.pub"])

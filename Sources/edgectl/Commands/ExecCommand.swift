@@ -30,14 +30,7 @@ struct ExecCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var ssh: SSHOptionGroup
 
-    @Option(help: ArgumentHelp("Run on this node (repeatable).", valueName: "node"), completion: .custom(NameCompletion.nodes))
-    var node: [String] = []
-
-    @Option(help: ArgumentHelp("Run on the members of this node group (repeatable).", valueName: "group"), completion: .custom(NameCompletion.groups))
-    var group: [String] = []
-
-    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Run on nodes matching this label selector.", valueName: "selector"))
-    var selector: String?
+    @OptionGroup(title: "Which nodes (one of these, or --all)") var nodes: NodeTargetOptions
 
     @Flag(help: "Run on every node of the fleet.")
     var all = false
@@ -58,10 +51,10 @@ struct ExecCommand: ParsableCommand {
 
     func validate() throws {
         if command.isEmpty { throw ValidationError("give the command after --, e.g. edgectl exec --all -- uptime") }
-        if node.isEmpty && group.isEmpty && selector == nil && !all {
+        if nodes.isEmpty && !all {
             throw ValidationError("choose the nodes: --node N, --group G, -l SELECTOR, or --all")
         }
-        if all && !(node.isEmpty && group.isEmpty && selector == nil) {
+        if all && !nodes.isEmpty {
             throw ValidationError("--all runs on every node; leave out --node, --group and -l")
         }
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive") }
@@ -71,11 +64,10 @@ struct ExecCommand: ParsableCommand {
         try Output.run(global) {
             let store = try global.openStore()
             var request = ExecRequest(arguments: command)
-            request.targets = NodeTargets(nodes: node, groups: group, selector: try selector.map { try LabelSelector(parsing: $0) })
+            request.targets = try nodes.targets()
             request.timeout = timeout
             let exec = FleetExec(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine))
-            let nodes = try exec.nodes(for: request).map(\.name)
-            let prefix = NodePrefix(nodes: nodes, global: global)
+            let prefix = NodePrefix(nodes: try exec.nodes(for: request).map(\.name), global: global)
             let style = global.stdoutStyle
             let summary: ExecSummary
             switch (output, grouped) {

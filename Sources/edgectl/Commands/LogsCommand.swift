@@ -28,14 +28,7 @@ struct LogsCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The service: service/NAME or NAME.", valueName: "service/name"), completion: .custom(NameCompletion.services))
     var service: String
 
-    @Option(help: ArgumentHelp("Only this node (repeatable).", valueName: "node"), completion: .custom(NameCompletion.nodes))
-    var node: [String] = []
-
-    @Option(help: ArgumentHelp("Only the members of this node group (repeatable).", valueName: "group"), completion: .custom(NameCompletion.groups))
-    var group: [String] = []
-
-    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Only nodes matching this label selector.", valueName: "selector"))
-    var selector: String?
+    @OptionGroup(title: "Which nodes (default: every node the service runs on)") var nodes: NodeTargetOptions
 
     @Option(help: ArgumentHelp("Lines from the end of each node's log, or all.", valueName: "lines"))
     var tail: String = "100"
@@ -58,7 +51,7 @@ struct LogsCommand: ParsableCommand {
         try Output.run(global) {
             let store = try global.openStore()
             var request = LogsRequest(service: serviceName)
-            request.targets = NodeTargets(nodes: node, groups: group, selector: try selector.map { try LabelSelector(parsing: $0) })
+            request.targets = try nodes.targets()
             request.tail = Int(tail)
             request.follow = follow
             let logs = FleetLogs(store: store, settings: ssh.settings(global))
