@@ -93,6 +93,15 @@ struct CLITests {
         #expect(try Edgectl.run(["apply", "-f", "x", "--frobnicate"], state: "/nonexistent/x.db").status == 64)
         #expect(try Edgectl.run(["get", "nodes", "-o", "xml"], state: "/nonexistent/x.db").status == 64)
         #expect(try Edgectl.run(["get", "nodes", "-l", "bad key"], state: "/tmp/edgectl-x-\(getpid()).db").status == 64)
+        // exec must be told where and what; logs takes a service and a sane --tail.
+        let noTarget = try Edgectl.run(["exec", "--", "uptime"], state: "/nonexistent/x.db")
+        #expect(noTarget.status == 64 && noTarget.stderr.contains("--node N, --group G, -l SELECTOR, or --all"), "\(noTarget.stderr)")
+        #expect(try Edgectl.run(["exec", "--all"], state: "/nonexistent/x.db").status == 64)
+        #expect(try Edgectl.run(["exec", "--all", "--node", "a", "--", "true"], state: "/nonexistent/x.db").status == 64)
+        #expect(try Edgectl.run(["exec", "--all", "--timeout", "0", "--", "true"], state: "/nonexistent/x.db").status == 64)
+        #expect(try Edgectl.run(["logs", "node/x"], state: "/nonexistent/x.db").status == 64)
+        #expect(try Edgectl.run(["logs", "web", "--tail", "-3"], state: "/nonexistent/x.db").status == 64)
+        #expect(try Edgectl.run(["status", "--watch", "--interval", "0"], state: "/nonexistent/x.db").status == 64)
         try? FileManager.default.removeItem(atPath: "/tmp/edgectl-x-\(getpid()).db")
     }
 
@@ -129,12 +138,39 @@ struct CLITests {
     }
 
     @Test func helpHasExamplesAndVersionPrints() throws {
-        for command in ["apply", "diff", "get", "describe", "delete", "completion"] {
+        for command in ["apply", "diff", "get", "describe", "delete", "completion", "status", "logs", "exec", "reconcile", "rollout"] {
             let help = try Edgectl.run([command, "--help"], state: nil)
             #expect(help.status == 0)
             #expect(help.stdout.contains("Examples:"), "\(command) --help has examples")
         }
         #expect(try Edgectl.run(["--version"], state: nil).stdout.hasPrefix("edgectl "))
+    }
+
+    @Test func logsAndExecNameWhatIsUnknownOrUnreachable() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        _ = try Edgectl.run(["apply", "-f", manifests], state: state)
+        let unknown = try Edgectl.run(["logs", "service/nosuch"], state: state)
+        #expect(unknown.status == 1 && unknown.stderr.contains("service/nosuch not found"), "\(unknown.stderr)")
+        // clock runs on the munich group only.
+        let stranger = try Edgectl.run(["logs", "clock", "--node", "edge-1"], state: state)
+        #expect(stranger.status == 1 && stranger.stderr.contains("does not run on node/edge-1"), "\(stranger.stderr)")
+        let noGroup = try Edgectl.run(["exec", "--group", "paris", "--", "true"], state: state)
+        #expect(noGroup.status == 1 && noGroup.stderr.contains("nodegroup/paris not found"), "\(noGroup.stderr)")
+        let none = try Edgectl.run(["exec", "-l", "site=paris", "--", "true"], state: state)
+        #expect(none.status == 1 && none.stderr.contains("no node matches -l site=paris"), "\(none.stderr)")
+
+        // Every node is a closed port: nothing ran, each is named, and the run is "try again" (75).
+        let unreachable = try Edgectl.run(["exec", "--group", "berlin", "-o", "json", "--connect-timeout", "2", "--", "true"], state: state)
+        #expect(unreachable.status == 75, "\(unreachable.stderr)")
+        let doc = try json(unreachable.stdout)
+        let nodes = try #require(doc["nodes"] as? [[String: Any]])
+        #expect(nodes.map { $0["node"] as? String } == ["edge-1", "edge-2", "edge-3"])
+        #expect(nodes.allSatisfy { $0["exitCode"] is NSNull && $0["reachable"] as? Bool == false && ($0["error"] as? String)?.contains("connect") == true })
+        let logs = try Edgectl.run(["logs", "hello", "--connect-timeout", "2"], state: state)
+        #expect(logs.status == 75 && logs.stdout.isEmpty, "\(logs.stderr)")
+        #expect(logs.stderr.contains("node edge-1"), "\(logs.stderr)")
     }
 
     @Test func describeShowsObjectAndEvents() throws {
