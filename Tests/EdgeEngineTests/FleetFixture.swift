@@ -112,7 +112,14 @@ enum FleetFixture {
         ]
         return Inventory(
             resources: stored, latestRevisions: ["web": 2, "relay": 1], releases: releases, facts: facts, nodeServices: nodeServices,
-            lastRollout: ["web": "Incomplete", "relay": "Failed"])
+            rollouts: [
+                "web": RolloutRecord(
+                    id: 4, service: "web", revision: 2, release: webV2, state: "Incomplete", startedAt: ago(3570), finishedAt: ago(3540),
+                    command: "edgectl apply -f fleet/", message: "2 node(s) updated, 1 pending (unreachable)"),
+                "relay": RolloutRecord(
+                    id: 3, service: "relay", revision: 1, release: relayV1, state: "Failed", startedAt: ago(1810), finishedAt: ago(1800),
+                    command: "edgectl reconcile", message: "1 node(s) failed, more than maxFailures 0: halted"),
+            ])
     }
 
     static let revisions = [

@@ -39,6 +39,8 @@ public struct ServiceHealth: Sendable {
     public var desiredRelease: String?
     public var phase: Phase
     public var nodes: [NodeServiceHealth]
+    /// The latest rollout: what last changed, and how it ended.
+    public var lastRollout: RolloutRecord?
 
     /// Nodes running the desired release, healthy.
     public var ready: Int { nodes.filter { $0.phase == .running }.count }
@@ -86,7 +88,7 @@ public struct FleetHealth: Sendable {
             }
             return ServiceHealth(
                 name: name, revision: inventory.latestRevisions[name], version: item.resource.serviceSpec?.bundle.version,
-                desiredRelease: desired, phase: phase, nodes: nodes)
+                desiredRelease: desired, phase: phase, nodes: nodes, lastRollout: inventory.rollouts[name])
         }
         for service in services.sorted(by: { $0.name < $1.name }) {
             for n in service.nodes { byNode[n.node, default: []].append(n) }

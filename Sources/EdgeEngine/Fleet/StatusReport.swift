@@ -124,6 +124,12 @@ public struct StatusReport: Sendable {
         .object([
             ("name", .string(s.name)), ("revision", .int(s.revision)), ("version", .str(s.version)), ("phase", .string(s.phase.rawValue)),
             ("ready", .int(s.ready)), ("desired", .int(s.nodes.count)), ("desiredRelease", .str(s.desiredRelease)),
+            ("lastRollout", s.lastRollout.map { r in
+                .object([
+                    ("state", .string(r.state)), ("revision", .int(r.revision)), ("release", .string(r.release)),
+                    ("startedAt", .date(r.startedAt)), ("finishedAt", .date(r.finishedAt)), ("message", .str(r.message)),
+                ])
+            } ?? .null),
             ("nodes", .array(s.nodes.map { n in
                 .object([
                     ("node", .string(n.node)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
@@ -157,8 +163,12 @@ public struct StatusReport: Sendable {
             out.append(table.render(maxWidth: width) { _, column, text in column == 2 ? phaseColour(text) : text })
         }
         if !services.isEmpty {
-            let table = Table(headers: ["SERVICE", "REVISION", "VERSION", "PHASE", "READY", "NODES"], rows: services.map { s in
-                [s.name, s.revision.map(String.init) ?? "-", s.version ?? "-", s.phase.rawValue, "\(s.ready)/\(s.nodes.count)", s.nodeSummary]
+            let table = Table(headers: ["SERVICE", "REVISION", "VERSION", "PHASE", "READY", "LAST ROLLOUT", "NODES"], rows: services.map { s in
+                [
+                    s.name, s.revision.map(String.init) ?? "-", s.version ?? "-", s.phase.rawValue, "\(s.ready)/\(s.nodes.count)",
+                    s.lastRollout.map { "\($0.state) \(Formatting.age(since: $0.finishedAt ?? $0.startedAt, now: now))" } ?? "<none>",
+                    s.nodeSummary,
+                ]
             })
             out.append("")
             out.append(table.render(maxWidth: width) { _, column, text in column == 3 ? phaseColour(text) : text })

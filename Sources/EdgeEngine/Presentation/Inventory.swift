@@ -11,8 +11,9 @@ public struct Inventory: Sendable {
     public var facts: [String: NodeFacts]
     public var nodeServices: [StoredNodeService]
     public var paused: Set<String>
-    /// The state of each service's latest rollout (Complete, Incomplete, Failed, RolledBack, Paused, Progressing).
-    public var lastRollout: [String: String]
+    /// Each service's latest rollout (state: Complete, Incomplete, Failed, RolledBack, Paused, Progressing).
+    public var rollouts: [String: RolloutRecord]
+    public var lastRollout: [String: String] { rollouts.mapValues(\.state) }
 
     public init(store: StateStore) throws {
         resources = try store.resources()
@@ -22,15 +23,15 @@ public struct Inventory: Sendable {
         facts = try store.nodeFacts()
         nodeServices = try store.nodeServices()
         paused = try store.pausedServices()
-        var last: [String: String] = [:]
-        for rollout in try store.rollouts() { last[rollout.service] = rollout.state }
-        lastRollout = last
+        var last: [String: RolloutRecord] = [:]
+        for rollout in try store.rollouts() { last[rollout.service] = rollout }
+        rollouts = last
     }
 
     /// For tests that render a fixed fleet (golden output).
     init(
         resources: [StoredResource], latestRevisions: [String: Int], releases: [ReleaseRecord], facts: [String: NodeFacts],
-        nodeServices: [StoredNodeService], paused: Set<String> = [], lastRollout: [String: String] = [:]
+        nodeServices: [StoredNodeService], paused: Set<String> = [], rollouts: [String: RolloutRecord] = [:]
     ) {
         self.resources = resources
         self.fleet = Fleet(resources.map(\.resource))
@@ -39,7 +40,7 @@ public struct Inventory: Sendable {
         self.facts = facts
         self.nodeServices = nodeServices
         self.paused = paused
-        self.lastRollout = lastRollout
+        self.rollouts = rollouts
     }
 
     public func stored(_ kind: ResourceKind) -> [StoredResource] { resources.filter { $0.resource.kind == kind } }
