@@ -55,20 +55,20 @@ public struct FleetLogs: Sendable {
         // Every followed node needs its own stream open at once.
         if request.follow { settings.parallel = max(settings.parallel, nodes.count) }
         let connector = NodeConnector(store: store, settings: settings)
-        let outcomes = try connector.withSessions(nodes) { session -> Int32 in
-            let root = nodes.first { $0.name == session.target.node }!.nodeSpec!.root
-            let script = NodeScripts.logs(NodeLayout(root: root), service: request.service, tail: request.tail, follow: request.follow)
-            var splitter = LineSplitter()
+        let roots = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0.nodeSpec!.root) })
+        // A failed read is returned, not thrown: thrown errors would be recorded as the node refusing us.
+        let outcomes = try connector.withSessions(nodes) { session -> Result<Int32, SSHError> in
             let node = session.target.node
-            let status = try session.stream(script) { channel, data in
-                delivery.feed(&splitter, node: node, channel: channel, data: data)
-            }
-            delivery.finish(&splitter, node: node)
-            return status
+            let script = NodeScripts.logs(NodeLayout(root: roots[node]!), service: request.service, tail: request.tail, follow: request.follow)
+            var splitter = LineSplitter()
+            defer { delivery.finish(&splitter, node: node) }
+            return Result {
+                try session.stream(script) { channel, data in delivery.feed(&splitter, node: node, channel: channel, data: data) }
+            }.mapError { $0 as? SSHError ?? SSHError(node: node, step: .exec, message: "\($0)") }
         }
         delivery.flush(order: nodes.map(\.name))
         return outcomes.map { outcome in
-            switch outcome.result {
+            switch outcome.result.flatMap({ $0 }) {
             case .success(NodeScripts.notOnNode):
                 return NodeLogOutcome(node: outcome.node, problem: "\(request.service) is not installed on this node yet")
             case .success(0), .success(-1):
