@@ -1,11 +1,11 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 let package = Package(
     name: "edgectl",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "edgectl", targets: ["edgectl"]),
+        .executable(name: "edgectl", targets: ["edgectl"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,3 +61,8 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["EdgeCore", "EdgeSSH", "EdgeEngine", "EdgeStore", "TestSupport"]),
     ]
 )
+
+// Our own code builds without warnings (a warning is an error here and in CI); dependencies are not affected.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.treatAllWarnings(as: .error)]
+}

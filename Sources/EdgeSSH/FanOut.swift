@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs work for many nodes at once, at most `parallel` at a time, each on its own thread.
@@ -31,11 +31,13 @@ public enum FanOut {
             pthread_attr_init(&attributes)
             pthread_attr_setstacksize(&attributes, 1 << 20)
             var thread = pthread_t()
-            let rc = pthread_create(&thread, &attributes, { raw in
-                let box = Unmanaged<WorkBox>.fromOpaque(raw!).takeRetainedValue()
-                box.work()
-                return nil
-            }, box.toOpaque())
+            let rc = pthread_create(
+                &thread, &attributes,
+                { raw in
+                    let box = Unmanaged<WorkBox>.fromOpaque(raw!).takeRetainedValue()
+                    box.work()
+                    return nil
+                }, box.toOpaque())
             pthread_attr_destroy(&attributes)
             if rc == 0 {
                 threads.append(thread)

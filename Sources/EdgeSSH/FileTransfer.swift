@@ -2,7 +2,7 @@ import EdgeCore
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension SSHSession {
@@ -38,12 +38,15 @@ extension SSHSession {
     public func upload(file localPath: String, to remotePath: String, mode: Int = 0o644) throws {
         let directory = (remotePath as NSString).deletingLastPathComponent
         let temporary = remotePath + ".part"
-        let command = "mkdir -p -- \(ShellQuote.quote(directory.isEmpty ? "." : directory)) && cat > \(ShellQuote.quote(temporary))"
+        let command =
+            "mkdir -p -- \(ShellQuote.quote(directory.isEmpty ? "." : directory)) && cat > \(ShellQuote.quote(temporary))"
             + " && chmod \(String(mode, radix: 8)) -- \(ShellQuote.quote(temporary))"
             + " && mv -f -- \(ShellQuote.quote(temporary)) \(ShellQuote.quote(remotePath))"
         let result = try stream(file: localPath, into: command)
         guard result.status == 0 else {
-            throw SSHError(node: target.node, step: .transfer, message: "writing \(remotePath) failed (exit \(result.status)): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw SSHError(
+                node: target.node, step: .transfer,
+                message: "writing \(remotePath) failed (exit \(result.status)): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
     }
 }

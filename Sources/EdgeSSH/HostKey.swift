@@ -1,3 +1,5 @@
+import Foundation
+
 /// A server's public host key as seen during key exchange.
 public struct HostKey: Sendable, Equatable {
     /// e.g. `ssh-ed25519`.
@@ -27,5 +29,3 @@ public struct HostKey: Sendable, Equatable {
 public protocol HostKeyVerifying: Sendable {
     func verify(node: String, key: HostKey) throws
 }
-
-import Foundation

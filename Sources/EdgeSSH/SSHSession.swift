@@ -1,5 +1,5 @@
-import EdgeCore
 internal import CLibSSH
+import EdgeCore
 import Foundation
 
 /// Where and as whom to connect; values left nil come from `~/.ssh/config` and libssh's defaults.

@@ -112,9 +112,12 @@ extension StateStore {
                         if let revision { newRevisions[resource.name] = revision }
                     }
                     let verb = change.action == .create ? "Created" : "Configured"
-                    var message = change.action == .create ? "added to the desired state" : "changed: "
-                        + change.fields.prefix(4).map(\.path).joined(separator: ", ")
-                        + (change.fields.count > 4 ? " and \(change.fields.count - 4) more" : "")
+                    var message =
+                        change.action == .create
+                        ? "added to the desired state"
+                        : "changed: "
+                            + change.fields.prefix(4).map(\.path).joined(separator: ", ")
+                            + (change.fields.count > 4 ? " and \(change.fields.count - 4) more" : "")
                     if let revision = newRevisions[resource.name] { message += " (revision \(revision))" }
                     try StateStore.appendEvent(
                         db, time: now, type: .normal, kind: resource.kind.rawValue, name: resource.name, reason: verb,

@@ -16,8 +16,10 @@ public struct NodeFacts: Sendable, Equatable {
     public var hostKeyFingerprint: String?
     public var lastError: String?
 
-    public init(node: String, reachable: Bool? = nil, lastSeen: Date? = nil, lastContact: Date? = nil, os: String? = nil,
-                arch: String? = nil, hostKeyFingerprint: String? = nil, lastError: String? = nil) {
+    public init(
+        node: String, reachable: Bool? = nil, lastSeen: Date? = nil, lastContact: Date? = nil, os: String? = nil,
+        arch: String? = nil, hostKeyFingerprint: String? = nil, lastError: String? = nil
+    ) {
         self.node = node
         self.reachable = reachable
         self.lastSeen = lastSeen
@@ -50,14 +52,15 @@ extension StateStore {
     public func nodeFacts() throws -> [String: NodeFacts] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM nodeFact")
-            return Dictionary(uniqueKeysWithValues: rows.map { row in
-                let reachable: Int? = row["reachable"]
-                let facts = NodeFacts(
-                    node: row["node"], reachable: reachable.map { $0 != 0 }, lastSeen: (row["lastSeen"] as String?).flatMap(Timestamp.date),
-                    lastContact: (row["lastContact"] as String?).flatMap(Timestamp.date), os: row["os"], arch: row["arch"],
-                    hostKeyFingerprint: row["hostKeyFingerprint"], lastError: row["lastError"])
-                return (facts.node, facts)
-            })
+            return Dictionary(
+                uniqueKeysWithValues: rows.map { row in
+                    let reachable: Int? = row["reachable"]
+                    let facts = NodeFacts(
+                        node: row["node"], reachable: reachable.map { $0 != 0 }, lastSeen: (row["lastSeen"] as String?).flatMap(Timestamp.date),
+                        lastContact: (row["lastContact"] as String?).flatMap(Timestamp.date), os: row["os"], arch: row["arch"],
+                        hostKeyFingerprint: row["hostKeyFingerprint"], lastError: row["lastError"])
+                    return (facts.node, facts)
+                })
         }
     }
 
@@ -90,11 +93,15 @@ extension StateStore {
     public func trustedHostKeys() throws -> [String: TrustedHostKey] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM hostKey")
-            return Dictionary(uniqueKeysWithValues: rows.map { row in
-                (row["node"] as String, TrustedHostKey(
-                    node: row["node"], keyType: row["keyType"], publicKey: row["publicKey"], fingerprint: row["fingerprint"],
-                    trustedAt: Timestamp.date(row["trustedAt"]) ?? Date(timeIntervalSince1970: 0)))
-            })
+            return Dictionary(
+                uniqueKeysWithValues: rows.map { row in
+                    (
+                        row["node"] as String,
+                        TrustedHostKey(
+                            node: row["node"], keyType: row["keyType"], publicKey: row["publicKey"], fingerprint: row["fingerprint"],
+                            trustedAt: Timestamp.date(row["trustedAt"]) ?? Date(timeIntervalSince1970: 0))
+                    )
+                })
         }
     }
 

@@ -66,8 +66,7 @@ public struct Actor: Sendable {
     }
 
     public static func current(command: String) -> Actor {
-        let env = ProcessInfo.processInfo.environment
-        return Actor(command: command, user: userName, host: ProcessInfo.processInfo.hostName)
+        Actor(command: command, user: userName, host: ProcessInfo.processInfo.hostName)
     }
 
     /// The operator's login name: `$USER`, `$LOGNAME`, else the password database.

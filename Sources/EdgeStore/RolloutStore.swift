@@ -210,7 +210,9 @@ extension StateStore {
 
     public func pause(service: String, by user: String) throws {
         try write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO servicePause (service, since, by) VALUES (?, ?, ?)", arguments: [service, Timestamp.string(Date()), user])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO servicePause (service, since, by) VALUES (?, ?, ?)",
+                arguments: [service, Timestamp.string(Date()), user])
         }
     }
 

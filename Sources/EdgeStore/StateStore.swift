@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The state file: desired state, revisions, releases, events, node facts, host keys and the run lock.
@@ -19,7 +19,8 @@ public final class StateStore: Sendable {
     /// `${EDGECTL_STATE}`, else `${XDG_STATE_HOME:-~/.local/state}/edgectl/state.db`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let explicit = environment["EDGECTL_STATE"], !explicit.isEmpty { return explicit }
-        let base = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (NSHomeDirectory() + "/.local/state")
         return base + "/edgectl/state.db"
     }

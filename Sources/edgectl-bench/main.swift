@@ -79,13 +79,15 @@ case "seed" where args.count >= 6:
         try "#!/bin/sh\nexec sleep 100000\n".write(toFile: dir + "/bundle/run", atomically: true, encoding: .utf8)
         var nodes = ""
         for i in 0..<nodeCount {
-            nodes += "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: n\(i), labels: {shard: s\(i % serviceCount)}}\nspec: {address: 10.\(i / 65536).\(i / 256 % 256).\(i % 256)}\n---\n"
+            nodes +=
+                "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: n\(i), labels: {shard: s\(i % serviceCount)}}\nspec: {address: 10.\(i / 65536).\(i / 256 % 256).\(i % 256)}\n---\n"
         }
         try nodes.write(toFile: dir + "/nodes.yaml", atomically: true, encoding: .utf8)
         var rest = ""
         for s in 0..<serviceCount {
             rest += "apiVersion: edgectl/v1\nkind: NodeGroup\nmetadata: {name: g\(s)}\nspec: {selector: {matchLabels: {shard: s\(s)}}}\n---\n"
-            rest += "apiVersion: edgectl/v1\nkind: Service\nmetadata: {name: svc\(s)}\nspec:\n  bundle: {path: ./bundle}\n  nodeGroups: [g\(s)]\n  run: {command: [./run]}\n---\n"
+            rest +=
+                "apiVersion: edgectl/v1\nkind: Service\nmetadata: {name: svc\(s)}\nspec:\n  bundle: {path: ./bundle}\n  nodeGroups: [g\(s)]\n  run: {command: [./run]}\n---\n"
         }
         try rest.write(toFile: dir + "/services.yaml", atomically: true, encoding: .utf8)
         let store = try StateStore(path: state)
@@ -107,5 +109,7 @@ case "seed" where args.count >= 6:
         fail("\(error)")
     }
 default:
-    fail("usage: edgectl-bench stream ADDRESS IDENTITY FILE [REMOTE-COMMAND] | push IDENTITY BUNDLE ADDRESS... | seed STATE DIR NODES SERVICES", code: 64)
+    fail(
+        "usage: edgectl-bench stream ADDRESS IDENTITY FILE [REMOTE-COMMAND] | push IDENTITY BUNDLE ADDRESS... | seed STATE DIR NODES SERVICES",
+        code: 64)
 }

@@ -24,7 +24,8 @@ struct Edgectl: ParsableCommand {
         version: "edgectl \(version)",
         subcommands: [
             ApplyCommand.self, DiffCommand.self, GetCommand.self, DescribeCommand.self, DeleteCommand.self,
-            ReconcileCommand.self, RolloutCommand.self, StatusCommand.self, LogsCommand.self, ExecCommand.self, NodeCommand.self, CompletionCommand.self,
+            ReconcileCommand.self, RolloutCommand.self, StatusCommand.self, LogsCommand.self, ExecCommand.self, NodeCommand.self,
+            CompletionCommand.self,
         ]
     )
 }

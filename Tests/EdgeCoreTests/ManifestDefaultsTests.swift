@@ -92,10 +92,11 @@ struct ManifestDefaultsTests {
         siteB.selector = SelectorSpec(matchLabels: ["site": "b"])
         var svc = ServiceSpec(bundle: BundleSpec(path: "/x"), run: RunSpec(command: ["x"]))
         svc.nodeGroups = ["canary", "a", "b"]
-        let fleet = Fleet(nodes + [
-            Resource(name: "canary", spec: .nodeGroup(canary)), Resource(name: "a", spec: .nodeGroup(siteA)),
-            Resource(name: "b", spec: .nodeGroup(siteB)), Resource(name: "web", spec: .service(svc)),
-        ])
+        let fleet = Fleet(
+            nodes + [
+                Resource(name: "canary", spec: .nodeGroup(canary)), Resource(name: "a", spec: .nodeGroup(siteA)),
+                Resource(name: "b", spec: .nodeGroup(siteB)), Resource(name: "web", spec: .service(svc)),
+            ])
         let stages = fleet.stages(ofService: "web")
         #expect(stages.map(\.nodes) == [["n1"], ["n2"], ["n3", "n4"]])
     }

@@ -55,7 +55,8 @@ let diagnosticCases: [DiagnosticCase] = [
         name: "unknown kind with suggestion", files: ["a.yaml": node.replacingOccurrences(of: "kind: Node", with: "kind: Nod")],
         expected: [("a.yaml", 2, 7, "unknown kind \"Nod\"; expected one of Node, NodeGroup, Service (did you mean \"Node\"?)")]),
     DiagnosticCase(
-        name: "unknown field with suggestion", files: ["a.yaml": node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{address: x, prot: 22}")],
+        name: "unknown field with suggestion",
+        files: ["a.yaml": node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{address: x, prot: 22}")],
         expected: [("a.yaml", 4, 20, "unknown field \"prot\" in Node spec; did you mean \"port\"?")]),
     DiagnosticCase(
         name: "unknown top-level field", files: ["a.yaml": node + "\nstatus: {}"],
@@ -64,13 +65,15 @@ let diagnosticCases: [DiagnosticCase] = [
         name: "wrong type: integer", files: ["a.yaml": node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{address: x, port: abc}")],
         expected: [("a.yaml", 4, 26, "spec.port must be an integer, got \"abc\"")]),
     DiagnosticCase(
-        name: "wrong type: quoted integer", files: ["a.yaml": node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{address: x, port: \"22\"}")],
+        name: "wrong type: quoted integer",
+        files: ["a.yaml": node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{address: x, port: \"22\"}")],
         expected: [("a.yaml", 4, 26, "spec.port must be an integer, got the string \"22\"")]),
     DiagnosticCase(
         name: "wrong type: list expected", files: ["a.yaml": node + "\n---\n" + group.replacingOccurrences(of: "[n1]", with: "n1")],
         expected: [("a.yaml", 9, 15, "spec.nodes must be a list, got \"n1\"")]),
     DiagnosticCase(
-        name: "wrong type: boolean", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {autoRollback: maybe}")],
+        name: "wrong type: boolean",
+        files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {autoRollback: maybe}")],
         expected: [("a.yaml", 18, 27, "spec.rollout.autoRollback must be true or false, got \"maybe\"")]),
     DiagnosticCase(
         name: "wrong type: mapping expected", files: ["a.yaml": node.replacingOccurrences(of: "metadata: {name: n1}", with: "metadata: [n1]")],
@@ -100,28 +103,36 @@ let diagnosticCases: [DiagnosticCase] = [
         name: "group names a missing node", files: ["a.yaml": node + "\n---\n" + group.replacingOccurrences(of: "[n1]", with: "[n1, n2]")],
         expected: [("a.yaml", 9, 20, "spec.nodes[1] names Node \"n2\", which does not exist; did you mean \"n1\"?")]),
     DiagnosticCase(
-        name: "service names a missing group", files: ["a.yaml": node + "\n---\n" + service(goodService.replacingOccurrences(of: "[g1]", with: "[g2]"))],
+        name: "service names a missing group",
+        files: ["a.yaml": node + "\n---\n" + service(goodService.replacingOccurrences(of: "[g1]", with: "[g2]"))],
         expected: [("a.yaml", 11, 16, "spec.nodeGroups[0] names NodeGroup \"g2\", which does not exist")]),
     DiagnosticCase(
-        name: "percentage out of range", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {maxUnavailable: 101%}")],
+        name: "percentage out of range",
+        files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {maxUnavailable: 101%}")],
         expected: [("a.yaml", 18, 29, "spec.rollout.maxUnavailable must be a percentage between 0% and 100%, got 101%")]),
     DiagnosticCase(
-        name: "malformed percentage", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {maxFailures: 5%%}")],
+        name: "malformed percentage",
+        files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {maxFailures: 5%%}")],
         expected: [("a.yaml", 18, 26, "spec.rollout.maxFailures must be a count (e.g. 2) or a percentage (e.g. 25%), got \"5%%\"")]),
     DiagnosticCase(
-        name: "zero maxUnavailable", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {maxUnavailable: 0}")],
+        name: "zero maxUnavailable",
+        files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  rollout: {maxUnavailable: 0}")],
         expected: [("a.yaml", 18, 29, "spec.rollout.maxUnavailable must be at least 1")]),
     DiagnosticCase(
-        name: "empty run.command", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService.replacingOccurrences(of: "[./run]", with: "[]"))],
+        name: "empty run.command",
+        files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService.replacingOccurrences(of: "[./run]", with: "[]"))],
         expected: [("a.yaml", 17, 18, "spec.run.command must not be empty")]),
     DiagnosticCase(
-        name: "bundle missing", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService.replacingOccurrences(of: "./bundle", with: "./nope"))],
+        name: "bundle missing",
+        files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService.replacingOccurrences(of: "./bundle", with: "./nope"))],
         expected: [("a.yaml", 15, 18, "bundle path")]),
     DiagnosticCase(
-        name: "bundle not a directory", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService.replacingOccurrences(of: "./bundle", with: "./bundle/run"))],
+        name: "bundle not a directory",
+        files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService.replacingOccurrences(of: "./bundle", with: "./bundle/run"))],
         expected: [("a.yaml", 15, 18, "is not a directory")]),
     DiagnosticCase(
-        name: "two health probes", files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  healthCheck: {tcp: {port: 1}, http: {port: 2}}")],
+        name: "two health probes",
+        files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  healthCheck: {tcp: {port: 1}, http: {port: 2}}")],
         expected: [("a.yaml", 18, 17, "spec.healthCheck takes one of http, tcp or exec, not http and tcp")]),
 ]
 

@@ -51,9 +51,11 @@ struct NodeArchiveTests {
 
     @Test func tooLongPathsFallBackToTheScript() {
         let long = String(repeating: "d", count: 120)
-        let release = Release(digest: String(repeating: "a", count: 64), entries: [
-            BundleEntry(path: long, type: .file, mode: 0o644, size: 1, digest: String(repeating: "b", count: 64)),
-        ])
+        let release = Release(
+            digest: String(repeating: "a", count: 64),
+            entries: [
+                BundleEntry(path: long, type: .file, mode: 0o644, size: 1, digest: String(repeating: "b", count: 64))
+            ])
         #expect(NodeScripts.materialiseArchive(release: release) == nil)
         #expect(NodeScripts.materialise(NodeLayout(root: "/r"), release: release).contains("ln -- '/r/store/"))
     }

@@ -1,8 +1,9 @@
 import EdgeCore
-@testable import EdgeEngine
-@testable import EdgeStore
 import Foundation
 import TestSupport
+
+@testable import EdgeEngine
+@testable import EdgeStore
 
 /// A small fleet frozen at one instant, for golden output: four nodes (two healthy, one
 /// unreachable, one never contacted), two groups, two services (one degraded by drift, one
@@ -89,11 +90,21 @@ enum FleetFixture {
                 releaseDigest: r.kind == .service ? (r.name == "web" ? webV2 : relayV1) : nil)
         }
         let facts: [String: NodeFacts] = [
-            "gw-1": NodeFacts(node: "gw-1", reachable: true, lastSeen: ago(30), lastContact: ago(30), os: "Debian GNU/Linux 12 (bookworm)", arch: "x86_64", hostKeyFingerprint: "SHA256:n1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
-            "gw-2": NodeFacts(node: "gw-2", reachable: true, lastSeen: ago(30), lastContact: ago(30), os: "Debian GNU/Linux 12 (bookworm)", arch: "aarch64", hostKeyFingerprint: "SHA256:n2BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"),
-            "gw-3": NodeFacts(node: "gw-3", reachable: false, lastSeen: ago(2 * 3600), lastContact: ago(30), os: "Alpine Linux v3.20", arch: "aarch64", hostKeyFingerprint: "SHA256:n3CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC", lastError: "node gw-3: connect failed: Timeout connecting to 10.0.0.13"),
+            "gw-1": NodeFacts(
+                node: "gw-1", reachable: true, lastSeen: ago(30), lastContact: ago(30), os: "Debian GNU/Linux 12 (bookworm)", arch: "x86_64",
+                hostKeyFingerprint: "SHA256:n1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            "gw-2": NodeFacts(
+                node: "gw-2", reachable: true, lastSeen: ago(30), lastContact: ago(30), os: "Debian GNU/Linux 12 (bookworm)", arch: "aarch64",
+                hostKeyFingerprint: "SHA256:n2BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"),
+            "gw-3": NodeFacts(
+                node: "gw-3", reachable: false, lastSeen: ago(2 * 3600), lastContact: ago(30), os: "Alpine Linux v3.20", arch: "aarch64",
+                hostKeyFingerprint: "SHA256:n3CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+                lastError: "node gw-3: connect failed: Timeout connecting to 10.0.0.13"),
         ]
-        func seen(_ node: String, _ service: String, _ current: String?, _ process: NodeServiceState.Process, since: Double, drift: String? = nil, error: String? = nil) -> StoredNodeService {
+        func seen(
+            _ node: String, _ service: String, _ current: String?, _ process: NodeServiceState.Process, since: Double, drift: String? = nil,
+            error: String? = nil
+        ) -> StoredNodeService {
             StoredNodeService(
                 node: node, service: service, state: NodeServiceState(current: current, process: process, drifted: drift != nil, driftCause: drift),
                 observedAt: ago(30), lastError: error, since: ago(since))
@@ -123,15 +134,29 @@ enum FleetFixture {
     }
 
     static let revisions = [
-        RevisionRecord(service: "web", revision: 1, specJSON: "{}", release: webV1, version: "1.4.1", generation: 1, createdAt: ago(3 * 86400), command: "edgectl apply -f fleet/", user: "ada", reason: "apply", outcome: "Complete"),
-        RevisionRecord(service: "web", revision: 2, specJSON: "{}", release: webV2, version: "1.4.2", generation: 2, createdAt: ago(3600), command: "edgectl apply -f fleet/", user: "ada", reason: "apply", outcome: "Incomplete"),
+        RevisionRecord(
+            service: "web", revision: 1, specJSON: "{}", release: webV1, version: "1.4.1", generation: 1, createdAt: ago(3 * 86400),
+            command: "edgectl apply -f fleet/", user: "ada", reason: "apply", outcome: "Complete"),
+        RevisionRecord(
+            service: "web", revision: 2, specJSON: "{}", release: webV2, version: "1.4.2", generation: 2, createdAt: ago(3600),
+            command: "edgectl apply -f fleet/", user: "ada", reason: "apply", outcome: "Incomplete"),
     ]
 
     static let events = [
-        EventRecord(id: 1, time: ago(3 * 86400), type: .normal, objectKind: "Service", objectName: "web", reason: "Created", message: "added to the desired state (revision 1)", generation: 1),
-        EventRecord(id: 7, time: ago(3600), type: .normal, objectKind: "Service", objectName: "web", reason: "Configured", message: "changed: spec.bundle.release, spec.bundle.version (revision 2)", generation: 2),
-        EventRecord(id: 9, time: ago(3590), type: .warning, objectKind: "Node", objectName: "gw-3", reason: "Unreachable", message: "node gw-3: connect failed: Timeout connecting to 10.0.0.13", generation: nil),
-        EventRecord(id: 12, time: ago(3540), type: .normal, objectKind: "Service", objectName: "web", reason: "RolloutIncomplete", message: "release b2b2b2b2b2b2 on 2 node(s), 1 pending", generation: nil),
-        EventRecord(id: 14, time: ago(300), type: .warning, objectKind: "Node", objectName: "gw-2", reason: "Exec", message: "ada ran `systemctl restart chrony`: exited 1", generation: nil),
+        EventRecord(
+            id: 1, time: ago(3 * 86400), type: .normal, objectKind: "Service", objectName: "web", reason: "Created",
+            message: "added to the desired state (revision 1)", generation: 1),
+        EventRecord(
+            id: 7, time: ago(3600), type: .normal, objectKind: "Service", objectName: "web", reason: "Configured",
+            message: "changed: spec.bundle.release, spec.bundle.version (revision 2)", generation: 2),
+        EventRecord(
+            id: 9, time: ago(3590), type: .warning, objectKind: "Node", objectName: "gw-3", reason: "Unreachable",
+            message: "node gw-3: connect failed: Timeout connecting to 10.0.0.13", generation: nil),
+        EventRecord(
+            id: 12, time: ago(3540), type: .normal, objectKind: "Service", objectName: "web", reason: "RolloutIncomplete",
+            message: "release b2b2b2b2b2b2 on 2 node(s), 1 pending", generation: nil),
+        EventRecord(
+            id: 14, time: ago(300), type: .warning, objectKind: "Node", objectName: "gw-2", reason: "Exec",
+            message: "ada ran `systemctl restart chrony`: exited 1", generation: nil),
     ]
 }

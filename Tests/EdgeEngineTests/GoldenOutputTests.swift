@@ -1,8 +1,9 @@
 import EdgeCore
-@testable import EdgeEngine
-@testable import EdgeStore
 import Foundation
 import Testing
+
+@testable import EdgeEngine
+@testable import EdgeStore
 
 /// Every table and `describe` against files under Golden/, rendered from a frozen fleet with a
 /// fixed clock. A change in layout shows as a diff here; to accept it on purpose, run the
@@ -59,7 +60,9 @@ struct GoldenOutputTests {
     @Test func describeService() throws {
         let item = inventory.stored(.service).first { $0.resource.name == "web" }!
         let events = FleetFixture.events.filter { $0.object == "Service/web" }
-        try expectGolden("describe-service-web.txt", DescribePresenter(inventory: inventory, now: now).describe(item, revisions: FleetFixture.revisions, events: events))
+        try expectGolden(
+            "describe-service-web.txt",
+            DescribePresenter(inventory: inventory, now: now).describe(item, revisions: FleetFixture.revisions, events: events))
     }
 
     @Test func describeNode() throws {

@@ -1,8 +1,9 @@
 import EdgeCore
-@testable import EdgeEngine
 import EdgeStore
 import Foundation
 import Testing
+
+@testable import EdgeEngine
 
 /// What scripts rely on in `status -o json` and `get -o json` (SPEC "Machine-readable output"):
 /// the keys, their types, the allowed phases, RFC 3339 times.

@@ -127,7 +127,8 @@ struct CLITests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let state = dir.path + "/state.db"
-        let two = "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: a}\nspec: {address: x}\n---\napiVersion: edgectl/v1\nkind: Node\nmetadata: {name: b}\nspec: {address: y}\n"
+        let two =
+            "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: a}\nspec: {address: x}\n---\napiVersion: edgectl/v1\nkind: Node\nmetadata: {name: b}\nspec: {address: y}\n"
         let file = dir.write("n.yaml", two)
         try Edgectl.run(["apply", "-f", file], state: state)
         dir.write("n.yaml", String(two.prefix(while: { $0 != "-" })))
@@ -167,7 +168,10 @@ struct CLITests {
         let doc = try json(unreachable.stdout)
         let nodes = try #require(doc["nodes"] as? [[String: Any]])
         #expect(nodes.map { $0["node"] as? String } == ["edge-1", "edge-2", "edge-3"])
-        #expect(nodes.allSatisfy { $0["exitCode"] is NSNull && $0["reachable"] as? Bool == false && ($0["error"] as? String)?.contains("connect") == true })
+        #expect(
+            nodes.allSatisfy {
+                $0["exitCode"] is NSNull && $0["reachable"] as? Bool == false && ($0["error"] as? String)?.contains("connect") == true
+            })
         let logs = try Edgectl.run(["logs", "hello", "--connect-timeout", "2"], state: state)
         #expect(logs.status == 75 && logs.stdout.isEmpty, "\(logs.stderr)")
         #expect(logs.stderr.contains("node edge-1"), "\(logs.stderr)")

@@ -6,7 +6,9 @@ import XCTest
 /// status, describe, logs and exec against a real fleet of six nodes running a service
 /// that prints three lines and then answers HTTP.
 final class InspectTests: FleetTestCase {
-    override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) { (name: "in", subnet: "10.85.0", count: 6, busybox: nil) }
+    override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) {
+        (name: "in", subnet: "10.85.0", count: 6, busybox: nil)
+    }
 
     var fleet: TestFleet!
     var dir: TemporaryDirectory!
@@ -23,20 +25,26 @@ final class InspectTests: FleetTestCase {
             try "\(i)\n".write(toFile: fleet.root(i) + "/whoami", atomically: true, encoding: .utf8)
         }
         try FileManager.default.copyItem(atPath: fleet.manifestPath, toPath: dir.mkdir("m") + "/nodes.yaml")
-        dir.write("m/groups.yaml", """
+        dir.write(
+            "m/groups.yaml",
+            """
             apiVersion: edgectl/v1
             kind: NodeGroup
             metadata: {name: all}
             spec: {selector: {matchLabels: {fleet: in}}}
             """)
-        dir.write("talker/bin/talk", """
+        dir.write(
+            "talker/bin/talk",
+            """
             #!/bin/sh
             for n in 1 2 3; do echo "line $n from $EDGE_NODE"; done
             echo "to stderr from $EDGE_NODE" >&2
             exec busybox httpd -f -p "127.0.0.1:$1" -h ./www
             """, mode: 0o755)
         dir.write("talker/www/version", "1.0\n")
-        dir.write("m/talker.yaml", """
+        dir.write(
+            "m/talker.yaml",
+            """
             apiVersion: edgectl/v1
             kind: Service
             metadata: {name: talker}
@@ -74,7 +82,8 @@ final class InspectTests: FleetTestCase {
     }
 
     func nodePhases(_ service: [String: Any]) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: (service["nodes"] as? [[String: Any]] ?? []).map { ($0["node"] as? String ?? "", $0["phase"] as? String ?? "") })
+        Dictionary(
+            uniqueKeysWithValues: (service["nodes"] as? [[String: Any]] ?? []).map { ($0["node"] as? String ?? "", $0["phase"] as? String ?? "") })
     }
 
     // MARK: logs
@@ -111,7 +120,8 @@ final class InspectTests: FleetTestCase {
     func testLogsFollowStreamsNewLinesAndStopsTheTailOnTheNode() throws {
         try applied()
         let node = fleet.nodeName(2)
-        let (process, out, _) = try Edgectl.start(["logs", "talker", "--node", node, "--tail", "0", "--follow", "--connect-timeout", "3"], state: state)
+        let (process, out, _) = try Edgectl.start(
+            ["logs", "talker", "--node", node, "--tail", "0", "--follow", "--connect-timeout", "3"], state: state)
         let received = DataCollector(out)
         let logPath = "/var/lib/edgectl/services/talker/log"
         // Wait until the tail runs on the node, then write to the log as the service would.
@@ -121,14 +131,15 @@ final class InspectTests: FleetTestCase {
         XCTAssertTrue(poll(10) { received.text.contains("\(node) | a new line\n") }, "followed line arrived: \(received.text)")
         process.terminate()
         process.waitUntilExit()
-        XCTAssertTrue(poll(10) { (try? self.fleet.inNode(2, "pgrep -f '[t]ail -n 0 -f .*talker/log'").status) == 1 }, "the tail on the node ended with edgectl")
+        XCTAssertTrue(
+            poll(10) { (try? self.fleet.inNode(2, "pgrep -f '[t]ail -n 0 -f .*talker/log'").status) == 1 }, "the tail on the node ended with edgectl")
     }
 
     // MARK: exec
 
     func testExecAcrossSixNodesReportsEachNodeAndTheFailure() throws {
         try applied()
-        FileManager.default.createFile(atPath: fleet.root(4) + "/fail-here", contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: fleet.root(4) + "/fail-here", contents: nil))
         let command = "echo \"hello from $(cat /var/lib/edgectl/whoami)\"; test ! -e /var/lib/edgectl/fail-here"
         let run = try edgectl(["exec", "--all", "--", command])
         XCTAssertEqual(run.status, 1, "one node failed: " + run.stderr)
@@ -150,7 +161,9 @@ final class InspectTests: FleetTestCase {
 
         // Recorded in the event log of each node.
         let events = try json(try edgectl(["get", "events", "--for", "node/\(fleet.nodeName(4))", "-o", "json"]))
-        let execs = (events["items"] as? [[String: Any]] ?? []).compactMap { $0["spec"] as? [String: Any] }.filter { $0["reason"] as? String == "Exec" }
+        let execs = (events["items"] as? [[String: Any]] ?? []).compactMap { $0["spec"] as? [String: Any] }.filter {
+            $0["reason"] as? String == "Exec"
+        }
         XCTAssertEqual(execs.count, 2)
         XCTAssertEqual(execs.last?["type"] as? String, "Warning")
         XCTAssertTrue((execs.last?["message"] as? String)?.contains("exited 1") == true, "\(execs)")
@@ -206,7 +219,7 @@ final class InspectTests: FleetTestCase {
         let release = try FileManager.default.destinationOfSymbolicLink(atPath: fleet.root(3) + "/services/talker/current")
         XCTAssertFalse(release.isEmpty)
         let release5 = try FileManager.default.destinationOfSymbolicLink(atPath: fleet.root(5) + "/services/talker/current")
-        try Shell.run("/bin/sh", ["-c", "echo edited > '\(file)'"])
+        XCTAssertEqual(try Shell.run("/bin/sh", ["-c", "echo edited > '\(file)'"]).status, 0)
 
         let status = try json(try edgectl(["status", "-o", "json"]))
         let talker = try service(status, "talker")

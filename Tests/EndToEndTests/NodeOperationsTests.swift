@@ -17,7 +17,9 @@ final class NodeOperationsTests: FleetTestCase {
     }
 
     /// A web service bundle: busybox httpd serving www/ (version, healthz), plus `extra` files.
-    func makeBundle(_ dir: TemporaryDirectory, _ name: String, version: String, extra: [String: Data] = [:], command: String? = nil) throws -> (String, Release) {
+    func makeBundle(
+        _ dir: TemporaryDirectory, _ name: String, version: String, extra: [String: Data] = [:], command: String? = nil
+    ) throws -> (String, Release) {
         dir.write("\(name)/bin/serve", command ?? "#!/bin/sh\nexec busybox httpd -f -p \"127.0.0.1:$1\" -h ./www\n", mode: 0o755)
         dir.write("\(name)/www/version", version + "\n")
         dir.write("\(name)/www/healthz", "ok\n")
@@ -134,7 +136,8 @@ final class NodeOperationsTests: FleetTestCase {
         while ((try? FileManager.default.contentsOfDirectory(atPath: incoming))?.count ?? 0) < 4 && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
         }
-        let listener = try String(contentsOfFile: fleet.directory + "/node-1/sshd.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let listener = try String(contentsOfFile: fleet.directory + "/node-1/sshd.pid", encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         _ = try Shell.run("/bin/sh", ["-c", "for p in $(ip netns pids \(fleet.nodeName(1))); do [ \"$p\" = \(listener) ] || kill -KILL $p; done"])
         wait(for: [failed], timeout: 30)
         XCTAssertNotNil(firstError, "the interrupted push reports an error")
@@ -264,10 +267,16 @@ final class NodeOperationsTests: FleetTestCase {
 
             // Hands on the node: an edit (damaging the stored copy too), a new file, a new
             // directory, a removed file and a symlink pointed elsewhere.
-            try Shell.run("/bin/sh", ["-c", """
-                cd '\(current)/' && echo hacked > www/version && echo x > www/stray && mkdir -p junk/deep && echo y > junk/deep/z \
-                && rm lib/a.txt && ln -sfn healthz www/index.html
-                """])
+            let edited = try Shell.run(
+                "/bin/sh",
+                [
+                    "-c",
+                    """
+                    cd '\(current)/' && echo hacked > www/version && echo x > www/stray && mkdir -p junk/deep && echo y > junk/deep/z \
+                    && rm lib/a.txt && ln -sfn healthz www/index.html
+                    """,
+                ])
+            XCTAssertEqual(edited.status, 0, edited.stderr)
             XCTAssertEqual(Set(try ops.verify(service: "repaired", release: r)), ["modified www/version", "missing lib/a.txt"])
 
             let report = try ops.push(r, from: path, verify: true)

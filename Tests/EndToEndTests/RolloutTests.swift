@@ -5,7 +5,9 @@ import XCTest
 
 /// apply / reconcile / rollout against a real fleet of six nodes in two groups.
 final class RolloutTests: FleetTestCase {
-    override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) { (name: "rc", subnet: "10.83.0", count: 6, busybox: nil) }
+    override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) {
+        (name: "rc", subnet: "10.83.0", count: 6, busybox: nil)
+    }
 
     var fleet: TestFleet!
     var dir: TemporaryDirectory!
@@ -22,7 +24,9 @@ final class RolloutTests: FleetTestCase {
         var nodes = try String(contentsOfFile: fleet.manifestPath, encoding: .utf8)
         for i in 1...6 { nodes = nodes.replacingOccurrences(of: "index: \"\(i)\"}", with: "index: \"\(i)\", site: \(i <= 3 ? "a" : "b")}") }
         dir.write("m/nodes.yaml", nodes)
-        dir.write("m/groups.yaml", """
+        dir.write(
+            "m/groups.yaml",
+            """
             apiVersion: edgectl/v1
             kind: NodeGroup
             metadata: {name: site-a}
@@ -45,10 +49,13 @@ final class RolloutTests: FleetTestCase {
     /// Writes bundle and Service manifest for a version; `broken` releases exit at once.
     /// `startDelay` makes each node take that long to answer (so a rollout lasts long enough to pause).
     func release(_ version: String, broken: Bool, maxFailures: Int = 0, maxUnavailable: Int = 2, startDelay: Int = 0) throws {
-        let serve = broken ? "#!/bin/sh\necho broken >&2\nexit 3\n" : "#!/bin/sh\nsleep \(startDelay)\nexec busybox httpd -f -p \"127.0.0.1:$1\" -h ./www\n"
+        let serve =
+            broken ? "#!/bin/sh\necho broken >&2\nexit 3\n" : "#!/bin/sh\nsleep \(startDelay)\nexec busybox httpd -f -p \"127.0.0.1:$1\" -h ./www\n"
         dir.write("web/bin/serve", serve, mode: 0o755)
         dir.write("web/www/version", version + "\n")
-        dir.write("m/web.yaml", """
+        dir.write(
+            "m/web.yaml",
+            """
             apiVersion: edgectl/v1
             kind: Service
             metadata: {name: web}
@@ -75,7 +82,8 @@ final class RolloutTests: FleetTestCase {
 
     func versions() throws -> [String] {
         try (1...6).map { i in
-            try fleet.inNode(i, "timeout 5 busybox wget -q -O - http://127.0.0.1:\(port)/version").output.trimmingCharacters(in: .whitespacesAndNewlines)
+            try fleet.inNode(i, "timeout 5 busybox wget -q -O - http://127.0.0.1:\(port)/version").output.trimmingCharacters(
+                in: .whitespacesAndNewlines)
         }
     }
 
@@ -85,25 +93,34 @@ final class RolloutTests: FleetTestCase {
         XCTAssertEqual(try versions(), Array(repeating: "1.0", count: 6))
 
         // Unchanged manifests on a converged fleet: nothing mutating, no bytes.
-        let markers = try (1...6).map { try FileManager.default.attributesOfItem(atPath: fleet.root($0) + "/services/web/activated")[.modificationDate] as? Date }
+        let markers = try (1...6).map {
+            try FileManager.default.attributesOfItem(atPath: fleet.root($0) + "/services/web/activated")[.modificationDate] as? Date
+        }
         let noop = try edgectl(["apply", "-f", dir.path + "/m", "-o", "json"])
         XCTAssertEqual(noop.status, 0)
         let noopEvents = try events(noop)
         XCTAssertFalse(noopEvents.contains { ["staged", "batch", "started", "healthy"].contains($0["kind"] as? String ?? "") }, noop.stdout)
         XCTAssertEqual(noopEvents.last?["changed"] as? Bool, false)
         XCTAssertTrue((noopEvents.last?["message"] as? String)?.contains("no files sent") == true)
-        let after = try (1...6).map { try FileManager.default.attributesOfItem(atPath: fleet.root($0) + "/services/web/activated")[.modificationDate] as? Date }
+        let after = try (1...6).map {
+            try FileManager.default.attributesOfItem(atPath: fleet.root($0) + "/services/web/activated")[.modificationDate] as? Date
+        }
         XCTAssertEqual(markers, after, "no node was touched")
 
         // An update: canary, then site-a in batches of 2, then site-b.
         try release("2.0", broken: false)
         let update = try edgectl(["apply", "-f", dir.path + "/m", "-o", "json"])
         XCTAssertEqual(update.status, 0, update.stderr)
-        let batches = try events(update).filter { $0["kind"] as? String == "batch" }.map { ($0["group"] as? String ?? "", ($0["message"] as? String ?? "")) }
+        let batches = try events(update).filter { $0["kind"] as? String == "batch" }.map {
+            ($0["group"] as? String ?? "", ($0["message"] as? String ?? ""))
+        }
         XCTAssertEqual(batches.map(\.0), ["site-a", "site-a", "site-b", "site-b"])
-        XCTAssertEqual(batches.map(\.1), [
-            "canary \(fleet.nodeName(1))", "\(fleet.nodeName(2)), \(fleet.nodeName(3))", "\(fleet.nodeName(4)), \(fleet.nodeName(5))", fleet.nodeName(6),
-        ])
+        XCTAssertEqual(
+            batches.map(\.1),
+            [
+                "canary \(fleet.nodeName(1))", "\(fleet.nodeName(2)), \(fleet.nodeName(3))", "\(fleet.nodeName(4)), \(fleet.nodeName(5))",
+                fleet.nodeName(6),
+            ])
         // Only the changed file travelled.
         let staged = try events(update).filter { $0["kind"] as? String == "staged" }
         XCTAssertEqual(staged.count, 6)
@@ -240,6 +257,7 @@ final class RolloutTests: FleetTestCase {
         XCTAssertTrue(reconcile.stderr.contains("the bundle at \(dir.path)/web cannot be read"), reconcile.stderr)
         XCTAssertFalse(reconcile.stderr.contains("restored"), "no auto-rollback of the desired state: \(reconcile.stderr)")
         XCTAssertEqual(try store.revisions(service: "web").count, revisions)
-        XCTAssertEqual(try versions().enumerated().filter { $0.offset != 1 }.map(\.element), Array(repeating: "1.0", count: 5), "every other node untouched")
+        XCTAssertEqual(
+            try versions().enumerated().filter { $0.offset != 1 }.map(\.element), Array(repeating: "1.0", count: 5), "every other node untouched")
     }
 }

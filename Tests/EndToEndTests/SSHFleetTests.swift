@@ -12,7 +12,9 @@ struct AcceptAnyHostKey: HostKeyVerifying {
 
 /// End to end against a real fleet of five sshd nodes in network namespaces.
 final class SSHFleetTests: FleetTestCase {
-    override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) { (name: "es", subnet: "10.79.0", count: 5, busybox: nil) }
+    override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) {
+        (name: "es", subnet: "10.79.0", count: 5, busybox: nil)
+    }
 
     func statusJSON(_ state: String, _ extra: [String] = []) throws -> [String: [String: Any]] {
         let result = try Edgectl.run(["status", "-o", "json"] + extra, state: state)
@@ -97,7 +99,9 @@ final class SSHFleetTests: FleetTestCase {
         defer { dir.remove() }
         let key = dir.path + "/stranger"
         XCTAssertEqual(try Shell.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]).status, 0)
-        let manifest = dir.write("n.yaml", """
+        let manifest = dir.write(
+            "n.yaml",
+            """
             apiVersion: edgectl/v1
             kind: Node
             metadata: {name: stranger}
@@ -114,10 +118,11 @@ final class SSHFleetTests: FleetTestCase {
         let fleet = try requireFleet()
         let s = try session(fleet, 1)
         let marker = "/tmp/edgectl-pwned-\(getpid())"
-        let hostile: [[UInt8]] = [
-            "it's", "\"double\"", "$(touch \(marker))", "`touch \(marker)`", "a; touch \(marker)", "line1\nline2", "-n", "--", "*",
-            "~", "$HOME", "back\\slash", "", " spaced  out ", "'", "''", "&& touch \(marker) ||", "|", ">\(marker)",
-        ].map { Array($0.utf8) } + [[0xFF, 0xFE, 0x41], [0xC3, 0x28]]
+        let hostile: [[UInt8]] =
+            [
+                "it's", "\"double\"", "$(touch \(marker))", "`touch \(marker)`", "a; touch \(marker)", "line1\nline2", "-n", "--", "*",
+                "~", "$HOME", "back\\slash", "", " spaced  out ", "'", "''", "&& touch \(marker) ||", "|", ">\(marker)",
+            ].map { Array($0.utf8) } + [[0xFF, 0xFE, 0x41], [0xC3, 0x28]]
         var command = Array("printf '%s\\0'".utf8)
         for value in hostile { command += [UInt8(ascii: " ")] + ShellQuote.quote(bytes: value) }
         let result = try s.exec(bytes: command) { _ in }

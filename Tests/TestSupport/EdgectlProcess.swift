@@ -25,8 +25,10 @@ public enum Edgectl {
     }
 
     /// Starts edgectl without waiting, for races and concurrency tests.
-    public static func start(_ arguments: [String], state: String?, stdin: String? = nil, environment: [String: String] = [:],
-                             directory: String? = nil) throws -> (Process, Pipe, Pipe) {
+    public static func start(
+        _ arguments: [String], state: String?, stdin: String? = nil, environment: [String: String] = [:],
+        directory: String? = nil
+    ) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binaryPath)
         process.arguments = arguments
@@ -48,8 +50,10 @@ public enum Edgectl {
     }
 
     @discardableResult
-    public static func run(_ arguments: [String], state: String?, stdin: String? = nil, environment: [String: String] = [:],
-                           directory: String? = nil) throws -> Result {
+    public static func run(
+        _ arguments: [String], state: String?, stdin: String? = nil, environment: [String: String] = [:],
+        directory: String? = nil
+    ) throws -> Result {
         let (process, out, err) = try start(arguments, state: state, stdin: stdin, environment: environment, directory: directory)
         let (stdout, stderr) = Shell.collect(process, out, err)
         return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)

@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// A real fleet of sshd nodes in network namespaces, driven through `scripts/testfleet`.
 ///
@@ -115,8 +116,6 @@ public enum Shell {
         return (String(decoding: outData, as: UTF8.self), String(decoding: errBox.data, as: UTF8.self))
     }
 }
-
-import XCTest
 
 /// A test case class that shares one fleet among its tests: built before the first,
 /// torn down (every namespace and process) after the last.

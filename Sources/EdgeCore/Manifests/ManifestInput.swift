@@ -62,7 +62,7 @@ public struct ManifestInput: Sendable {
         for name in names where !name.hasPrefix(".") {
             let path = prefix + name
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             if isDirectory.boolValue {
                 if recursive { files += try manifestFiles(in: path, recursive: true) }
             } else if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {

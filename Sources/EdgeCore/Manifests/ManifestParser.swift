@@ -48,7 +48,9 @@ public enum ManifestParser {
             if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
             reader.error(message, line: mark.line, column: mark.column)
         case .duplicatedKeysInMapping(let duplicates, let context):
-            reader.error("duplicate key \(duplicates.map { "\"\($0)\"" }.joined(separator: ", ")) in mapping", line: context.mark.line, column: context.mark.column)
+            reader.error(
+                "duplicate key \(duplicates.map { "\"\($0)\"" }.joined(separator: ", ")) in mapping", line: context.mark.line,
+                column: context.mark.column)
         case .reader(let problem, _, _, _):
             reader.error("invalid YAML: \(problem)", line: 1, column: 1)
         default:
@@ -235,7 +237,8 @@ private struct DocumentParser {
                     {
                         reader.error("spec.run.env: \"\(entry.key)\" is not a valid environment variable name", at: entry.keyNode)
                     } else if entry.key.hasPrefix("EDGE_") {
-                        reader.error("spec.run.env: \"\(entry.key)\" is reserved (edgectl sets EDGE_NODE, EDGE_SERVICE, EDGE_RELEASE)", at: entry.keyNode)
+                        reader.error(
+                            "spec.run.env: \"\(entry.key)\" is reserved (edgectl sets EDGE_NODE, EDGE_SERVICE, EDGE_RELEASE)", at: entry.keyNode)
                     } else {
                         run?.env[entry.key] = entry.value
                     }
@@ -305,10 +308,15 @@ private struct DocumentParser {
                 spec.probe = .exec(items.map(\.0))
             }
         }
-        if let n = reader.optional(f, "timeoutSeconds") { spec.timeoutSeconds = reader.int(n, path: "spec.healthCheck.timeoutSeconds", range: 1...3600) ?? spec.timeoutSeconds }
-        if let n = reader.optional(f, "periodSeconds") { spec.periodSeconds = reader.int(n, path: "spec.healthCheck.periodSeconds", range: 1...3600) ?? spec.periodSeconds }
+        if let n = reader.optional(f, "timeoutSeconds") {
+            spec.timeoutSeconds = reader.int(n, path: "spec.healthCheck.timeoutSeconds", range: 1...3600) ?? spec.timeoutSeconds
+        }
+        if let n = reader.optional(f, "periodSeconds") {
+            spec.periodSeconds = reader.int(n, path: "spec.healthCheck.periodSeconds", range: 1...3600) ?? spec.periodSeconds
+        }
         if let n = reader.optional(f, "healthyDeadlineSeconds") {
-            spec.healthyDeadlineSeconds = reader.int(n, path: "spec.healthCheck.healthyDeadlineSeconds", range: 1...86400) ?? spec.healthyDeadlineSeconds
+            spec.healthyDeadlineSeconds =
+                reader.int(n, path: "spec.healthCheck.healthyDeadlineSeconds", range: 1...86400) ?? spec.healthyDeadlineSeconds
         }
         return spec
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A count of nodes given either absolutely (`2`) or relative to a group (`25%`).
 public enum IntOrPercent: Sendable, Hashable, Codable, CustomStringConvertible {
     case count(Int)
@@ -54,5 +56,3 @@ public enum IntOrPercent: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 }
-
-import Foundation

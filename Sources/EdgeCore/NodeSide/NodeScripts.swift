@@ -125,7 +125,8 @@ public enum NodeScripts {
                 lines.append("[ -d \(path) ] && [ ! -h \(path) ] || { rm -rf -- \(path); mkdir -- \(path); }")
             case .file:
                 let stored = q(layout.store + "/" + NodeLayout.storeName(entry))
-                lines.append("[ \(path) -ef \(stored) ] && [ ! -h \(path) ] || { rm -rf -- \(path); ln -- \(stored) \(path); echo \"relinked \"\(path); }")
+                lines.append(
+                    "[ \(path) -ef \(stored) ] && [ ! -h \(path) ] || { rm -rf -- \(path); ln -- \(stored) \(path); echo \"relinked \"\(path); }")
             case .symlink:
                 let target = q(entry.target ?? "")
                 lines.append("[ -h \(path) ] && [ \"$(readlink -- \(path))\" = \(target) ] || { rm -rf -- \(path); ln -s -- \(target) \(path); }")
@@ -170,7 +171,8 @@ public enum NodeScripts {
             case .file:
                 let link = "store/" + NodeLayout.storeName(entry)
                 guard TarWriter.fits(name: name, prefix: prefix, linkName: link) else { return nil }
-                out += TarWriter.header(name: name, prefix: prefix, type: .hardLink, linkName: link, mode: NodeLayout.readOnlyMode(entry.mode), size: 0)
+                out += TarWriter.header(
+                    name: name, prefix: prefix, type: .hardLink, linkName: link, mode: NodeLayout.readOnlyMode(entry.mode), size: 0)
             case .symlink:
                 let target = entry.target ?? ""
                 guard TarWriter.fits(name: name, prefix: prefix, linkName: target) else { return nil }
@@ -183,11 +185,12 @@ public enum NodeScripts {
     /// Receives `materialiseArchive` on stdin, sets directory modes and renames the release into place.
     public static func finishMaterialise(_ layout: NodeLayout, release: Release) -> String {
         let (final, temporary) = (layout.release(release.digest), layout.releases + "/.tmp-" + release.digest)
-        var lines = buildStart(layout, release: release, onExisting: "{ cat > /dev/null; exit 0; }") + [
-            "cd \(q(layout.root))",
-            "tar -xf -",
-            "cd \(q(temporary))",
-        ]
+        var lines =
+            buildStart(layout, release: release, onExisting: "{ cat > /dev/null; exit 0; }") + [
+                "cd \(q(layout.root))",
+                "tar -xf -",
+                "cd \(q(temporary))",
+            ]
         for entry in release.entries.reversed() where entry.type == .directory && entry.mode & 0o7777 != 0o755 {
             lines.append("chmod \(String(entry.mode & 0o7777, radix: 8)) -- \(q(entry.path))")
         }

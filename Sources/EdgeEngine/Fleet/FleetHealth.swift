@@ -5,7 +5,9 @@ import Foundation
 /// Where one service stands on one node, and why, derived from the last observations.
 public struct NodeServiceHealth: Sendable, Equatable {
     /// SPEC node phases within a service.
-    public enum Phase: String, Sendable, CaseIterable { case running = "Running", pending = "Pending", unreachable = "Unreachable", failed = "Failed", drifted = "Drifted" }
+    public enum Phase: String, Sendable, CaseIterable {
+        case running = "Running", pending = "Pending", unreachable = "Unreachable", failed = "Failed", drifted = "Drifted"
+    }
 
     public var node: String
     public var service: String
@@ -25,7 +27,8 @@ public struct NodeServiceHealth: Sendable, Equatable {
 public struct ServiceHealth: Sendable {
     /// SPEC service phases.
     public enum Phase: String, Sendable, CaseIterable {
-        case converged = "Converged", progressing = "Progressing", degraded = "Degraded", failed = "Failed", rolledBack = "RolledBack", paused = "Paused"
+        case converged = "Converged", progressing = "Progressing", degraded = "Degraded", failed = "Failed", rolledBack = "RolledBack", paused =
+            "Paused"
     }
 
     public var name: String
@@ -132,7 +135,8 @@ public struct FleetHealth: Sendable {
             h.phase = .running
         } else if onDesired {
             h.phase = .failed
-            h.reason = seen.state.process == .dead
+            h.reason =
+                seen.state.process == .dead
                 ? "process exited (see edgectl logs); reconcile restarts it"
                 : "process not started; reconcile starts it"
         } else {

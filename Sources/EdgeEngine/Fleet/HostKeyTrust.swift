@@ -28,7 +28,9 @@ public final class HostKeyTrust: HostKeyVerifying, @unchecked Sendable {
             guard key.matches(pin: pin) else {
                 throw SSHError(
                     node: node, step: .hostKey,
-                    message: "the host key does not match the pin in the manifest (spec.hostKey \(pin.prefix(60))): the node presented \(key.fingerprint) (\(key.type)); nothing was sent")
+                    message:
+                        "the host key does not match the pin in the manifest (spec.hostKey \(pin.prefix(60))): the node presented \(key.fingerprint) (\(key.type)); nothing was sent"
+                )
             }
             return
         }

@@ -73,9 +73,10 @@ public struct StatusReport: Sendable {
         var skip = Set<String>()
         for n in nodes where n.reachable == false || n.lastError != nil {
             skip.insert(n.name)
-            out.append(Problem(
-                object: "node/\(n.name)", phase: n.reachable == false ? "Unreachable" : "Refused", since: n.lastSeen,
-                reason: n.lastError ?? "did not answer"))
+            out.append(
+                Problem(
+                    object: "node/\(n.name)", phase: n.reachable == false ? "Unreachable" : "Refused", since: n.lastSeen,
+                    reason: n.lastError ?? "did not answer"))
         }
         for s in services {
             for n in s.nodes where n.phase != .running && !skip.contains(n.node) {
@@ -102,19 +103,26 @@ public struct StatusReport: Sendable {
     public func json() -> JSONValue {
         let counts = Dictionary(grouping: services, by: \.phase).mapValues(\.count)
         return .object([
-            ("summary", .object([
-                ("nodes", .int(nodes.count)), ("reachable", .int(nodes.filter { $0.reachable == true }.count)),
-                ("driftedNodes", .int(driftedNodes)),
-                ("services", .object(ServiceHealth.Phase.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) })),
-                ("refreshed", .bool(refreshed)),
-            ])),
-            ("nodes", .array(nodes.map { n in
+            (
+                "summary",
                 .object([
-                    ("name", .string(n.name)), ("address", .string(n.address)), ("reachable", n.reachable.map(JSONValue.bool) ?? .null),
-                    ("lastSeen", .date(n.lastSeen)), ("os", .str(n.os)), ("arch", .str(n.arch)), ("lastError", .str(n.lastError)),
-                    ("services", .array(n.services.map(JSONValue.string))),
+                    ("nodes", .int(nodes.count)), ("reachable", .int(nodes.filter { $0.reachable == true }.count)),
+                    ("driftedNodes", .int(driftedNodes)),
+                    ("services", .object(ServiceHealth.Phase.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) })),
+                    ("refreshed", .bool(refreshed)),
                 ])
-            })),
+            ),
+            (
+                "nodes",
+                .array(
+                    nodes.map { n in
+                        .object([
+                            ("name", .string(n.name)), ("address", .string(n.address)), ("reachable", n.reachable.map(JSONValue.bool) ?? .null),
+                            ("lastSeen", .date(n.lastSeen)), ("os", .str(n.os)), ("arch", .str(n.arch)), ("lastError", .str(n.lastError)),
+                            ("services", .array(n.services.map(JSONValue.string))),
+                        ])
+                    })
+            ),
             ("services", .array(services.map(StatusReport.json))),
         ])
     }
@@ -124,19 +132,26 @@ public struct StatusReport: Sendable {
         .object([
             ("name", .string(s.name)), ("revision", .int(s.revision)), ("version", .str(s.version)), ("phase", .string(s.phase.rawValue)),
             ("ready", .int(s.ready)), ("desired", .int(s.nodes.count)), ("desiredRelease", .str(s.desiredRelease)),
-            ("lastRollout", s.lastRollout.map { r in
-                .object([
-                    ("state", .string(r.state)), ("revision", .int(r.revision)), ("release", .string(r.release)),
-                    ("startedAt", .date(r.startedAt)), ("finishedAt", .date(r.finishedAt)), ("message", .str(r.message)),
-                ])
-            } ?? .null),
-            ("nodes", .array(s.nodes.map { n in
-                .object([
-                    ("node", .string(n.node)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
-                    ("desiredRelease", .str(n.desiredRelease)), ("health", .string(n.health)), ("reason", .str(n.reason)),
-                    ("since", .date(n.since)),
-                ])
-            })),
+            (
+                "lastRollout",
+                s.lastRollout.map { r in
+                    .object([
+                        ("state", .string(r.state)), ("revision", .int(r.revision)), ("release", .string(r.release)),
+                        ("startedAt", .date(r.startedAt)), ("finishedAt", .date(r.finishedAt)), ("message", .str(r.message)),
+                    ])
+                } ?? .null
+            ),
+            (
+                "nodes",
+                .array(
+                    s.nodes.map { n in
+                        .object([
+                            ("node", .string(n.node)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
+                            ("desiredRelease", .str(n.desiredRelease)), ("health", .string(n.health)), ("reason", .str(n.reason)),
+                            ("since", .date(n.since)),
+                        ])
+                    })
+            ),
         ])
     }
 
@@ -152,32 +167,38 @@ public struct StatusReport: Sendable {
         var out = StatusReport.wrap(headline, width: width).map(style.bold)
         if !refreshed { out.append(style.dim("(from the state: last observations, no node contacted)")) }
         if !nodes.isEmpty {
-            let table = Table(headers: ["NODE", "ADDRESS", "REACHABLE", "LAST SEEN", "ARCH", "SERVICES"], rows: nodes.map { n in
-                [
-                    n.name, n.address, n.reachable.map { $0 ? "yes" : "no" } ?? "unknown",
-                    n.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>", n.arch ?? "-",
-                    n.services.joined(separator: ",").nonEmpty ?? "<none>",
-                ]
-            })
+            let table = Table(
+                headers: ["NODE", "ADDRESS", "REACHABLE", "LAST SEEN", "ARCH", "SERVICES"],
+                rows: nodes.map { n in
+                    [
+                        n.name, n.address, n.reachable.map { $0 ? "yes" : "no" } ?? "unknown",
+                        n.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>", n.arch ?? "-",
+                        n.services.joined(separator: ",").nonEmpty ?? "<none>",
+                    ]
+                })
             out.append("")
             out.append(table.render(maxWidth: width) { _, column, text in column == 2 ? phaseColour(text) : text })
         }
         if !services.isEmpty {
-            let table = Table(headers: ["SERVICE", "REVISION", "VERSION", "PHASE", "READY", "LAST ROLLOUT", "NODES"], rows: services.map { s in
-                [
-                    s.name, s.revision.map(String.init) ?? "-", s.version ?? "-", s.phase.rawValue, "\(s.ready)/\(s.nodes.count)",
-                    s.lastRollout.map { "\($0.state) \(Formatting.age(since: $0.finishedAt ?? $0.startedAt, now: now))" } ?? "<none>",
-                    s.nodeSummary,
-                ]
-            })
+            let table = Table(
+                headers: ["SERVICE", "REVISION", "VERSION", "PHASE", "READY", "LAST ROLLOUT", "NODES"],
+                rows: services.map { s in
+                    [
+                        s.name, s.revision.map(String.init) ?? "-", s.version ?? "-", s.phase.rawValue, "\(s.ready)/\(s.nodes.count)",
+                        s.lastRollout.map { "\($0.state) \(Formatting.age(since: $0.finishedAt ?? $0.startedAt, now: now))" } ?? "<none>",
+                        s.nodeSummary,
+                    ]
+                })
             out.append("")
             out.append(table.render(maxWidth: width) { _, column, text in column == 3 ? phaseColour(text) : text })
         }
         let problems = problems
         if !problems.isEmpty {
-            let table = Table(headers: ["NEEDS ATTENTION", "PHASE", "SINCE", "WHY"], rows: problems.map { p in
-                [p.object, p.phase, p.since.map { Formatting.age(since: $0, now: now) } ?? "-", p.reason]
-            })
+            let table = Table(
+                headers: ["NEEDS ATTENTION", "PHASE", "SINCE", "WHY"],
+                rows: problems.map { p in
+                    [p.object, p.phase, p.since.map { Formatting.age(since: $0, now: now) } ?? "-", p.reason]
+                })
             out.append("")
             out.append(table.render(maxWidth: width) { _, column, text in column == 1 ? phaseColour(text) : text })
         }

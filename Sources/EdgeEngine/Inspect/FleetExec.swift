@@ -20,9 +20,11 @@ public struct ExecRequest: Sendable {
 
     /// A word as the shell reads it back: bare when nothing in it is special, quoted otherwise.
     static func word(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { c in
-            (c.isASCII && (CharacterSet.alphanumerics.contains(c))) || "_@%+=:,./-".unicodeScalars.contains(c)
-        }
+        let plain =
+            !text.isEmpty
+            && text.unicodeScalars.allSatisfy { c in
+                (c.isASCII && (CharacterSet.alphanumerics.contains(c))) || "_@%+=:,./-".unicodeScalars.contains(c)
+            }
         return plain ? text : ShellQuote.quote(text)
     }
 }
@@ -57,7 +59,9 @@ public struct ExecSummary: Sendable {
     public var line: String {
         var parts = ["\(outcomes.count) node\(outcomes.count == 1 ? "" : "s"): \(succeeded) succeeded"]
         if !failed.isEmpty {
-            parts.append("\(failed.count) failed (" + failed.map { "\($0.node): " + ($0.exitCode.map { "exit \($0)" } ?? "error") }.joined(separator: ", ") + ")")
+            parts.append(
+                "\(failed.count) failed (" + failed.map { "\($0.node): " + ($0.exitCode.map { "exit \($0)" } ?? "error") }.joined(separator: ", ")
+                    + ")")
         }
         if !unreachable.isEmpty { parts.append("\(unreachable.count) unreachable (\(unreachable.map(\.node).joined(separator: ", ")))") }
         return parts.joined(separator: ", ")
@@ -105,18 +109,19 @@ public struct FleetExec: Sendable {
             }.mapError { $0 as? SSHError ?? SSHError(node: node, step: .exec, message: "\($0)") }
         }
         delivery.flush(order: nodes.map(\.name))
-        let summary = ExecSummary(outcomes: outcomes.map { outcome in
-            var result = NodeExecOutcome(node: outcome.node)
-            switch outcome.result.flatMap({ $0 }) {
-            case .success(let status): result.exitCode = status
-            case .failure(let error):
-                result.problem = error.description
-                result.unreachable = error.isUnreachable
-            }
-            result.stdout = capture.text(node: outcome.node, channel: .stdout)
-            result.stderr = capture.text(node: outcome.node, channel: .stderr)
-            return result
-        }.sorted { $0.node < $1.node })
+        let summary = ExecSummary(
+            outcomes: outcomes.map { outcome in
+                var result = NodeExecOutcome(node: outcome.node)
+                switch outcome.result.flatMap({ $0 }) {
+                case .success(let status): result.exitCode = status
+                case .failure(let error):
+                    result.problem = error.description
+                    result.unreachable = error.isUnreachable
+                }
+                result.stdout = capture.text(node: outcome.node, channel: .stdout)
+                result.stderr = capture.text(node: outcome.node, channel: .stderr)
+                return result
+            }.sorted { $0.node < $1.node })
         for outcome in summary.outcomes {
             let how = outcome.exitCode.map { "exited \($0)" } ?? "could not run: \(outcome.problem ?? "error")"
             try store.appendEvent(

@@ -124,7 +124,10 @@ public final class NodeOperations {
         }
         let bad = result.stdoutText.split(separator: "\n").filter { $0.hasPrefix("BAD ") }
         guard result.status == 0, bad.isEmpty else {
-            let detail = bad.isEmpty ? result.stderrText : "files did not match their digests (the bundle changed since apply?): \(bad.map { String($0.dropFirst(4)) }.joined(separator: ", "))"
+            let detail =
+                bad.isEmpty
+                ? result.stderrText
+                : "files did not match their digests (the bundle changed since apply?): \(bad.map { String($0.dropFirst(4)) }.joined(separator: ", "))"
             throw SSHError(node: node, step: .transfer, message: detail.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return PushReport(filesSent: entries.count, bytesSent: Int64(session.bytesSent - before))
@@ -231,7 +234,8 @@ public final class NodeOperations {
                     last = "GET :\(port)\(path) got no answer"
                 }
             case .exec(let command):
-                let script = "cd -P \(ShellQuote.quote(layout.service(service) + "/current")) && exec timeout \(check.timeoutSeconds) \(ShellQuote.command(command))"
+                let script =
+                    "cd -P \(ShellQuote.quote(layout.service(service) + "/current")) && exec timeout \(check.timeoutSeconds) \(ShellQuote.command(command))"
                 let result = try session.exec("sh -c " + ShellQuote.quote(script), timeout: Double(check.timeoutSeconds) + 5)
                 if result.status == 0 { return .healthy }
                 last = "\(command.joined(separator: " ")) exited \(result.status)"
@@ -262,7 +266,8 @@ public final class NodeOperations {
     /// Full re-hash of the current release: the files that differ from it.
     public func verify(service: String, release: Release) throws -> [String] {
         let lines = release.entries.filter { $0.type == .file }.map { "\(NodeLayout.storeName($0)) \($0.path)" }
-        let result = try run(NodeScripts.verify(layout, service: service), stdin: Data((lines.joined(separator: "\n") + "\n").utf8), what: "verifying \(service)")
+        let result = try run(
+            NodeScripts.verify(layout, service: service), stdin: Data((lines.joined(separator: "\n") + "\n").utf8), what: "verifying \(service)")
         return result.stdoutText.split(separator: "\n").map(String.init)
     }
 

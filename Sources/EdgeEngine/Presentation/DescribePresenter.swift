@@ -42,9 +42,11 @@ public struct DescribePresenter: Sendable {
             if services.isEmpty {
                 out.append(("Services", "<none>"))
             } else {
-                let table = Table(headers: ["SERVICE", "RELEASE", "PHASE", "HEALTH", "SINCE", "WHY"], rows: services.map { n in
-                    [n.service, Formatting.short(n.release), n.phase.rawValue, n.health, since(n.since), n.reason ?? ""]
-                })
+                let table = Table(
+                    headers: ["SERVICE", "RELEASE", "PHASE", "HEALTH", "SINCE", "WHY"],
+                    rows: services.map { n in
+                        [n.service, Formatting.short(n.release), n.phase.rawValue, n.health, since(n.since), n.reason ?? ""]
+                    })
                 sections.append("Services:\n" + indent(table.render(maxWidth: fit)))
             }
         case .nodeGroup(let spec):
@@ -58,15 +60,17 @@ public struct DescribePresenter: Sendable {
             if members.isEmpty {
                 out.append(("Members", "<none>"))
             } else {
-                let table = Table(headers: ["NODE", "ADDRESS", "REACHABLE", "LAST SEEN", "SERVICES"], rows: members.map { node in
-                    let f = inventory.facts[node]
-                    let services = health.services(onNode: node).map { $0.phase == .running ? $0.service : "\($0.service)(\($0.phase.rawValue))" }
-                    return [
-                        node, inventory.fleet.nodes[node]?.nodeSpec?.address ?? "-", f?.reachable.map { $0 ? "yes" : "no" } ?? "unknown",
-                        f?.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>",
-                        services.joined(separator: ",").nonEmpty ?? "<none>",
-                    ]
-                })
+                let table = Table(
+                    headers: ["NODE", "ADDRESS", "REACHABLE", "LAST SEEN", "SERVICES"],
+                    rows: members.map { node in
+                        let f = inventory.facts[node]
+                        let services = health.services(onNode: node).map { $0.phase == .running ? $0.service : "\($0.service)(\($0.phase.rawValue))" }
+                        return [
+                            node, inventory.fleet.nodes[node]?.nodeSpec?.address ?? "-", f?.reachable.map { $0 ? "yes" : "no" } ?? "unknown",
+                            f?.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>",
+                            services.joined(separator: ",").nonEmpty ?? "<none>",
+                        ]
+                    })
                 sections.append("Members:\n" + indent(table.render(maxWidth: fit)))
             }
         case .service(let spec):
@@ -75,7 +79,10 @@ public struct DescribePresenter: Sendable {
                 ("Command", spec.run.command.joined(separator: " ")),
                 ("Env", spec.run.env.isEmpty ? "<none>" : Formatting.labels(spec.run.env)),
                 ("Health check", health(spec.healthCheck)),
-                ("Rollout", "maxUnavailable \(spec.rollout.maxUnavailable), maxFailures \(spec.rollout.maxFailures), canary \(spec.rollout.canary), autoRollback \(spec.rollout.autoRollback)"),
+                (
+                    "Rollout",
+                    "maxUnavailable \(spec.rollout.maxUnavailable), maxFailures \(spec.rollout.maxFailures), canary \(spec.rollout.canary), autoRollback \(spec.rollout.autoRollback)"
+                ),
             ]
             let stages = inventory.fleet.stages(ofService: r.name)
             var stageLines = ["Rollout order:"]
@@ -86,16 +93,23 @@ public struct DescribePresenter: Sendable {
             if let h = health[service: r.name] {
                 out.append(("Phase", "\(h.phase.rawValue) (\(h.ready)/\(h.nodes.count) ready)"))
                 if !h.nodes.isEmpty {
-                    let table = Table(headers: ["NODE", "RELEASE", "PHASE", "HEALTH", "SINCE", "WHY"], rows: h.nodes.map { n in
-                        [n.node, Formatting.short(n.release), n.phase.rawValue, n.health, since(n.since), n.reason ?? ""]
-                    })
+                    let table = Table(
+                        headers: ["NODE", "RELEASE", "PHASE", "HEALTH", "SINCE", "WHY"],
+                        rows: h.nodes.map { n in
+                            [n.node, Formatting.short(n.release), n.phase.rawValue, n.health, since(n.since), n.reason ?? ""]
+                        })
                     sections.append("Nodes:\n" + indent(table.render(maxWidth: fit)))
                 }
             }
             if !revisions.isEmpty {
-                let table = Table(headers: ["REVISION", "RELEASE", "VERSION", "CREATED", "BY", "REASON"], rows: revisions.map {
-                    [String($0.revision), Formatting.short($0.release), $0.version ?? "-", Formatting.age(since: $0.createdAt, now: now) + " ago", $0.user, $0.reason]
-                })
+                let table = Table(
+                    headers: ["REVISION", "RELEASE", "VERSION", "CREATED", "BY", "REASON"],
+                    rows: revisions.map {
+                        [
+                            String($0.revision), Formatting.short($0.release), $0.version ?? "-",
+                            Formatting.age(since: $0.createdAt, now: now) + " ago", $0.user, $0.reason,
+                        ]
+                    })
                 sections.append("Revisions:\n" + indent(table.render(maxWidth: fit)))
             }
         }
@@ -105,9 +119,11 @@ public struct DescribePresenter: Sendable {
         if events.isEmpty {
             text += "\n\nEvents: <none>"
         } else {
-            let table = Table(headers: ["AGE", "TYPE", "REASON", "MESSAGE"], rows: events.map {
-                [Formatting.age(since: $0.time, now: now), $0.type.rawValue, $0.reason, $0.message]
-            })
+            let table = Table(
+                headers: ["AGE", "TYPE", "REASON", "MESSAGE"],
+                rows: events.map {
+                    [Formatting.age(since: $0.time, now: now), $0.type.rawValue, $0.reason, $0.message]
+                })
             text += "\n\nEvents:\n" + indent(table.render(maxWidth: fit))
         }
         return text

@@ -5,9 +5,10 @@ public enum NodePlanRenderer {
     public static func render(_ plan: Plan, style: Style, refreshed: Bool) -> String {
         var lines: [String] = []
         let changes = plan.services.reduce(0) { $0 + $1.changes.count } + plan.removals.count
-        lines.append(style.bold("Nodes: ") + "\(changes) change\(changes == 1 ? "" : "s")"
-            + (plan.pendingNodes.isEmpty ? "" : ", \(plan.pendingNodes.count) node(s) pending (unreachable)")
-            + (refreshed ? "" : " (planned from the last observation; no node contacted)") + ".")
+        lines.append(
+            style.bold("Nodes: ") + "\(changes) change\(changes == 1 ? "" : "s")"
+                + (plan.pendingNodes.isEmpty ? "" : ", \(plan.pendingNodes.count) node(s) pending (unreachable)")
+                + (refreshed ? "" : " (planned from the last observation; no node contacted)") + ".")
         for service in plan.services where !service.steps.isEmpty {
             lines.append("service/\(service.service)  release \(service.release.prefix(12))\(service.version.map { " (\($0))" } ?? "")")
             for (index, batch) in service.batches.enumerated() {

@@ -4,7 +4,8 @@ import EdgeCore
 public enum PlanRenderer {
     public static func render(_ plan: DesiredStatePlan, style: Style, showUnchanged: Bool = false) -> String {
         var lines: [String] = []
-        let summary = "\(plan.count(.create)) to create, \(plan.count(.update)) to change, \(plan.count(.delete)) to delete"
+        let summary =
+            "\(plan.count(.create)) to create, \(plan.count(.update)) to change, \(plan.count(.delete)) to delete"
             + " (\(plan.count(.unchanged)) unchanged)"
         lines.append(style.bold("Desired state: ") + summary + ".")
         for change in plan.changes where change.action != .unchanged || showUnchanged {

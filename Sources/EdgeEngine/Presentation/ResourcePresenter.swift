@@ -46,56 +46,63 @@ public struct ResourcePresenter: Sendable {
         case .node:
             var headers = ["NAME", "ADDRESS", "REACHABLE", "LAST SEEN", "ARCH", "SERVICES", "AGE"]
             if wide { headers += ["GROUPS", "PORT", "USER", "OS", "HOST KEY", "LABELS"] }
-            return Table(headers: headers, rows: items.map { item in
-                let spec = item.resource.nodeSpec!
-                let facts = inventory.facts[item.resource.name]
-                let groups = inventory.fleet.groups(ofNode: item.resource.name)
-                var row = [
-                    item.resource.name, spec.address, reachable(facts),
-                    facts?.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>", facts?.arch ?? "<unknown>",
-                    services(onNode: item.resource.name), Formatting.age(since: item.createdAt, now: now),
-                ]
-                if wide {
-                    row += [
-                        groups.isEmpty ? "<none>" : groups.joined(separator: ","), String(spec.port), spec.user ?? "<default>",
-                        facts?.os ?? "<unknown>", facts?.hostKeyFingerprint ?? "<none>", Formatting.labels(item.resource.labels),
+            return Table(
+                headers: headers,
+                rows: items.map { item in
+                    let spec = item.resource.nodeSpec!
+                    let facts = inventory.facts[item.resource.name]
+                    let groups = inventory.fleet.groups(ofNode: item.resource.name)
+                    var row = [
+                        item.resource.name, spec.address, reachable(facts),
+                        facts?.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>", facts?.arch ?? "<unknown>",
+                        services(onNode: item.resource.name), Formatting.age(since: item.createdAt, now: now),
                     ]
-                }
-                return row
-            })
+                    if wide {
+                        row += [
+                            groups.isEmpty ? "<none>" : groups.joined(separator: ","), String(spec.port), spec.user ?? "<default>",
+                            facts?.os ?? "<unknown>", facts?.hostKeyFingerprint ?? "<none>", Formatting.labels(item.resource.labels),
+                        ]
+                    }
+                    return row
+                })
         case .nodeGroup:
             var headers = ["NAME", "NODES", "SELECTOR", "AGE"]
             if wide { headers += ["MEMBERS"] }
-            return Table(headers: headers, rows: items.map { item in
-                let spec = item.resource.groupSpec!
-                let members = inventory.fleet.members(ofGroup: item.resource.name)
-                var row = [
-                    item.resource.name, String(members.count), spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>",
-                    Formatting.age(since: item.createdAt, now: now),
-                ]
-                if wide { row.append(members.isEmpty ? "<none>" : members.joined(separator: ",")) }
-                return row
-            })
+            return Table(
+                headers: headers,
+                rows: items.map { item in
+                    let spec = item.resource.groupSpec!
+                    let members = inventory.fleet.members(ofGroup: item.resource.name)
+                    var row = [
+                        item.resource.name, String(members.count), spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>",
+                        Formatting.age(since: item.createdAt, now: now),
+                    ]
+                    if wide { row.append(members.isEmpty ? "<none>" : members.joined(separator: ",")) }
+                    return row
+                })
         case .service:
             var headers = ["NAME", "REVISION", "VERSION", "READY", "PHASE", "AGE"]
             if wide { headers += ["RELEASE", "GROUPS", "COMMAND"] }
-            return Table(headers: headers, rows: items.map { item in
-                let spec = item.resource.serviceSpec!
-                let h = health[service: item.resource.name]
-                var row = [
-                    item.resource.name, inventory.latestRevisions[item.resource.name].map(String.init) ?? "-",
-                    spec.bundle.version ?? "-", h.map { "\($0.ready)/\($0.nodes.count)" } ?? "-", h?.phase.rawValue ?? "-",
-                    Formatting.age(since: item.createdAt, now: now),
-                ]
-                if wide {
-                    row += [
-                        Formatting.short(item.releaseDigest),
-                        spec.nodeGroups.isEmpty ? spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>" : spec.nodeGroups.joined(separator: ","),
-                        spec.run.command.joined(separator: " "),
+            return Table(
+                headers: headers,
+                rows: items.map { item in
+                    let spec = item.resource.serviceSpec!
+                    let h = health[service: item.resource.name]
+                    var row = [
+                        item.resource.name, inventory.latestRevisions[item.resource.name].map(String.init) ?? "-",
+                        spec.bundle.version ?? "-", h.map { "\($0.ready)/\($0.nodes.count)" } ?? "-", h?.phase.rawValue ?? "-",
+                        Formatting.age(since: item.createdAt, now: now),
                     ]
-                }
-                return row
-            })
+                    if wide {
+                        row += [
+                            Formatting.short(item.releaseDigest),
+                            spec.nodeGroups.isEmpty
+                                ? spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>" : spec.nodeGroups.joined(separator: ","),
+                            spec.run.command.joined(separator: " "),
+                        ]
+                    }
+                    return row
+                })
         }
     }
 
@@ -127,12 +134,16 @@ public struct ResourcePresenter: Sendable {
                 ("reachable", f?.reachable.map(JSONValue.bool) ?? .null), ("lastSeen", .date(f?.lastSeen)), ("os", .str(f?.os)),
                 ("arch", .str(f?.arch)), ("hostKeyFingerprint", .str(f?.hostKeyFingerprint)), ("lastError", .str(f?.lastError)),
                 ("groups", .array(inventory.fleet.groups(ofNode: name).map(JSONValue.string))),
-                ("services", .array(health.services(onNode: name).map { n in
-                    .object([
-                        ("name", .string(n.service)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
-                        ("health", .string(n.health)), ("reason", .str(n.reason)),
-                    ])
-                })),
+                (
+                    "services",
+                    .array(
+                        health.services(onNode: name).map { n in
+                            .object([
+                                ("name", .string(n.service)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
+                                ("health", .string(n.health)), ("reason", .str(n.reason)),
+                            ])
+                        })
+                ),
             ])
         case .nodeGroup:
             return .object([("members", .array(inventory.fleet.members(ofGroup: name).map(JSONValue.string)))])
@@ -141,12 +152,16 @@ public struct ResourcePresenter: Sendable {
             return .object([
                 ("revision", .int(inventory.latestRevisions[name])), ("release", .str(item.releaseDigest)), ("phase", .string(h.phase.rawValue)),
                 ("ready", .int(h.ready)), ("desired", .int(h.nodes.count)),
-                ("nodes", .array(h.nodes.map { n in
-                    .object([
-                        ("node", .string(n.node)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
-                        ("health", .string(n.health)), ("reason", .str(n.reason)), ("since", .date(n.since)),
-                    ])
-                })),
+                (
+                    "nodes",
+                    .array(
+                        h.nodes.map { n in
+                            .object([
+                                ("node", .string(n.node)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
+                                ("health", .string(n.health)), ("reason", .str(n.reason)), ("since", .date(n.since)),
+                            ])
+                        })
+                ),
             ])
         }
     }
@@ -156,14 +171,16 @@ public struct ResourcePresenter: Sendable {
     public func releaseTable(_ items: [ReleaseRecord], wide: Bool) -> Table {
         var headers = ["DIGEST", "SERVICE", "VERSION", "SIZE", "NODES", "AGE"]
         if wide { headers += ["FILES", "DESIRED"] }
-        return Table(headers: headers, rows: items.map { rel in
-            var row = [
-                wide ? rel.digest : Formatting.short(rel.digest), rel.service, rel.version ?? "-", Formatting.size(rel.size),
-                String(nodes(running: rel).count), Formatting.age(since: rel.createdAt, now: now),
-            ]
-            if wide { row += [String(rel.fileCount), isDesired(rel) ? "yes" : "no"] }
-            return row
-        })
+        return Table(
+            headers: headers,
+            rows: items.map { rel in
+                var row = [
+                    wide ? rel.digest : Formatting.short(rel.digest), rel.service, rel.version ?? "-", Formatting.size(rel.size),
+                    String(nodes(running: rel).count), Formatting.age(since: rel.createdAt, now: now),
+                ]
+                if wide { row += [String(rel.fileCount), isDesired(rel) ? "yes" : "no"] }
+                return row
+            })
     }
 
     func isDesired(_ rel: ReleaseRecord) -> Bool {
@@ -180,30 +197,38 @@ public struct ResourcePresenter: Sendable {
             ("apiVersion", .string(apiVersion)), ("kind", .string("Release")),
             ("metadata", .object([("name", .string(rel.digest)), ("creationTimestamp", .date(rel.createdAt))])),
             ("spec", .object([("service", .string(rel.service)), ("version", .str(rel.version)), ("digest", .string(rel.digest))])),
-            ("status", .object([
-                ("files", .int(rel.fileCount)), ("size", .int(Int64(rel.size))), ("desired", .bool(isDesired(rel))),
-                ("nodes", .array(nodes(running: rel).map(JSONValue.string))),
-            ])),
+            (
+                "status",
+                .object([
+                    ("files", .int(rel.fileCount)), ("size", .int(Int64(rel.size))), ("desired", .bool(isDesired(rel))),
+                    ("nodes", .array(nodes(running: rel).map(JSONValue.string))),
+                ])
+            ),
         ])
     }
 
     // MARK: Events
 
     public func eventTable(_ events: [EventRecord]) -> Table {
-        Table(headers: ["AGE", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows: events.map { e in
-            [Formatting.age(since: e.time, now: now), e.type.rawValue, e.reason, e.object.lowercased(), e.message]
-        })
+        Table(
+            headers: ["AGE", "TYPE", "REASON", "OBJECT", "MESSAGE"],
+            rows: events.map { e in
+                [Formatting.age(since: e.time, now: now), e.type.rawValue, e.reason, e.object.lowercased(), e.message]
+            })
     }
 
     public func json(_ e: EventRecord) -> JSONValue {
         .object([
             ("apiVersion", .string(apiVersion)), ("kind", .string("Event")),
             ("metadata", .object([("name", .string(String(e.id))), ("creationTimestamp", .date(e.time))])),
-            ("spec", .object([
-                ("type", .string(e.type.rawValue)), ("reason", .string(e.reason)),
-                ("involvedObject", .object([("kind", .string(e.objectKind)), ("name", .string(e.objectName))])),
-                ("message", .string(e.message)),
-            ])),
+            (
+                "spec",
+                .object([
+                    ("type", .string(e.type.rawValue)), ("reason", .string(e.reason)),
+                    ("involvedObject", .object([("kind", .string(e.objectKind)), ("name", .string(e.objectName))])),
+                    ("message", .string(e.message)),
+                ])
+            ),
             ("status", .object([("generation", .int(e.generation))])),
         ])
     }

@@ -7,7 +7,8 @@ public struct Style: Sendable {
     public init(enabled: Bool) { self.enabled = enabled }
 
     /// Colour for a stream: a TTY, no `NO_COLOR`, no `--no-color`, and not a dumb terminal.
-    public static func detect(fileDescriptor: Int32, noColorFlag: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) -> Style {
+    public static func detect(fileDescriptor: Int32, noColorFlag: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) -> Style
+    {
         if noColorFlag || environment["NO_COLOR"].map({ !$0.isEmpty }) == true || environment["TERM"] == "dumb" {
             return Style(enabled: false)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A plain-text table in kubectl's style: upper-case headers, columns padded
 /// with three spaces, no borders, so it survives `grep`, `awk` and pipes.
 public struct Table: Sendable {
@@ -35,5 +37,3 @@ public struct Table: Sendable {
         return lines.joined(separator: "\n")
     }
 }
-
-import Foundation

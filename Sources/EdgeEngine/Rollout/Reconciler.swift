@@ -115,7 +115,12 @@ public final class Reconciler: @unchecked Sendable {
                 outcome.hasPrefix("RolledBack") || outcome.hasPrefix("Failed")
             {
                 blocked.insert(name)
-                progress.emit(ProgressEvent(service: name, kind: "skipped", message: "revision \(latest.revision) \(outcome.hasPrefix("Failed") ? "failed" : "was rolled back"); not retried until a new apply or `edgectl rollout undo`"))
+                progress.emit(
+                    ProgressEvent(
+                        service: name, kind: "skipped",
+                        message:
+                            "revision \(latest.revision) \(outcome.hasPrefix("Failed") ? "failed" : "was rolled back"); not retried until a new apply or `edgectl rollout undo`"
+                    ))
             }
         }
         let plan = Planner.plan(
@@ -166,7 +171,8 @@ public final class Reconciler: @unchecked Sendable {
             progress.emit(
                 ProgressEvent(
                     service: servicePlan.service, kind: pending > 0 ? "pending" : "nothing",
-                    message: pending > 0 ? "\(pending) node(s) unreachable, pending" : "converged (release \(String(servicePlan.release.prefix(12))))"))
+                    message: pending > 0 ? "\(pending) node(s) unreachable, pending" : "converged (release \(String(servicePlan.release.prefix(12))))"
+                ))
         }
         return outcome
     }
@@ -207,10 +213,11 @@ public final class Reconciler: @unchecked Sendable {
         for item in try store.nodeServices() where observed[item.node] != nil {
             observed[item.node]?.services[item.service] = item.state
         }
-        let blocked = try Set(fleet.services.keys.filter { name in
-            guard let outcome = try store.revisions(service: name).last?.outcome else { return false }
-            return outcome.hasPrefix("RolledBack") || outcome.hasPrefix("Failed")
-        })
+        let blocked = try Set(
+            fleet.services.keys.filter { name in
+                guard let outcome = try store.revisions(service: name).last?.outcome else { return false }
+                return outcome.hasPrefix("RolledBack") || outcome.hasPrefix("Failed")
+            })
         let paused = try store.pausedServices()
         return Planner.plan(
             fleet: fleet, releases: desiredReleases(fleet), observed: observed,

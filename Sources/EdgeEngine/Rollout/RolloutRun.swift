@@ -32,7 +32,10 @@ struct RolloutRun {
         let short = String(release.prefix(12))
         let revision = try store.latestRevisions()[name]
         let rollout = try store.startRollout(service: name, revision: revision, release: release, command: reconciler.actor.command)
-        emit("started", "rolling out release \(short)\(plan.version.map { " (\($0))" } ?? "") to \(plan.changes.count) node(s)\(revision.map { ", revision \($0)" } ?? "")")
+        emit(
+            "started",
+            "rolling out release \(short)\(plan.version.map { " (\($0))" } ?? "") to \(plan.changes.count) node(s)\(revision.map { ", revision \($0)" } ?? "")"
+        )
         guard let entries = try store.releaseEntries(digest: release) else {
             throw EdgeError.runtime("service/\(name): release \(short) is not recorded in the state; re-apply")
         }
@@ -49,9 +52,12 @@ struct RolloutRun {
         // The bundle on this machine is checked once, and only if some node lacks files.
         let bundleCheck = BundleCheck(path: bundle, release: release)
         let staged = FanOut.run(staging, parallel: reconciler.parallel) { step -> (NodeStep, Swift.Result<PushReport, Error>) in
-            (step, Swift.Result {
-                try ops(step.node).push(fullRelease, from: bundle, verify: verify || step.action == .repair) { try bundleCheck.require() }
-            })
+            (
+                step,
+                Swift.Result {
+                    try ops(step.node).push(fullRelease, from: bundle, verify: verify || step.action == .repair) { try bundleCheck.require() }
+                }
+            )
         }
         if let problem = staged.lazy.compactMap({ ($0.1.failure as? BundleCheck.Unavailable)?.message }).first {
             // The files here are not the release that was applied: nothing can be sent, and no
@@ -65,8 +71,11 @@ struct RolloutRun {
         for (step, result) in staged {
             switch result {
             case .success(let report):
-                try store.recordStep(rollout: rollout, node: step.node, step: "staged", message: "\(report.filesSent) files, \(report.bytesSent) bytes")
-                emit("staged", node: step.node, report.filesSent == 0 ? "release already on the node" : "sent \(report.filesSent) file(s), \(Formatting.size(report.bytesSent))")
+                try store.recordStep(
+                    rollout: rollout, node: step.node, step: "staged", message: "\(report.filesSent) files, \(report.bytesSent) bytes")
+                emit(
+                    "staged", node: step.node,
+                    report.filesSent == 0 ? "release already on the node" : "sent \(report.filesSent) file(s), \(Formatting.size(report.bytesSent))")
             case .failure(let error):
                 if (error as? SSHError)?.isUnreachable == true {
                     pendingNodes.insert(step.node)
@@ -75,7 +84,9 @@ struct RolloutRun {
                     failures += 1
                     failedNodes.insert(step.node)
                     try store.recordStep(rollout: rollout, node: step.node, step: "failed", message: "\(error)")
-                    try store.recordNodeService(node: step.node, service: name, state: observed[step.node]?.services[name] ?? NodeServiceState(current: nil, process: .stopped), error: "\(error)")
+                    try store.recordNodeService(
+                        node: step.node, service: name,
+                        state: observed[step.node]?.services[name] ?? NodeServiceState(current: nil, process: .stopped), error: "\(error)")
                     emit("failed", node: step.node, "staging failed: \(error)")
                 }
             }
@@ -99,7 +110,8 @@ struct RolloutRun {
                     try store.recordStep(rollout: rollout, node: r.node, step: r.step, fromRelease: r.from, message: r.message)
                     switch r.step {
                     case "healthy":
-                        try store.recordNodeService(node: r.node, service: name, state: NodeServiceState(current: release, previous: r.from, process: .running))
+                        try store.recordNodeService(
+                            node: r.node, service: name, state: NodeServiceState(current: release, previous: r.from, process: .running))
                         emit("healthy", node: r.node, batch: batch, index: label, r.message)
                     case "pending":
                         pendingNodes.insert(r.node)
@@ -108,7 +120,8 @@ struct RolloutRun {
                         failures += 1
                         failedNodes.insert(r.node)
                         try store.recordNodeService(
-                            node: r.node, service: name, state: NodeServiceState(current: r.activated ? release : r.from, previous: nil, process: .dead), error: r.message)
+                            node: r.node, service: name,
+                            state: NodeServiceState(current: r.activated ? release : r.from, previous: nil, process: .dead), error: r.message)
                         emit("failed", node: r.node, batch: batch, index: label, r.message)
                     }
                 }
@@ -129,7 +142,9 @@ struct RolloutRun {
             try store.finishRollout(rollout, state: "RolledBack", message: message)
             if let revision {
                 try store.setRevisionOutcome(service: name, revision: revision, outcome: "RolledBack: \(message)")
-                let earlier = try store.revisions(service: name).filter { $0.revision < revision && !($0.outcome ?? "").hasPrefix("RolledBack") && !($0.outcome ?? "").hasPrefix("Failed") }
+                let earlier = try store.revisions(service: name).filter {
+                    $0.revision < revision && !($0.outcome ?? "").hasPrefix("RolledBack") && !($0.outcome ?? "").hasPrefix("Failed")
+                }
                 if let previous = earlier.last {
                     let restored = try store.restoreRevision(
                         service: name, to: previous, reason: "auto-rollback of revision \(revision): \(message)", actor: reconciler.actor)
@@ -139,9 +154,11 @@ struct RolloutRun {
             return .rolledBack
         }
         let pendingText = pendingNodes.isEmpty ? "" : ", \(pendingNodes.count) pending (unreachable)"
-        try store.finishRollout(rollout, state: pendingNodes.isEmpty ? "Complete" : "Incomplete", message: "\(changed.count) node(s) updated\(pendingText)")
+        try store.finishRollout(
+            rollout, state: pendingNodes.isEmpty ? "Complete" : "Incomplete", message: "\(changed.count) node(s) updated\(pendingText)")
         if let revision { try store.setRevisionOutcome(service: name, revision: revision, outcome: pendingNodes.isEmpty ? "Complete" : "Incomplete") }
-        try store.appendEvent(kind: "Service", name: name, reason: "RolloutComplete", message: "release \(short) on \(changed.count) node(s)\(pendingText)")
+        try store.appendEvent(
+            kind: "Service", name: name, reason: "RolloutComplete", message: "release \(short) on \(changed.count) node(s)\(pendingText)")
         emit("done", "release \(short) rolled out\(pendingText)")
         // Housekeeping on the nodes this rollout touched.
         let touched = changed.map(\.node)
@@ -168,7 +185,8 @@ struct RolloutRun {
             activated = step.action != .restart && from != release
             switch try ops.waitHealthy(service: name, check: spec.healthCheck) {
             case .healthy:
-                return SwitchResult(node: step.node, from: from, activated: activated, step: "healthy", message: "healthy on \(String(release.prefix(12)))")
+                return SwitchResult(
+                    node: step.node, from: from, activated: activated, step: "healthy", message: "healthy on \(String(release.prefix(12)))")
             case .unhealthy(let reason):
                 return SwitchResult(node: step.node, from: from, activated: activated, step: "failed", message: "unhealthy: \(reason)")
             }
@@ -189,7 +207,8 @@ struct RolloutRun {
     /// Every node this rollout switched goes back to what it ran before: the previous release
     /// is still on the node, so nothing is transferred. A node that had no release loses the service.
     func rollBack(_ changed: [(node: String, from: String?)], rollout: Int64) throws {
-        let results = FanOut.run(changed.map { RollbackItem(node: $0.node, from: $0.from) }, parallel: reconciler.parallel) { item -> (RollbackItem, Error?) in
+        let results = FanOut.run(changed.map { RollbackItem(node: $0.node, from: $0.from) }, parallel: reconciler.parallel) {
+            item -> (RollbackItem, Error?) in
             do {
                 let ops = self.ops(item.node)
                 if let from = item.from {

@@ -22,8 +22,9 @@ struct DeleteCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: [.short, .customLong("filename")], help: ArgumentHelp("Delete what these manifests define.", valueName: "path"),
-            completion: .file(extensions: ["yaml", "yml"]))
+    @Option(
+        name: [.short, .customLong("filename")], help: ArgumentHelp("Delete what these manifests define.", valueName: "path"),
+        completion: .file(extensions: ["yaml", "yml"]))
     var filename: [String] = []
 
     @Flag(name: [.customShort("R"), .long], help: "Descend into subdirectories of directories given with -f.")

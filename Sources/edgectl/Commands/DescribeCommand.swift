@@ -22,8 +22,9 @@ struct DescribeCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("node, nodegroup or service (or KIND/NAME).", valueName: "kind"),
-              completion: .list(["node", "nodegroup", "service"]))
+    @Argument(
+        help: ArgumentHelp("node, nodegroup or service (or KIND/NAME).", valueName: "kind"),
+        completion: .list(["node", "nodegroup", "service"]))
     var kind: String
 
     @Argument(help: ArgumentHelp("The object's name.", valueName: "name"), completion: .custom(NameCompletion.complete))

@@ -46,8 +46,10 @@ struct DiffCommand: ParsableCommand {
                 let sink = ProgressSink { event in
                     if event.kind == "unreachable" || event.kind == "failed" { Output.note(event.line(style: global.stderrStyle)) }
                 }
-                nodes = try Reconciler(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: sink)
-                    .run(options).plan
+                nodes = try Reconciler(
+                    store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: sink
+                )
+                .run(options).plan
             }
             Output.print(NodePlanRenderer.render(nodes, style: style, refreshed: !noRefresh))
             if plan.hasChanges || !nodes.isEmpty { throw ExitCode.failure }

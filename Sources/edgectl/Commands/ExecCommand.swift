@@ -100,13 +100,17 @@ struct ExecCommand: ParsableCommand {
     private func json(_ summary: ExecSummary) -> JSONValue {
         .object([
             ("command", .string(ExecRequest(arguments: command).commandLine)),
-            ("nodes", .array(summary.outcomes.map { o in
-                .object([
-                    ("node", .string(o.node)), ("exitCode", o.exitCode.map { .int(Int($0)) } ?? .null),
-                    ("stdout", .string(o.stdout)), ("stderr", .string(o.stderr)), ("error", .str(o.problem)),
-                    ("reachable", .bool(!o.unreachable)),
-                ])
-            })),
+            (
+                "nodes",
+                .array(
+                    summary.outcomes.map { o in
+                        .object([
+                            ("node", .string(o.node)), ("exitCode", o.exitCode.map { .int(Int($0)) } ?? .null),
+                            ("stdout", .string(o.stdout)), ("stderr", .string(o.stderr)), ("error", .str(o.problem)),
+                            ("reachable", .bool(!o.unreachable)),
+                        ])
+                    })
+            ),
             ("succeeded", .int(summary.succeeded)), ("failed", .int(summary.failed.count)), ("unreachable", .int(summary.unreachable.count)),
         ])
     }

@@ -30,13 +30,17 @@ struct GetCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Only the object with this name.", valueName: "name"), completion: .custom(NameCompletion.complete))
     var name: String?
 
-    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Label selector, e.g. site=berlin,tier!=db,gpu,!legacy,env in (a,b).", valueName: "selector"))
+    @Option(
+        name: [.customShort("l"), .customLong("selector")],
+        help: ArgumentHelp("Label selector, e.g. site=berlin,tier!=db,gpu,!legacy,env in (a,b).", valueName: "selector"))
     var selector: String?
 
     @Option(name: [.short, .customLong("output")], help: "table, wide, json, yaml or name.")
     var output: OutputFormat = .table
 
-    @Option(name: .customLong("for"), help: ArgumentHelp("Events: only those about this object (service/NAME, node/NAME, nodegroup/NAME).", valueName: "kind/name"))
+    @Option(
+        name: .customLong("for"),
+        help: ArgumentHelp("Events: only those about this object (service/NAME, node/NAME, nodegroup/NAME).", valueName: "kind/name"))
     var forObject: String?
 
     @Option(help: ArgumentHelp("Events: only those newer than this (30s, 15m, 1h, 2d).", valueName: "duration"))
@@ -79,8 +83,9 @@ struct GetCommand: ParsableCommand {
             case .releases:
                 var items = try store.releases()
                 if let name { items = items.filter { $0.digest.hasPrefix(name) || $0.service == name } }
-                emit(items.map(presenter.json), names: items.map { "release/\($0.digest)" },
-                     table: { presenter.releaseTable(items, wide: output == .wide) }, width: width)
+                emit(
+                    items.map(presenter.json), names: items.map { "release/\($0.digest)" },
+                    table: { presenter.releaseTable(items, wide: output == .wide) }, width: width)
             case .events:
                 var objectKind: String?
                 var objectName: String?
@@ -94,8 +99,9 @@ struct GetCommand: ParsableCommand {
                 }
                 let sinceDate = since.flatMap(Duration.seconds).map { Date().addingTimeInterval(-$0) }
                 let events = try store.events(kind: objectKind, name: objectName, since: sinceDate)
-                emit(events.map(presenter.json), names: events.map { "event/\($0.id)" },
-                     table: { presenter.eventTable(events) }, width: width)
+                emit(
+                    events.map(presenter.json), names: events.map { "event/\($0.id)" },
+                    table: { presenter.eventTable(events) }, width: width)
             }
         }
     }

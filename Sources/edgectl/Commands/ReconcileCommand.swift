@@ -26,7 +26,8 @@ struct ReconcileCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only this service (repeatable).", valueName: "name"), completion: .custom(NameCompletion.complete))
     var service: [String] = []
 
-    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Only nodes matching this label selector.", valueName: "selector"))
+    @Option(
+        name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Only nodes matching this label selector.", valueName: "selector"))
     var selector: String?
 
     @Flag(help: "Re-hash every file on the nodes instead of the quick drift check.")

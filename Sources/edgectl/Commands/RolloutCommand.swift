@@ -55,14 +55,20 @@ struct RolloutCommand: ParsableCommand {
                     return
                 }
                 Output.print("service/\(service.name) rollout #\(rollout.id): \(rollout.state)\(paused ? " (paused)" : "")")
-                Output.print("  revision \(rollout.revision.map(String.init) ?? "-"), release \(Formatting.short(rollout.release)), started \(Timestamp.string(rollout.startedAt))")
+                Output.print(
+                    "  revision \(rollout.revision.map(String.init) ?? "-"), release \(Formatting.short(rollout.release)), started \(Timestamp.string(rollout.startedAt))"
+                )
                 if let message = rollout.message { Output.print("  \(message)") }
                 let desired = item.releaseDigest
                 let rows = try store.nodeServices().filter { $0.service == service.name }.map { n in
-                    [n.node, Formatting.short(n.state.current), n.state.process.rawValue, n.state.current == desired ? "yes" : "no", n.lastError ?? ""]
+                    [
+                        n.node, Formatting.short(n.state.current), n.state.process.rawValue, n.state.current == desired ? "yes" : "no",
+                        n.lastError ?? "",
+                    ]
                 }
                 if !rows.isEmpty {
-                    Output.print(Table(headers: ["NODE", "RELEASE", "PROCESS", "DESIRED", "ERROR"], rows: rows).render(maxWidth: Output.terminalWidth))
+                    Output.print(
+                        Table(headers: ["NODE", "RELEASE", "PROCESS", "DESIRED", "ERROR"], rows: rows).render(maxWidth: Output.terminalWidth))
                 }
                 if rollout.state == "Failed" || rollout.state == "RolledBack" { throw ExitCode.failure }
             }
@@ -80,11 +86,14 @@ struct RolloutCommand: ParsableCommand {
                 _ = try service.require(store)
                 let now = Date()
                 let rows = try store.revisions(service: service.name).map { r in
-                    [String(r.revision), Formatting.short(r.release), r.version ?? "-", Formatting.age(since: r.createdAt, now: now) + " ago",
-                     r.user, r.reason, r.outcome ?? "-", r.command]
+                    [
+                        String(r.revision), Formatting.short(r.release), r.version ?? "-", Formatting.age(since: r.createdAt, now: now) + " ago",
+                        r.user, r.reason, r.outcome ?? "-", r.command,
+                    ]
                 }
-                Output.print(Table(headers: ["REVISION", "RELEASE", "VERSION", "CREATED", "BY", "REASON", "OUTCOME", "COMMAND"], rows: rows)
-                    .render(maxWidth: Output.terminalWidth))
+                Output.print(
+                    Table(headers: ["REVISION", "RELEASE", "VERSION", "CREATED", "BY", "REASON", "OUTCOME", "COMMAND"], rows: rows)
+                        .render(maxWidth: Output.terminalWidth))
             }
         }
     }
@@ -124,8 +133,11 @@ struct RolloutCommand: ParsableCommand {
                     target = previous
                 }
                 let actor = Actor.current(command: Output.commandLine)
-                let restored = try store.restoreRevision(service: service.name, to: target, reason: "rollout undo to revision \(target.revision)", actor: actor)
-                Output.note("service/\(service.name): revision \(restored) restores revision \(target.revision) (release \(Formatting.short(target.release)))")
+                let restored = try store.restoreRevision(
+                    service: service.name, to: target, reason: "rollout undo to revision \(target.revision)", actor: actor)
+                Output.note(
+                    "service/\(service.name): revision \(restored) restores revision \(target.revision) (release \(Formatting.short(target.release)))"
+                )
                 var options = ReconcileOptions()
                 options.services = [service.name]
                 options.command = Output.commandLine
@@ -153,7 +165,8 @@ struct RolloutCommand: ParsableCommand {
     }
 
     struct Resume: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Let reconcile work on a paused service again (run reconcile or apply to continue).")
+        static let configuration = CommandConfiguration(
+            abstract: "Let reconcile work on a paused service again (run reconcile or apply to continue).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var service: Target
 

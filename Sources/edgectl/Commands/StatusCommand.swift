@@ -35,7 +35,8 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Answer from the state without contacting nodes.")
     var noRefresh = false
 
-    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Only nodes matching this label selector.", valueName: "selector"))
+    @Option(
+        name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("Only nodes matching this label selector.", valueName: "selector"))
     var selector: String?
 
     @Option(name: [.short, .customLong("output")], help: "table or json (with --watch: one JSON document per line per refresh).")
@@ -66,8 +67,10 @@ struct StatusCommand: ParsableCommand {
                     var options = ReconcileOptions()
                     options.dryRun = true
                     options.selector = labelSelector
-                    _ = try Reconciler(store: store, settings: settings, actor: Actor.current(command: Output.commandLine), progress: ProgressSink { _ in })
-                        .run(options)
+                    _ = try Reconciler(
+                        store: store, settings: settings, actor: Actor.current(command: Output.commandLine), progress: ProgressSink { _ in }
+                    )
+                    .run(options)
                 }
                 let inventory = try Inventory(store: store)
                 var report = StatusReport(inventory: inventory, refreshed: !noRefresh)
@@ -99,7 +102,9 @@ struct SSHOptionGroup: ParsableArguments {
 
     func settings(_ global: GlobalOptions) -> ConnectionSettings {
         if insecureAcceptHostKeys {
-            Output.warn("--insecure-accept-host-keys: host keys are NOT checked; any machine answering at a node's address is trusted", style: global.stderrStyle)
+            Output.warn(
+                "--insecure-accept-host-keys: host keys are NOT checked; any machine answering at a node's address is trusted",
+                style: global.stderrStyle)
         }
         return ConnectionSettings(
             parallel: global.parallel, connectTimeout: global.connectTimeout, operationTimeout: max(60, global.connectTimeout * 6),

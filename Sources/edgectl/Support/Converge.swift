@@ -21,21 +21,24 @@ enum Converge {
         let outcome = try reconciler.run(options)
         let summary: String
         if !outcome.failed.isEmpty {
-            summary = "failed: \(outcome.failed.map { "service/\($0)" }.joined(separator: ", "))"
+            summary =
+                "failed: \(outcome.failed.map { "service/\($0)" }.joined(separator: ", "))"
                 + (outcome.rolledBack.isEmpty ? "" : " (rolled back: \(outcome.rolledBack.joined(separator: ", ")))")
         } else if !outcome.pendingNodes.isEmpty {
-            summary = "incomplete: \(outcome.pendingNodes.count) node(s) unreachable and pending (\(outcome.pendingNodes.joined(separator: ", "))); run again when they answer"
+            summary =
+                "incomplete: \(outcome.pendingNodes.count) node(s) unreachable and pending (\(outcome.pendingNodes.joined(separator: ", "))); run again when they answer"
         } else if !outcome.mutated {
             summary = "nothing to do: every node already runs its desired release (no changes made, no files sent)"
         } else {
             summary = "converged"
         }
         if json {
-            Output.print(JSONValue.object([
-                ("kind", .string("summary")), ("failed", .array(outcome.failed.map(JSONValue.string))),
-                ("rolledBack", .array(outcome.rolledBack.map(JSONValue.string))), ("pending", .array(outcome.pendingNodes.map(JSONValue.string))),
-                ("paused", .array(outcome.paused.map(JSONValue.string))), ("changed", .bool(outcome.mutated)), ("message", .string(summary)),
-            ]).compact())
+            Output.print(
+                JSONValue.object([
+                    ("kind", .string("summary")), ("failed", .array(outcome.failed.map(JSONValue.string))),
+                    ("rolledBack", .array(outcome.rolledBack.map(JSONValue.string))), ("pending", .array(outcome.pendingNodes.map(JSONValue.string))),
+                    ("paused", .array(outcome.paused.map(JSONValue.string))), ("changed", .bool(outcome.mutated)), ("message", .string(summary)),
+                ]).compact())
         } else {
             Output.note(style.bold(summary))
         }
