@@ -177,6 +177,21 @@ struct CLITests {
         #expect(logs.stderr.contains("node edge-1"), "\(logs.stderr)")
     }
 
+    @Test func aTerminalGetsALiveLineAndAPipeDoesNot() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        let piped = try Edgectl.run(["apply", "-f", manifests, "--connect-timeout", "1"], state: state)
+        #expect(!piped.stderr.contains("\u{1B}"), "no escapes into a pipe")
+        // util-linux `script` gives edgectl a pseudo-terminal.
+        let command = [Edgectl.binaryPath, "reconcile", "--state", state, "--connect-timeout", "1"].map { "'\($0)'" }.joined(separator: " ")
+        let tty = try Shell.run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: ["TERM": "xterm"])
+        #expect(tty.status == 75, "\(tty.stdout)")
+        #expect(tty.stdout.contains("observing the nodes"), "the live line: \(tty.stdout)")
+        #expect(tty.stdout.contains("\r\u{1B}[2K"), "redrawn in place")
+        #expect(tty.stdout.contains("incomplete: 6 node(s) unreachable"), "then the summary")
+    }
+
     @Test func describeShowsObjectAndEvents() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

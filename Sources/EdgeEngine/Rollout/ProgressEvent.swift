@@ -7,9 +7,12 @@ public struct ProgressEvent: Sendable {
     public var node: String?
     public var group: String?
     public var batch: String?
-    /// observed, unreachable, staged, activated, healthy, failed, rolledBack, removed, halted, paused, done, pending, nothing
+    /// started, staging, staged, batch, healthy, failed, pending, halted, rolledBack, paused, done,
+    /// unreachable, removed, skipped, nothing
     public var kind: String
     public var message: String
+    /// For `staging` and `batch`: how many nodes the phase covers (what a progress bar counts to).
+    public var total: Int?
 
     public init(service: String? = nil, node: String? = nil, group: String? = nil, batch: String? = nil, kind: String, message: String) {
         self.service = service
@@ -23,7 +26,7 @@ public struct ProgressEvent: Sendable {
     public var json: JSONValue {
         .object([
             ("time", .date(time)), ("kind", .string(kind)), ("service", .str(service)), ("node", .str(node)), ("group", .str(group)),
-            ("batch", .str(batch)), ("message", .string(message)),
+            ("batch", .str(batch)), ("total", .int(total)), ("message", .string(message)),
         ])
     }
 

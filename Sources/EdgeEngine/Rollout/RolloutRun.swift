@@ -23,8 +23,12 @@ struct RolloutRun {
         NodeOperations(session: boxes[node]!.session, root: fleet.nodes[node]!.nodeSpec!.root)
     }
 
-    func emit(_ kind: String, node: String? = nil, batch: ServicePlan.Batch? = nil, index: String? = nil, _ message: String) {
-        reconciler.progress.emit(ProgressEvent(service: name, node: node, group: batch?.group, batch: index, kind: kind, message: message))
+    func emit(
+        _ kind: String, node: String? = nil, batch: ServicePlan.Batch? = nil, index: String? = nil, total: Int? = nil, _ message: String
+    ) {
+        var event = ProgressEvent(service: name, node: node, group: batch?.group, batch: index, kind: kind, message: message)
+        event.total = total
+        reconciler.progress.emit(event)
     }
 
     func execute() throws -> Result {
@@ -51,13 +55,18 @@ struct RolloutRun {
         let verify = options.verify
         // The bundle on this machine is checked once, and only if some node lacks files.
         let bundleCheck = BundleCheck(path: bundle, release: release)
+        if !staging.isEmpty { emit("staging", total: staging.count, "sending the release to \(staging.count) node(s) that lack files") }
         let staged = FanOut.run(staging, parallel: reconciler.parallel) { step -> (NodeStep, Swift.Result<PushReport, Error>) in
-            (
-                step,
-                Swift.Result {
-                    try ops(step.node).push(fullRelease, from: bundle, verify: verify || step.action == .repair) { try bundleCheck.require() }
-                }
-            )
+            let result = Swift.Result {
+                try ops(step.node).push(fullRelease, from: bundle, verify: verify || step.action == .repair) { try bundleCheck.require() }
+            }
+            // Reported as each node finishes, so progress moves while the others still receive.
+            if case .success(let report) = result {
+                emit(
+                    "staged", node: step.node,
+                    report.filesSent == 0 ? "release already on the node" : "sent \(report.filesSent) file(s), \(Formatting.size(report.bytesSent))")
+            }
+            return (step, result)
         }
         if let problem = staged.lazy.compactMap({ ($0.1.failure as? BundleCheck.Unavailable)?.message }).first {
             // The files here are not the release that was applied: nothing can be sent, and no
@@ -73,9 +82,6 @@ struct RolloutRun {
             case .success(let report):
                 try store.recordStep(
                     rollout: rollout, node: step.node, step: "staged", message: "\(report.filesSent) files, \(report.bytesSent) bytes")
-                emit(
-                    "staged", node: step.node,
-                    report.filesSent == 0 ? "release already on the node" : "sent \(report.filesSent) file(s), \(Formatting.size(report.bytesSent))")
             case .failure(let error):
                 if (error as? SSHError)?.isUnreachable == true {
                     pendingNodes.insert(step.node)
@@ -103,8 +109,14 @@ struct RolloutRun {
                 let work = batch.steps.filter { $0.action.isChange && !failedNodes.contains($0.node) && !pendingNodes.contains($0.node) }
                 if work.isEmpty { continue }
                 let label = "\(index + 1)/\(plan.batches.count)"
-                emit("batch", batch: batch, index: label, "\(batch.canary ? "canary " : "")\(work.map(\.node).joined(separator: ", "))")
-                let results = FanOut.run(work, parallel: reconciler.parallel) { step in self.switchNode(step, release: release) }
+                emit(
+                    "batch", batch: batch, index: label, total: work.count,
+                    "\(batch.canary ? "canary " : "")\(work.map(\.node).joined(separator: ", "))")
+                let results = FanOut.run(work, parallel: reconciler.parallel) { step in
+                    let r = self.switchNode(step, release: release)
+                    if r.step == "healthy" { self.emit("healthy", node: r.node, batch: batch, index: label, r.message) }
+                    return r
+                }
                 for r in results {
                     if r.activated { changed.append((r.node, r.from)) }
                     try store.recordStep(rollout: rollout, node: r.node, step: r.step, fromRelease: r.from, message: r.message)
@@ -112,7 +124,6 @@ struct RolloutRun {
                     case "healthy":
                         try store.recordNodeService(
                             node: r.node, service: name, state: NodeServiceState(current: release, previous: r.from, process: .running))
-                        emit("healthy", node: r.node, batch: batch, index: label, r.message)
                     case "pending":
                         pendingNodes.insert(r.node)
                         emit("pending", node: r.node, batch: batch, index: label, r.message)

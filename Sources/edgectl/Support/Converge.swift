@@ -10,15 +10,22 @@ import Foundation
 enum Converge {
     static func run(_ global: GlobalOptions, ssh: SSHOptionGroup, store: StateStore, options: ReconcileOptions, json: Bool) throws {
         let style = global.stderrStyle
+        let live = json ? nil : LiveStatus.make(style: style)
         let sink = ProgressSink { event in
             if json {
                 Output.print(event.json.compact())
+            } else if let live {
+                live.handle(event)
             } else {
                 Output.note(event.line(style: style))
             }
         }
         let reconciler = Reconciler(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: sink)
-        let outcome = try reconciler.run(options)
+        let outcome: ReconcileOutcome
+        do {
+            defer { live?.stop() }
+            outcome = try reconciler.run(options)
+        }
         let summary: String
         if !outcome.failed.isEmpty {
             summary =
