@@ -27,7 +27,10 @@ struct GetCommand: ParsableCommand {
         completion: .list(ListKind.allCases.map(\.rawValue)))
     var kind: String
 
-    @Argument(help: ArgumentHelp("Only the object with this name.", valueName: "name"), completion: .custom(NameCompletion.complete))
+    @Argument(
+        help: ArgumentHelp(
+            "Only the object with this name (events: about objects with this name; releases: a digest prefix or service).", valueName: "name"),
+        completion: .custom(NameCompletion.complete))
     var name: String?
 
     @Option(
@@ -98,7 +101,9 @@ struct GetCommand: ParsableCommand {
                     objectName = parts[1]
                 }
                 let sinceDate = since.flatMap(Duration.seconds).map { Date().addingTimeInterval(-$0) }
-                let events = try store.events(kind: objectKind, name: objectName, since: sinceDate)
+                // `get events NAME`: the events of any object called NAME (--for picks the kind too).
+                var events = try store.events(kind: objectKind, name: objectName, since: sinceDate)
+                if let name { events = events.filter { $0.objectName == name } }
                 emit(
                     events.map(presenter.json), names: events.map { "event/\($0.id)" },
                     table: { presenter.eventTable(events) }, width: width)
