@@ -133,6 +133,42 @@ enum FleetFixture {
             ])
     }
 
+    /// 40 nodes running one service; node 7 unreachable, node 23 drifted.
+    static func large() throws -> Inventory {
+        var text = ""
+        for i in 1...40 {
+            text += "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: n\(i), labels: {fleet: big}}\nspec: {address: 10.1.0.\(i)}\n---\n"
+        }
+        text += "apiVersion: edgectl/v1\nkind: NodeGroup\nmetadata: {name: all}\nspec: {selector: {matchLabels: {fleet: big}}}\n---\n"
+        text +=
+            "apiVersion: edgectl/v1\nkind: Service\nmetadata: {name: web}\nspec:\n  bundle: {path: ./web}\n  nodeGroups: [all]\n  run: {command: [./run]}\n"
+        let base = TemporaryDirectory("edgectl-golden")
+        defer { base.remove() }
+        base.mkdir("web")
+        let resources = try ManifestLoader.load([ManifestInput(displayPath: "big.yaml", text: text, baseDirectory: base.path)])
+        let stored = resources.map { r in
+            StoredResource(
+                resource: r, generation: 1, appliedGeneration: 1, sourceFile: "big.yaml", createdAt: ago(86400), updatedAt: ago(86400),
+                releaseDigest: r.kind == .service ? webV2 : nil)
+        }
+        var facts: [String: NodeFacts] = [:]
+        var observed: [StoredNodeService] = []
+        for i in 1...40 {
+            let name = "n\(i)"
+            facts[name] =
+                i == 7
+                ? NodeFacts(
+                    node: name, reachable: false, lastSeen: ago(900), lastContact: ago(20), lastError: "node n7: connect failed: No route to host")
+                : NodeFacts(node: name, reachable: true, lastSeen: ago(20), lastContact: ago(20), arch: "aarch64")
+            let drift = i == 23 ? "2 entries removed from the release directory on the node" : nil
+            observed.append(
+                StoredNodeService(
+                    node: name, service: "web", state: NodeServiceState(current: webV2, process: .running, drifted: drift != nil, driftCause: drift),
+                    observedAt: ago(20), lastError: nil, since: ago(i == 23 ? 300 : 3600)))
+        }
+        return Inventory(resources: stored, latestRevisions: ["web": 1], releases: [], facts: facts, nodeServices: observed)
+    }
+
     static let revisions = [
         RevisionRecord(
             service: "web", revision: 1, specJSON: "{}", release: webV1, version: "1.4.1", generation: 1, createdAt: ago(3 * 86400),

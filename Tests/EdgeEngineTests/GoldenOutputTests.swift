@@ -33,6 +33,14 @@ struct GoldenOutputTests {
         try expectGolden("status-80-columns.txt", text)
     }
 
+    @Test func statusOfALargeFleetListsOnlyTheNodesWorthALook() throws {
+        let report = StatusReport(inventory: try FleetFixture.large(), refreshed: true)
+        let text = report.render(style: Style(enabled: false), now: now)
+        try expectGolden("status-large.txt", text)
+        #expect(report.nodes.count == 40, "JSON and the headline still count every node")
+        #expect(text.hasPrefix("39/40 nodes reachable"))
+    }
+
     @Test func statusJSON() throws {
         try expectGolden("status.json", StatusReport(inventory: inventory, refreshed: true).json().render())
     }

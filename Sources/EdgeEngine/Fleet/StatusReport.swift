@@ -41,6 +41,17 @@ public struct StatusReport: Sendable {
         }.filter { !$0.nodes.isEmpty }
     }
 
+    /// Above this many nodes, the table shows only those with something to report.
+    public static let maxListedNodes = 30
+
+    /// Nodes with something to report: not reachable (or never contacted), refusing us,
+    /// or with a service that is not Running.
+    var noisyNodes: Set<String> {
+        var set = Set(nodes.filter { $0.reachable != true || $0.lastError != nil }.map(\.name))
+        for s in services { for n in s.nodes where n.phase != .running { set.insert(n.node) } }
+        return set
+    }
+
     var driftedNodes: Int { Set(services.flatMap { $0.nodes.filter { $0.phase == .drifted }.map(\.node) }).count }
 
     /// `18/20 nodes reachable · 3 services: 2 converged, 1 degraded · 1 node drifted`
@@ -166,10 +177,13 @@ public struct StatusReport: Sendable {
         }
         var out = StatusReport.wrap(headline, width: width).map(style.bold)
         if !refreshed { out.append(style.dim("(from the state: last observations, no node contacted)")) }
-        if !nodes.isEmpty {
+        // A glance at a large fleet lists the nodes worth a look, not every node.
+        let worthALook = nodes.count <= StatusReport.maxListedNodes ? nil : noisyNodes
+        let listed = worthALook.map { set in nodes.filter { set.contains($0.name) } } ?? nodes
+        if !listed.isEmpty {
             let table = Table(
                 headers: ["NODE", "ADDRESS", "REACHABLE", "LAST SEEN", "ARCH", "SERVICES"],
-                rows: nodes.map { n in
+                rows: listed.map { n in
                     [
                         n.name, n.address, n.reachable.map { $0 ? "yes" : "no" } ?? "unknown",
                         n.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>", n.arch ?? "-",
@@ -178,6 +192,14 @@ public struct StatusReport: Sendable {
                 })
             out.append("")
             out.append(table.render(maxWidth: width) { _, column, text in column == 2 ? phaseColour(text) : text })
+        }
+        if listed.count < nodes.count {
+            let more = nodes.count - listed.count
+            let text =
+                listed.isEmpty
+                ? "\n(all \(more) nodes reachable and running what they should; `edgectl get nodes` lists them)"
+                : "(\(more) more node\(more == 1 ? "" : "s"), reachable and running what they should; `edgectl get nodes` lists all)"
+            out.append(style.dim(text))
         }
         if !services.isEmpty {
             let table = Table(
