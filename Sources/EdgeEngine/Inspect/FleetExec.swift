@@ -93,7 +93,8 @@ public struct FleetExec: Sendable {
         let delivery = LineDelivery(ordered: false, sink: sink)
         let capture = OutputCapture()
         let connector = NodeConnector(store: store, settings: settings)
-        let script = NodeScripts.supervised(request.commandLine)
+        // Through `sh -c`, like every node script: the login shell need not be POSIX.
+        let script = "sh -c " + ShellQuote.quote(NodeScripts.supervised(request.commandLine))
         // The command's own failure (a time limit, a dropped channel) is returned, not thrown:
         // thrown errors would be recorded as the node refusing us.
         let outcomes = try connector.withSessions(nodes) { session -> Result<Int32, SSHError> in

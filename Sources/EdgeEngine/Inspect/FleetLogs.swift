@@ -59,7 +59,10 @@ public struct FleetLogs: Sendable {
         // A failed read is returned, not thrown: thrown errors would be recorded as the node refusing us.
         let outcomes = try connector.withSessions(nodes) { session -> Result<Int32, SSHError> in
             let node = session.target.node
-            let script = NodeScripts.logs(NodeLayout(root: roots[node]!), service: request.service, tail: request.tail, follow: request.follow)
+            let script =
+                "sh -c "
+                + ShellQuote.quote(
+                    NodeScripts.logs(NodeLayout(root: roots[node]!), service: request.service, tail: request.tail, follow: request.follow))
             var splitter = LineSplitter()
             defer { delivery.finish(&splitter, node: node) }
             return Result {
