@@ -146,3 +146,13 @@ public struct FleetHealth: Sendable {
         return h
     }
 }
+
+extension NodeServiceHealth {
+    /// One node of a service, as `status -o json` and `get services -o json` show it.
+    public var json: JSONValue {
+        .object([
+            ("node", .string(node)), ("phase", .string(phase.rawValue)), ("release", .str(release)), ("desiredRelease", .str(desiredRelease)),
+            ("health", .string(health)), ("reason", .str(reason)), ("since", .date(since)),
+        ])
+    }
+}

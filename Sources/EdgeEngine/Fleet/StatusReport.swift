@@ -152,17 +152,7 @@ public struct StatusReport: Sendable {
                     ])
                 } ?? .null
             ),
-            (
-                "nodes",
-                .array(
-                    s.nodes.map { n in
-                        .object([
-                            ("node", .string(n.node)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
-                            ("desiredRelease", .str(n.desiredRelease)), ("health", .string(n.health)), ("reason", .str(n.reason)),
-                            ("since", .date(n.since)),
-                        ])
-                    })
-            ),
+            ("nodes", .array(s.nodes.map(\.json))),
         ])
     }
 

@@ -152,16 +152,7 @@ public struct ResourcePresenter: Sendable {
             return .object([
                 ("revision", .int(inventory.latestRevisions[name])), ("release", .str(item.releaseDigest)), ("phase", .string(h.phase.rawValue)),
                 ("ready", .int(h.ready)), ("desired", .int(h.nodes.count)),
-                (
-                    "nodes",
-                    .array(
-                        h.nodes.map { n in
-                            .object([
-                                ("node", .string(n.node)), ("phase", .string(n.phase.rawValue)), ("release", .str(n.release)),
-                                ("health", .string(n.health)), ("reason", .str(n.reason)), ("since", .date(n.since)),
-                            ])
-                        })
-                ),
+                ("nodes", .array(h.nodes.map(\.json))),
             ])
         }
     }
