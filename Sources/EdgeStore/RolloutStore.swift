@@ -45,15 +45,17 @@ extension StateStore {
                 let before = try StateStore.nodeServices(db, node: node)
                 try db.execute(sql: "DELETE FROM nodeService WHERE node = ?", arguments: [node])
                 for (service, state) in services {
-                    let kept = before[service].flatMap { StateStore.sameState($0.state, state) ? $0.since : nil } ?? time
+                    // Unchanged since the last record: keep when it began and, for a step that failed
+                    // there, why (an observation cannot see a failed health check; the rollout did).
+                    let unchanged = before[service].flatMap { StateStore.sameState($0.state, state) ? $0 : nil }
                     try db.execute(
                         sql: """
-                            INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, since)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, since, lastError)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, state.driftCause,
-                            Timestamp.string(time), Timestamp.string(kept),
+                            Timestamp.string(time), Timestamp.string(unchanged?.since ?? time), unchanged?.lastError,
                         ])
                 }
             }

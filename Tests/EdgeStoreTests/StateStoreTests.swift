@@ -95,4 +95,30 @@ struct StateStoreTests {
         try store.trustHostKey(TrustedHostKey(node: "n1", keyType: "ssh-ed25519", publicKey: "AAAA", fingerprint: "SHA256:x", trustedAt: Date()))
         #expect(try store.trustedHostKeys()["n1"]?.fingerprint == "SHA256:x")
     }
+
+    @Test func observationsKeepSinceAndAFailureUntilTheNodeChanges() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try StateStore(path: dir.path + "/s.db")
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let dead = NodeServiceState(current: "r1", process: .dead)
+        try store.recordNodeService(node: "n1", service: "web", state: dead, error: "health check failed: http 500", at: t0)
+        // Observed again, the same: the failure and its start stay.
+        try store.recordObservations(["n1": ["web": dead]], at: t0.addingTimeInterval(60))
+        var row = try #require(try store.nodeServices().first)
+        #expect(row.lastError == "health check failed: http 500")
+        #expect(row.since == t0)
+        #expect(row.observedAt == t0.addingTimeInterval(60))
+        // Running now: a new situation, no error, a new since.
+        try store.recordObservations(["n1": ["web": NodeServiceState(current: "r1", process: .running)]], at: t0.addingTimeInterval(120))
+        row = try #require(try store.nodeServices().first)
+        #expect(row.lastError == nil)
+        #expect(row.since == t0.addingTimeInterval(120))
+        // Drift is a change too.
+        let drifted = NodeServiceState(current: "r1", process: .running, drifted: true, driftCause: "1 file changed")
+        try store.recordObservations(["n1": ["web": drifted]], at: t0.addingTimeInterval(180))
+        row = try #require(try store.nodeServices().first)
+        #expect(row.since == t0.addingTimeInterval(180))
+        #expect(row.state.driftCause == "1 file changed")
+    }
 }
