@@ -76,7 +76,7 @@ public struct FleetHealth: Sendable {
             }
             let phases = Set(nodes.map(\.phase))
             let phase: ServiceHealth.Phase
-            switch inventory.lastRollout[name] {
+            switch inventory.rollouts[name]?.state {
             case _ where paused: phase = .paused
             case "RolledBack"?: phase = .rolledBack
             case "Failed"?: phase = .failed

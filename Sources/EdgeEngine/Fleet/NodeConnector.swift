@@ -60,17 +60,13 @@ public struct NodeConnector: Sendable {
                     node: node.name, reachable: true, lastSeen: now, lastContact: now,
                     os: lines.count > 2 ? lines[2] : lines.first, arch: lines.count > 1 ? lines[1] : nil,
                     hostKeyFingerprint: session.hostKey?.fingerprint, lastError: nil)
+                // What the body fails at (a command, a time limit) is that work's outcome, not the
+                // node's: the node answered and let us in, so its facts carry no error.
                 do {
                     return NodeOutcome(node: node.name, result: .success(try body(session)), facts: facts)
-                } catch let error as SSHError {
-                    var failed = facts
-                    failed.lastError = error.description
-                    return NodeOutcome(node: node.name, result: .failure(error), facts: failed)
                 } catch {
-                    let wrapped = SSHError(node: node.name, step: .exec, message: "\(error)")
-                    var failed = facts
-                    failed.lastError = wrapped.description
-                    return NodeOutcome(node: node.name, result: .failure(wrapped), facts: failed)
+                    let failure = error as? SSHError ?? SSHError(node: node.name, step: .exec, message: "\(error)")
+                    return NodeOutcome(node: node.name, result: .failure(failure), facts: facts)
                 }
             } catch {
                 let sshError = error as? SSHError ?? SSHError(node: node.name, step: .connect, message: "\(error)")

@@ -87,33 +87,29 @@ public struct FleetExec: Sendable {
         return names.compactMap { fleet.nodes[$0] }
     }
 
-    /// Runs the command; `sink` gets each line as it arrives, and the summary keeps each node's output.
-    public func run(_ request: ExecRequest, sink: @escaping @Sendable (NodeLine) -> Void) throws -> ExecSummary {
-        let nodes = try nodes(for: request)
+    /// Runs the command on `nodes` (from `nodes(for:)`); `sink` gets each line as it arrives,
+    /// and the summary keeps each node's output.
+    public func run(_ request: ExecRequest, on nodes: [Resource], sink: @escaping @Sendable (NodeLine) -> Void) throws -> ExecSummary {
         let delivery = LineDelivery(ordered: false, sink: sink)
         let capture = OutputCapture()
         let connector = NodeConnector(store: store, settings: settings)
         // Through `sh -c`, like every node script: the login shell need not be POSIX.
         let script = "sh -c " + ShellQuote.quote(NodeScripts.supervised(request.commandLine))
-        // The command's own failure (a time limit, a dropped channel) is returned, not thrown:
-        // thrown errors would be recorded as the node refusing us.
-        let outcomes = try connector.withSessions(nodes) { session -> Result<Int32, SSHError> in
+        let outcomes = try connector.withSessions(nodes) { session -> Int32 in
             let node = session.target.node
             var splitter = LineSplitter()
             let deadline = request.timeout.map { Date().addingTimeInterval($0) }
             defer { delivery.finish(&splitter, node: node) }
-            return Result {
-                try session.stream(script, deadline: deadline) { channel, data in
-                    capture.append(node: node, channel: channel, data: data)
-                    delivery.feed(&splitter, node: node, channel: channel, data: data)
-                }
-            }.mapError { $0 as? SSHError ?? SSHError(node: node, step: .exec, message: "\($0)") }
+            return try session.stream(script, deadline: deadline) { channel, data in
+                capture.append(node: node, channel: channel, data: data)
+                delivery.feed(&splitter, node: node, channel: channel, data: data)
+            }
         }
         delivery.flush(order: nodes.map(\.name))
         let summary = ExecSummary(
             outcomes: outcomes.map { outcome in
                 var result = NodeExecOutcome(node: outcome.node)
-                switch outcome.result.flatMap({ $0 }) {
+                switch outcome.result {
                 case .success(let status): result.exitCode = status
                 case .failure(let error):
                     result.problem = error.description

@@ -45,19 +45,17 @@ public struct FleetLogs: Sendable {
         return names.compactMap { fleet.nodes[$0] }
     }
 
-    /// Reads the logs. Without `follow`, lines are handed to `sink` node by node in name
+    /// Reads the logs on `nodes` (from `nodes(for:)`). Without `follow`, lines are handed to `sink` node by node in name
     /// order once every node has answered; with it, as they arrive, until the process is
     /// interrupted or every node's stream ends.
-    public func run(_ request: LogsRequest, sink: @escaping @Sendable (NodeLine) -> Void) throws -> [NodeLogOutcome] {
-        let nodes = try nodes(for: request)
+    public func run(_ request: LogsRequest, on nodes: [Resource], sink: @escaping @Sendable (NodeLine) -> Void) throws -> [NodeLogOutcome] {
         let delivery = LineDelivery(ordered: !request.follow, sink: sink)
         var settings = self.settings
         // Every followed node needs its own stream open at once.
         if request.follow { settings.parallel = max(settings.parallel, nodes.count) }
         let connector = NodeConnector(store: store, settings: settings)
         let roots = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0.nodeSpec!.root) })
-        // A failed read is returned, not thrown: thrown errors would be recorded as the node refusing us.
-        let outcomes = try connector.withSessions(nodes) { session -> Result<Int32, SSHError> in
+        let outcomes = try connector.withSessions(nodes) { session -> Int32 in
             let node = session.target.node
             let script =
                 "sh -c "
@@ -65,13 +63,11 @@ public struct FleetLogs: Sendable {
                     NodeScripts.logs(NodeLayout(root: roots[node]!), service: request.service, tail: request.tail, follow: request.follow))
             var splitter = LineSplitter()
             defer { delivery.finish(&splitter, node: node) }
-            return Result {
-                try session.stream(script) { channel, data in delivery.feed(&splitter, node: node, channel: channel, data: data) }
-            }.mapError { $0 as? SSHError ?? SSHError(node: node, step: .exec, message: "\($0)") }
+            return try session.stream(script) { channel, data in delivery.feed(&splitter, node: node, channel: channel, data: data) }
         }
         delivery.flush(order: nodes.map(\.name))
         return outcomes.map { outcome in
-            switch outcome.result.flatMap({ $0 }) {
+            switch outcome.result {
             case .success(NodeScripts.notOnNode):
                 return NodeLogOutcome(node: outcome.node, problem: "\(request.service) is not installed on this node yet")
             case .success(0), .success(-1):

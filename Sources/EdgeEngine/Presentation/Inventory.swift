@@ -13,7 +13,6 @@ public struct Inventory: Sendable {
     public var paused: Set<String>
     /// Each service's latest rollout (state: Complete, Incomplete, Failed, RolledBack, Paused, Progressing).
     public var rollouts: [String: RolloutRecord]
-    public var lastRollout: [String: String] { rollouts.mapValues(\.state) }
 
     public init(store: StateStore) throws {
         resources = try store.resources()

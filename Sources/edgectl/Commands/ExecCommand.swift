@@ -67,17 +67,18 @@ struct ExecCommand: ParsableCommand {
             request.targets = try nodes.targets()
             request.timeout = timeout
             let exec = FleetExec(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine))
-            let prefix = NodePrefix(nodes: try exec.nodes(for: request).map(\.name), global: global)
+            let chosen = try exec.nodes(for: request)
+            let prefix = NodePrefix(nodes: chosen.map(\.name), global: global)
             let style = global.stdoutStyle
             let summary: ExecSummary
             switch (output, grouped) {
             case (.json, _):
-                summary = try exec.run(request) { _ in }
+                summary = try exec.run(request, on: chosen) { _ in }
                 Output.print(json(summary).render())
             case (.text, false):
-                summary = try exec.run(request) { prefix.write($0) }
+                summary = try exec.run(request, on: chosen) { prefix.write($0) }
             case (.text, true):
-                summary = try exec.run(request) { _ in }
+                summary = try exec.run(request, on: chosen) { _ in }
                 for outcome in summary.outcomes {
                     let status = outcome.exitCode.map { "exit \($0)" } ?? (outcome.unreachable ? "unreachable" : "not run")
                     let colour = outcome.succeeded ? style.green : style.red

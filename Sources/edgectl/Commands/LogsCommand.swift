@@ -55,8 +55,9 @@ struct LogsCommand: ParsableCommand {
             request.tail = Int(tail)
             request.follow = follow
             let logs = FleetLogs(store: store, settings: ssh.settings(global))
-            let prefix = NodePrefix(nodes: try logs.nodes(for: request).map(\.name), global: global)
-            let outcomes = try logs.run(request) { prefix.write($0) }
+            let chosen = try logs.nodes(for: request)
+            let prefix = NodePrefix(nodes: chosen.map(\.name), global: global)
+            let outcomes = try logs.run(request, on: chosen) { prefix.write($0) }
             for outcome in outcomes {
                 guard let problem = outcome.problem else { continue }
                 if outcome.unreachable {
