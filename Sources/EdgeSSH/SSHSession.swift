@@ -56,7 +56,7 @@ public final class SSHSession {
     public let options: SSHOptions
     public private(set) var hostKey: HostKey?
     /// Payload bytes written to remote stdin over this session (for "sent nothing" checks and benchmarks).
-    public private(set) var bytesSent: Int = 0
+    public internal(set) var bytesSent: Int = 0
     let session: ssh_session
 
     private static let initialized: Bool = { ssh_init() == 0 }()
@@ -82,12 +82,12 @@ public final class SSHSession {
         ssh_free(session)
     }
 
-    private var lastError: String {
+    var lastError: String {
         let text = String(cString: ssh_get_error(UnsafeMutableRawPointer(session)))
         return text.isEmpty ? "unknown error" : text
     }
 
-    private func fail(_ step: SSHStep, _ message: String? = nil) -> SSHError {
+    func fail(_ step: SSHStep, _ message: String? = nil) -> SSHError {
         SSHError(node: target.node, step: step, message: message ?? lastError)
     }
 
@@ -230,7 +230,7 @@ public final class SSHSession {
         return try collect(channel, timeout: timeout ?? options.operationTimeout, step: step)
     }
 
-    private func openSession(_ step: SSHStep) throws -> ssh_channel {
+    func openSession(_ step: SSHStep) throws -> ssh_channel {
         guard let channel = ssh_channel_new(session) else { throw fail(step) }
         guard ssh_channel_open_session(channel) == SSH_OK else {
             ssh_channel_free(channel)

@@ -53,7 +53,7 @@ case "push" where args.count >= 5:
     do { release = try BundleScanner.scan(bundle) } catch { fail("\(error.messages)") }
     let results = FanOut.run(addresses, parallel: 32) { address -> Result<PushReport, Error> in
         Result {
-            let ops = NodeOperations(session: try session(address, identity), root: "/var/lib/edgectl")
+            let ops = try NodeOperations(session: try session(address, identity), root: "/var/lib/edgectl")
             let report = try ops.push(release, from: bundle)
             try ops.activate(service: "bench", digest: release.digest)
             return report

@@ -28,7 +28,7 @@ struct NodeArchiveTests {
             let stored = root + "/store/" + NodeLayout.storeName(entry)
             try FileManager.default.copyItem(atPath: dir.path + "/bundle/" + entry.path, toPath: stored)
         }
-        let archive = try #require(NodeScripts.materialiseArchive(release: release))
+        let archive = try #require(ReleaseArchive.links(release: release))
         #expect(try extract(archive, in: root, tool: tool) == 0)
         let built = root + "/releases/.tmp-" + release.digest
         #expect(try String(contentsOfFile: built + "/etc/conf", encoding: .utf8) == "a=1\n")
@@ -56,15 +56,6 @@ struct NodeArchiveTests {
             entries: [
                 BundleEntry(path: long, type: .file, mode: 0o644, size: 1, digest: String(repeating: "b", count: 64))
             ])
-        #expect(NodeScripts.materialiseArchive(release: release) == nil)
-        #expect(NodeScripts.materialise(NodeLayout(root: "/r"), release: release).contains("ln -- '/r/store/"))
-    }
-
-    @Test func scriptsQuoteEveryValue() {
-        let script = NodeScripts.activate(NodeLayout(root: "/var/lib/edge ctl"), service: "web", digest: "abc")
-        #expect(script.contains("S='/var/lib/edge ctl/services/web'"))
-        let start = NodeScripts.start(NodeLayout(root: "/r"), service: "s", command: ["./x", "$(reboot)"], environment: [("K", "it's")])
-        #expect(start.contains("'./x' '$(reboot)'"))
-        #expect(start.contains("export K='it'\\''s'"))
+        #expect(ReleaseArchive.links(release: release) == nil)
     }
 }

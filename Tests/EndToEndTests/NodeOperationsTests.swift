@@ -13,7 +13,7 @@ final class NodeOperationsTests: FleetTestCase {
         let session = try SSHSession(
             target: SSHTarget(node: fleet.nodeName(i), address: fleet.address(i), user: "root", identityFile: fleet.identityFile),
             options: SSHOptions(connectTimeout: 5, operationTimeout: operationTimeout), verifier: AcceptAnyHostKey())
-        return NodeOperations(session: session, root: "/var/lib/edgectl")
+        return try NodeOperations(session: session, root: "/var/lib/edgectl")
     }
 
     /// A web service bundle: busybox httpd serving www/ (version, healthz), plus `extra` files.
@@ -294,6 +294,76 @@ final class NodeOperationsTests: FleetTestCase {
             XCTAssertFalse(observed.drifted(expectedEntries: r.entries.count), "\(observed)")
         }
     }
+
+    // MARK: The session shell
+
+    func testAFiftyMegabyteRequestAndAFiftyThousandLineReplyInOneSession() throws {
+        let fleet = try requireFleet()
+        for i in [1, 3] {
+            let ops = try ops(fleet, i)
+            var payload = Data(count: 50 << 20)
+            for k in stride(from: 0, to: payload.count, by: 4099) { payload[k] = UInt8(truncatingIfNeeded: k) }
+            // `cat` answers with its whole input: both directions full at once.
+            let echoed = try ops.link.shell.call("cat", input: .bytes(payload))
+            XCTAssertEqual(echoed.status, 0)
+            XCTAssertEqual(echoed.stdout.count, payload.count, "node \(i)")
+            XCTAssertTrue(echoed.stdout == payload, "node \(i): the reply is the request")
+            let lines = try ops.link.shell.call("seq", ["1", "50000"]).lines
+            XCTAssertEqual(lines.count, 50000)
+            XCTAssertEqual(lines.last, "50000")
+            XCTAssertNoThrow(try ops.observe(), "the session is still in step")
+        }
+    }
+
+    func testANodeWhoseShellDiesMidRequestFailsAloneWithinTheTimeout() throws {
+        let fleet = try requireFleet()
+        let dying = try ops(fleet, 1, operationTimeout: 5)
+        let healthy = try ops(fleet, 2, operationTimeout: 5)
+        let started = Date()
+        let outcome = Locked<Result<ShellReply, Error>?>(nil)
+        let shared = Locked(dying)  // used by the thread only until the call returns
+        let thread = Thread {
+            outcome.value = Result { try shared.value.link.shell.call("sleep", ["60"]) }
+        }
+        thread.start()
+        // Kill node 1's session shell and everything it runs (its process group).
+        XCTAssertTrue(
+            poll(10) {
+                (try? fleet.inNode(
+                    1,
+                    "for p in $(ip netns pids \(fleet.nodeName(1))); do grep -q edge_serve /proc/$p/cmdline 2>/dev/null && kill -KILL -$p && echo killed; done"
+                ).output.contains("killed")) == true
+            })
+        XCTAssertTrue(poll(15) { outcome.value != nil }, "the call returned")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        guard case .failure(let error)? = outcome.value else { return XCTFail("the call on a dead shell failed") }
+        XCTAssertTrue("\(error)".contains(fleet.nodeName(1)), "\(error)")
+        XCTAssertThrowsError(try dying.observe(), "a broken session fails at once")
+        XCTAssertNoThrow(try healthy.observe(), "the other node is not affected")
+    }
+
+    func testTheNodeLibraryReinstallsItselfWhenItsFileIsDamaged() throws {
+        let fleet = try requireFleet()
+        for i in [2, 3] {
+            _ = try ops(fleet, i)
+            let file = fleet.root(i) + "/lib/node-\(NodeLibrary.digest).sh"
+            XCTAssertTrue(FileManager.default.fileExists(atPath: file))
+            XCTAssertFalse(try ops(fleet, i).link.shell.installedLibrary, "installed once")
+            try Data("edge_serve() { exit 1; }\n".utf8).write(to: URL(fileURLWithPath: file))
+            let again = try ops(fleet, i)
+            XCTAssertTrue(again.link.shell.installedLibrary)
+            XCTAssertNoThrow(try again.observe())
+        }
+    }
+
+    private func poll(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(50_000)
+        }
+        return condition()
+    }
 }
 
 /// A value shared between a test and a watcher thread.
@@ -310,4 +380,5 @@ final class Locked<Value>: @unchecked Sendable {
         body(&_value)
         lock.unlock()
     }
+
 }

@@ -87,6 +87,29 @@ final class RolloutTests: FleetTestCase {
         }
     }
 
+    /// One remote shell per node per run, whatever the run does there: the cost of a node's
+    /// login shell (an rc file, a slow CPU) is paid once. The fleet counts its shells' starts.
+    func testEachRunStartsEveryNodesLoginShellOnce() throws {
+        func starts() throws -> [Int] { try (1...6).map { try fleet.shellStarts($0) } }
+        var before = try starts()
+        let runs: [(String, [String], () throws -> Void)] = [
+            ("first rollout", ["apply", "-f", dir.path + "/m"], {}),
+            ("no-op apply", ["apply", "-f", dir.path + "/m"], {}),
+            ("update", ["apply", "-f", dir.path + "/m"], { try self.release("2.0", broken: false) }),
+            ("status", ["status"], {}),
+            ("exec", ["exec", "--all", "--", "true"], {}),
+            ("logs", ["logs", "web", "--tail", "1"], {}),
+        ]
+        for (label, args, change) in runs {
+            try change()
+            let run = try edgectl(args)
+            XCTAssertEqual(run.status, 0, label + ": " + run.stderr)
+            let after = try starts()
+            XCTAssertEqual(zip(after, before).map { $0 - $1 }, Array(repeating: 1, count: 6), "\(label): shell starts per node")
+            before = after
+        }
+    }
+
     func testFirstRolloutThenNoOpThenGroupByGroupUpdate() throws {
         let first = try edgectl(["apply", "-f", dir.path + "/m", "-o", "json"])
         XCTAssertEqual(first.status, 0, first.stderr + first.stdout)

@@ -13,6 +13,11 @@ public final class TestFleet: @unchecked Sendable {
 
     public static var canRun: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") }
 
+    /// What a node's login shell costs to start: `lean` (nothing) or `heavy` (~0.1 s, like an
+    /// ordinary node's rc file), from `EDGECTL_TEST_PROFILE`. scripts/test runs the end-to-end
+    /// suites on both, so a cost the lean fleet hides still shows.
+    public static var profile: String { ProcessInfo.processInfo.environment["EDGECTL_TEST_PROFILE"] ?? "lean" }
+
     public init(name: String, subnet: String, count: Int, busybox: Int? = nil) throws {
         self.name = name
         self.subnet = subnet
@@ -60,6 +65,11 @@ public final class TestFleet: @unchecked Sendable {
         }
     }
 
+    /// How many times node `i`'s login shell has started (every SSH command starts one).
+    public func shellStarts(_ i: Int) throws -> Int {
+        Int(try script(["starts", String(i)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
     /// The host key fingerprint of node `i`, as `ssh-keygen -l` prints it.
     public func fingerprint(_ i: Int) throws -> String {
         let r = try Shell.run("/usr/bin/ssh-keygen", ["-lf", directory + "/node-\(i)/ssh_host_key.pub"])
@@ -73,7 +83,7 @@ public final class TestFleet: @unchecked Sendable {
     private func script(_ args: [String]) throws -> Shell.Result {
         try Shell.run(
             Edgectl.packageRoot + "/scripts/testfleet", args,
-            environment: ["FLEET_NAME": name, "FLEET_SUBNET": subnet, "FLEET_DIR": directory])
+            environment: ["FLEET_NAME": name, "FLEET_SUBNET": subnet, "FLEET_DIR": directory, "FLEET_PROFILE": TestFleet.profile])
     }
 }
 

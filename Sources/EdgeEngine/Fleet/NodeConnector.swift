@@ -43,29 +43,26 @@ public struct NodeConnector: Sendable {
             identityFile: spec.identityFile)
     }
 
-    /// Contacts every node in parallel (bounded), runs `body` with its session, and records facts.
+    /// Contacts every node in parallel (bounded), starts its session shell, runs `body` with
+    /// it, and records facts. The node's login shell starts once here, whatever `body` does.
     public func withSessions<Value: Sendable>(
-        _ nodes: [Resource], _ body: @escaping @Sendable (SSHSession) throws -> Value
+        _ nodes: [Resource], _ body: @escaping @Sendable (NodeLink) throws -> Value
     ) throws -> [NodeOutcome<Value>] {
         let trust = try HostKeyTrust(store: store, nodes: nodes, insecureAcceptAny: settings.insecureAcceptHostKeys)
         let options = SSHOptions(connectTimeout: settings.connectTimeout, operationTimeout: settings.operationTimeout)
         let outcomes = FanOut.run(nodes, parallel: settings.parallel) { node -> NodeOutcome<Value> in
             let now = Date()
+            let link: NodeLink
             do {
                 let session = try SSHSession(target: NodeConnector.target(for: node), options: options, verifier: trust)
-                let probe = try? session.exec(
-                    "uname -s; uname -m; (. /etc/os-release 2>/dev/null && printf '%s\\n' \"$PRETTY_NAME\")", timeout: settings.connectTimeout)
-                let lines = probe?.stdoutText.split(separator: "\n").map(String.init) ?? []
-                let facts = NodeFacts(
-                    node: node.name, reachable: true, lastSeen: now, lastContact: now,
-                    os: lines.count > 2 ? lines[2] : lines.first, arch: lines.count > 1 ? lines[1] : nil,
-                    hostKeyFingerprint: session.hostKey?.fingerprint, lastError: nil)
-                // What the body fails at (a command, a time limit) is that work's outcome, not the
-                // node's: the node answered and let us in, so its facts carry no error.
                 do {
-                    return NodeOutcome(node: node.name, result: .success(try body(session)), facts: facts)
+                    link = try NodeLink(session: session, root: node.nodeSpec!.root)
                 } catch {
+                    // The node let us in but its shell would not serve us (no space, a read-only root…).
                     let failure = error as? SSHError ?? SSHError(node: node.name, step: .exec, message: "\(error)")
+                    let facts = NodeFacts(
+                        node: node.name, reachable: true, lastSeen: now, lastContact: now, hostKeyFingerprint: session.hostKey?.fingerprint,
+                        lastError: failure.description)
                     return NodeOutcome(node: node.name, result: .failure(failure), facts: facts)
                 }
             } catch {
@@ -76,15 +73,28 @@ public struct NodeConnector: Sendable {
                     lastError: sshError.description)
                 return NodeOutcome(node: node.name, result: .failure(sshError), facts: facts)
             }
+            let lines = link.shell.facts
+            let facts = NodeFacts(
+                node: node.name, reachable: true, lastSeen: now, lastContact: now,
+                os: lines.count > 2 ? lines[2] : lines.first, arch: lines.count > 1 ? lines[1] : nil,
+                hostKeyFingerprint: link.ssh.hostKey?.fingerprint, lastError: nil)
+            // What the body fails at (a command, a time limit) is that work's outcome, not the
+            // node's: the node answered and let us in, so its facts carry no error.
+            do {
+                return NodeOutcome(node: node.name, result: .success(try body(link)), facts: facts)
+            } catch {
+                let failure = error as? SSHError ?? SSHError(node: node.name, step: .exec, message: "\(error)")
+                return NodeOutcome(node: node.name, result: .failure(failure), facts: facts)
+            }
         }
         try record(outcomes.map(\.facts))
         return outcomes
     }
 
-    /// Connects to every node in parallel and keeps the sessions open, one per node, for the
+    /// Connects to every node in parallel and keeps the links open, one per node, for the
     /// whole run (each is then used by one thread at a time). Records facts.
     public func connect(_ nodes: [Resource]) throws -> [String: Result<SessionBox, SSHError>] {
-        let outcomes = try withSessions(nodes) { session in SessionBox(session) }
+        let outcomes = try withSessions(nodes) { link in SessionBox(link) }
         return Dictionary(uniqueKeysWithValues: outcomes.map { ($0.node, $0.result) })
     }
 
@@ -119,9 +129,10 @@ public struct NodeConnector: Sendable {
     }
 }
 
-/// Carries a session between the fan-out threads of successive phases of one run.
+/// Carries a node's link between the fan-out threads of successive phases of one run.
 /// Only one thread uses it at a time (phases run one after another).
 public final class SessionBox: @unchecked Sendable {
-    public let session: SSHSession
-    init(_ session: SSHSession) { self.session = session }
+    public let link: NodeLink
+    public var session: SSHSession { link.ssh }
+    init(_ link: NodeLink) { self.link = link }
 }

@@ -93,14 +93,13 @@ public struct FleetExec: Sendable {
         let delivery = LineDelivery(ordered: false, sink: sink)
         let capture = OutputCapture()
         let connector = NodeConnector(store: store, settings: settings)
-        // Through `sh -c`, like every node script: the login shell need not be POSIX.
-        let script = "sh -c " + ShellQuote.quote(NodeScripts.supervised(request.commandLine))
-        let outcomes = try connector.withSessions(nodes) { session -> Int32 in
-            let node = session.target.node
+        // Run by `sh` on the node's session shell: the login shell need not be POSIX.
+        let outcomes = try connector.withSessions(nodes) { link -> Int32 in
+            let node = link.node
             var splitter = LineSplitter()
             let deadline = request.timeout.map { Date().addingTimeInterval($0) }
             defer { delivery.finish(&splitter, node: node) }
-            return try session.stream(script, deadline: deadline) { channel, data in
+            return try NodeInspection.stream(link, "edge_exec", [request.commandLine], deadline: deadline) { channel, data in
                 capture.append(node: node, channel: channel, data: data)
                 delivery.feed(&splitter, node: node, channel: channel, data: data)
             }

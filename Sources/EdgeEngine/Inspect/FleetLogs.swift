@@ -54,21 +54,19 @@ public struct FleetLogs: Sendable {
         // Every followed node needs its own stream open at once.
         if request.follow { settings.parallel = max(settings.parallel, nodes.count) }
         let connector = NodeConnector(store: store, settings: settings)
-        let roots = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0.nodeSpec!.root) })
-        let outcomes = try connector.withSessions(nodes) { session -> Int32 in
-            let node = session.target.node
-            let script =
-                "sh -c "
-                + ShellQuote.quote(
-                    NodeScripts.logs(NodeLayout(root: roots[node]!), service: request.service, tail: request.tail, follow: request.follow))
+        let outcomes = try connector.withSessions(nodes) { link -> Int32 in
+            let node = link.node
             var splitter = LineSplitter()
             defer { delivery.finish(&splitter, node: node) }
-            return try session.stream(script) { channel, data in delivery.feed(&splitter, node: node, channel: channel, data: data) }
+            let arguments = [request.service, request.tail.map { String(max(0, $0)) } ?? "all", request.follow ? "follow" : "once"]
+            return try NodeInspection.stream(link, "edge_logs", arguments) { channel, data in
+                delivery.feed(&splitter, node: node, channel: channel, data: data)
+            }
         }
         delivery.flush(order: nodes.map(\.name))
         return outcomes.map { outcome in
             switch outcome.result {
-            case .success(NodeScripts.notOnNode):
+            case .success(NodeInspection.notOnNode):
                 return NodeLogOutcome(node: outcome.node, problem: "\(request.service) is not installed on this node yet")
             case .success(0), .success(-1):
                 return NodeLogOutcome(node: outcome.node)

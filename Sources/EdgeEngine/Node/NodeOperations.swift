@@ -22,6 +22,17 @@ public struct ServiceObservation: Sendable, Equatable {
     }
 }
 
+extension ServiceObservation {
+    /// Parses one `edge_observe` line (`service NAME CURRENT PREVIOUS STATE PID MODIFIED ENTRIES`).
+    init?(line: String) {
+        let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        guard f.count == 8, f[0] == "service" else { return nil }
+        self.init(
+            service: f[1], current: f[2].isEmpty ? nil : f[2], previous: f[3].isEmpty ? nil : f[3],
+            process: Process(rawValue: f[4]) ?? .stopped, pid: Int32(f[5]), modifiedFiles: Int(f[6]) ?? 0, entryCount: Int(f[7]) ?? 0)
+    }
+}
+
 /// What a push cost.
 public struct PushReport: Sendable {
     public var filesSent: Int
@@ -34,45 +45,93 @@ public enum HealthOutcome: Sendable, Equatable {
     case unhealthy(String)
 }
 
-/// The node side of edgectl, over one SSH session: content-addressed push,
-/// atomic activation, processes, health, rollback and observation.
-/// Agentless: each operation is a POSIX sh script (see `NodeScripts`).
-public final class NodeOperations {
-    public let session: SSHSession
+/// A node reached for one run: its SSH session (for health probes through direct-tcpip)
+/// and the one session shell that carries everything else edgectl does there.
+public final class NodeLink {
+    public let ssh: SSHSession
+    public let shell: NodeShell
     public let layout: NodeLayout
-    public var node: String { session.target.node }
+    public var node: String { ssh.target.node }
 
-    public init(session: SSHSession, root: String) {
-        self.session = session
-        self.layout = NodeLayout(root: root)
+    /// Starts the node's session shell (installing the node library if it lacks it).
+    public init(session: SSHSession, root: String) throws {
+        ssh = session
+        layout = NodeLayout(root: root)
+        let channel = try ShellChannel(session: session, command: NodeLibrary.bootCommand(root: root))
+        do {
+            shell = try NodeShell(node: session.target.node, transport: channel, timeout: session.options.operationTimeout)
+        } catch let error as NodeShellError {
+            throw SSHError(node: session.target.node, step: .exec, message: "starting edgectl's node shell: \(error.message)")
+        }
+    }
+}
+
+/// The node side of edgectl, over one node's session shell: content-addressed push,
+/// atomic activation, processes, health, rollback and observation. Agentless: each
+/// operation is a call to a function of `node/edgectl-node.sh`, typed here.
+public final class NodeOperations {
+    public let link: NodeLink
+    public var session: SSHSession { link.ssh }
+    public var layout: NodeLayout { link.layout }
+    public var node: String { link.node }
+
+    public init(link: NodeLink) { self.link = link }
+
+    /// Connects a session shell on `session` (for tests and benchmarks that hold a bare session).
+    public convenience init(session: SSHSession, root: String) throws {
+        self.init(link: try NodeLink(session: session, root: root))
     }
 
-    // MARK: Running scripts
+    // MARK: Calls
 
-    /// Runs a script passed as an argument, with `stdin` as its input.
+    /// Calls a library function; a non-zero status is a failure of `what`.
     @discardableResult
-    func run(_ script: String, stdin: Data? = nil, what: String) throws -> ExecResult {
-        let result = try session.exec("sh -c " + ShellQuote.quote(script), stdin: stdin)
-        guard result.status == 0 else { throw failure(what, result) }
-        return result
+    func call(
+        _ function: String, _ arguments: [String] = [], input: ShellInput? = nil, what: String, step: SSHStep = .exec
+    ) throws
+        -> ShellReply
+    {
+        let reply: ShellReply
+        do {
+            reply = try link.shell.call(function, arguments, input: input)
+        } catch let error as NodeShellError {
+            throw SSHError(node: node, step: step, message: "\(what) failed: \(error.message)")
+        }
+        guard reply.status == 0 else {
+            let detail = reply.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw SSHError(node: node, step: step, message: "\(what) failed (exit \(reply.status))\(detail.isEmpty ? "" : ": \(detail)")")
+        }
+        return reply
     }
 
-    /// Runs a (possibly long) script fed to `sh -s` on standard input.
-    @discardableResult
-    func runFed(_ script: String, what: String) throws -> ExecResult {
-        let result = try session.exec("sh -s", stdin: Data(script.utf8))
-        guard result.status == 0 else { throw failure(what, result) }
-        return result
+    /// A service's environment as the file the node keeps for it (`export K='v'` lines): it
+    /// travels as a call's input, never on a command line.
+    static func environmentFile(_ environment: [(String, String)]) -> Data {
+        Data(environment.map { "export \($0.0)=\(ShellQuote.quote($0.1))\n" }.joined().utf8)
     }
 
-    func failure(_ what: String, _ result: ExecResult) -> SSHError {
-        let detail = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
-        return SSHError(node: node, step: .exec, message: "\(what) failed (exit \(result.status))\(detail.isEmpty ? "" : ": \(detail)")")
+    func environment(service: String, spec: ServiceSpec, release: String) -> Data {
+        var env = spec.run.env.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        env += [("EDGE_NODE", node), ("EDGE_SERVICE", service), ("EDGE_RELEASE", release)]
+        return Self.environmentFile(env)
+    }
+
+    /// One line per entry, TAB-separated, as the library's `edge_materialise`/`edge_repair` read them.
+    static func entryList(_ release: Release) -> Data {
+        var out = ""
+        for entry in release.entries {
+            switch entry.type {
+            case .directory: out += "d\t\(String(entry.mode & 0o7777, radix: 8))\t\(entry.path)\n"
+            case .file: out += "f\t\(NodeLayout.storeName(entry))\t\(entry.path)\n"
+            case .symlink: out += "l\t\(entry.target ?? "")\t\(entry.path)\n"
+            }
+        }
+        return Data(out.utf8)
     }
 
     // MARK: Push
 
-    /// The release's files the node does not have (one round trip). With `verify`, stored
+    /// The release's files the node does not have (one call). With `verify`, stored
     /// files are re-hashed and damaged ones count as missing.
     public func missingFiles(_ release: Release, verify: Bool = false) throws -> [BundleEntry] {
         try storeState(release, verify: verify).missing
@@ -83,19 +142,23 @@ public final class NodeOperations {
         var byName: [String: BundleEntry] = [:]
         for entry in release.entries where entry.type == .file { byName[NodeLayout.storeName(entry)] = entry }
         let names = byName.keys.sorted()
-        let result = try run(
-            NodeScripts.missingFiles(layout, release: release.digest, verify: verify),
-            stdin: Data((names.joined(separator: "\n") + "\n").utf8), what: "listing stored files")
-        let lines = result.stdoutText.split(separator: "\n").map(String.init)
+        let lines = try call(
+            "edge_missing", [release.digest, verify ? "verify" : "-"], input: .bytes(Data((names.joined(separator: "\n") + "\n").utf8)),
+            what: "listing stored files"
+        ).lines
         return (lines.compactMap { byName[$0] }, lines.first == "=present")
     }
 
-    /// Streams files into the node's store as one tar stream; the node verifies each digest
-    /// before it enters the store.
+    /// Streams files into the node's store as one tar stream on the session shell; the node
+    /// verifies each digest before it enters the store.
     public func send(_ entries: [BundleEntry], from bundle: String) throws -> PushReport {
         guard !entries.isEmpty else { return PushReport(filesSent: 0, bytesSent: 0) }
         let before = session.bytesSent
-        let result = try session.exec(bytes: Array(("sh -c " + ShellQuote.quote(NodeScripts.receive(layout))).utf8), step: .transfer) { write in
+        let length = entries.reduce(Int64(TarWriter.trailer.count)) {
+            $0 + Int64(TarWriter.blockSize) + $1.size + Int64(TarWriter.padding(forSize: $1.size).count)
+        }
+        let node = self.node
+        let stream = ShellInput.stream(length: length) { write in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
             defer { buffer.deallocate() }
             for entry in entries {
@@ -122,11 +185,17 @@ public final class NodeOperations {
             }
             try TarWriter.trailer.withUnsafeBytes { try write($0) }
         }
-        let bad = result.stdoutText.split(separator: "\n").filter { $0.hasPrefix("BAD ") }
-        guard result.status == 0, bad.isEmpty else {
+        let reply: ShellReply
+        do {
+            reply = try link.shell.call("edge_receive", input: stream)
+        } catch let error as NodeShellError {
+            throw SSHError(node: node, step: .transfer, message: error.message)
+        }
+        let bad = reply.lines.filter { $0.hasPrefix("BAD ") }
+        guard reply.status == 0, bad.isEmpty else {
             let detail =
                 bad.isEmpty
-                ? result.stderrText
+                ? reply.stderrText
                 : "files did not match their digests (the bundle changed since apply?): \(bad.map { String($0.dropFirst(4)) }.joined(separator: ", "))"
             throw SSHError(node: node, step: .transfer, message: detail.trimmingCharacters(in: .whitespacesAndNewlines))
         }
@@ -134,7 +203,6 @@ public final class NodeOperations {
     }
 
     /// Makes the release present on the node: sends only missing files, then materialises it.
-    /// Sends what the node's store lacks and makes sure the release directory is built.
     /// With `verify` (a repair), an existing release directory is also put back in place
     /// entry by entry (extra files removed, damaged links replaced), since it may be `current`.
     /// `beforeSending` runs only when some file must be sent (to check the local bundle first).
@@ -147,66 +215,66 @@ public final class NodeOperations {
         if !present {
             try materialise(release)
         } else if verify || !missing.isEmpty {
-            try runFed(NodeScripts.repairRelease(layout, release: release), what: "repairing release \(release.shortDigest)")
+            try call("edge_repair", [release.digest], input: .bytes(Self.entryList(release)), what: "repairing release \(release.shortDigest)")
         }
         return report
     }
 
     /// Builds the release directory from the store: one tar process of hard links when every
-    /// path fits ustar (a few processes on the node, whatever the number of files), else a script.
+    /// path fits ustar (a few processes on the node, whatever the number of files), else entry by entry.
     public func materialise(_ release: Release) throws {
-        guard let archive = NodeScripts.materialiseArchive(release: release) else {
-            try runFed(NodeScripts.materialise(layout, release: release), what: "materialising release \(release.shortDigest)")
+        let what = "materialising release \(release.shortDigest)"
+        guard let archive = ReleaseArchive.links(release: release) else {
+            try call("edge_materialise", [release.digest], input: .bytes(Self.entryList(release)), what: what)
             return
         }
-        try run(NodeScripts.finishMaterialise(layout, release: release), stdin: Data(archive), what: "materialising release \(release.shortDigest)")
+        var modes: [String] = []
+        for entry in release.entries.reversed() where entry.type == .directory && entry.mode & 0o7777 != 0o755 {
+            modes += [String(entry.mode & 0o7777, radix: 8), entry.path]
+        }
+        try call("edge_materialise_tar", [release.digest] + modes, input: .bytes(Data(archive)), what: what)
     }
 
     // MARK: Activation and processes
 
     public func activate(service: String, digest: String) throws {
-        try run(NodeScripts.activate(layout, service: service, digest: digest), what: "activating \(service)")
+        try call("edge_activate", [service, digest], what: "activating \(service)")
     }
 
     /// Starts the service's current release with its environment plus EDGE_NODE, EDGE_SERVICE, EDGE_RELEASE.
     @discardableResult
     public func start(service: String, spec: ServiceSpec, release: String) throws -> Int32 {
-        var env = spec.run.env.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        env += [("EDGE_NODE", node), ("EDGE_SERVICE", service), ("EDGE_RELEASE", release)]
-        let result = try run(NodeScripts.start(layout, service: service, command: spec.run.command, environment: env), what: "starting \(service)")
-        return Int32(result.stdoutText.split(separator: " ").first ?? "") ?? 0
+        let reply = try call(
+            "edge_start", [service] + spec.run.command, input: .bytes(environment(service: service, spec: spec, release: release)),
+            what: "starting \(service)")
+        return Int32(reply.stdoutText.split(separator: " ").first ?? "") ?? 0
     }
 
-    /// Stop, switch `current` to `digest` (unless nil: a plain restart) and start, in one round
-    /// trip: the steps of a batch cost one command per node, not three.
+    /// Stop, switch `current` to `digest` (unless nil: a plain restart) and start, in one call.
     @discardableResult
     public func switchTo(service: String, digest: String?, spec: ServiceSpec, release: String, grace: Int = 10) throws -> Int32 {
-        var env = spec.run.env.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        env += [("EDGE_NODE", node), ("EDGE_SERVICE", service), ("EDGE_RELEASE", release)]
-        var parts = ["(\n" + NodeScripts.stop(layout, service: service, grace: grace) + ")"]
-        if let digest { parts.append("(\n" + NodeScripts.activate(layout, service: service, digest: digest) + ")") }
-        parts.append("(\n" + NodeScripts.start(layout, service: service, command: spec.run.command, environment: env) + ")")
-        let result = try run(parts.joined(separator: " &&\n"), what: "switching \(service) to \(String(release.prefix(12)))")
-        return Int32(result.stdoutText.split(separator: "\n").last?.split(separator: " ").first ?? "") ?? 0
+        let reply = try call(
+            "edge_switch", [service, digest ?? "-", String(grace)] + spec.run.command,
+            input: .bytes(environment(service: service, spec: spec, release: release)),
+            what: "switching \(service) to \(String(release.prefix(12)))")
+        return Int32(reply.lines.last?.split(separator: " ").first ?? "") ?? 0
     }
 
     public func stop(service: String, grace: Int = 10) throws {
-        try run(NodeScripts.stop(layout, service: service, grace: grace), what: "stopping \(service)")
+        try call("edge_stop", [service, String(grace)], what: "stopping \(service)")
     }
 
     public func restart(service: String, spec: ServiceSpec, release: String, grace: Int = 10) throws {
-        try stop(service: service, grace: grace)
-        try start(service: service, spec: spec, release: release)
+        try switchTo(service: service, digest: nil, spec: spec, release: release, grace: grace)
     }
 
     public func isRunning(service: String) throws -> Bool {
-        try run(NodeScripts.running(layout, service: service), what: "checking \(service)").stdoutText.hasPrefix("running")
+        try call("edge_running", [service], what: "checking \(service)").stdoutText.hasPrefix("running")
     }
 
     /// Switches back to the previous release (no transfer) and returns its digest. The caller restarts.
     public func rollback(service: String) throws -> String {
-        try run(NodeScripts.rollback(layout, service: service), what: "rolling back \(service)").stdoutText
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try call("edge_rollback", [service], what: "rolling back \(service)").stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     // MARK: Health
@@ -234,11 +302,14 @@ public final class NodeOperations {
                     last = "GET :\(port)\(path) got no answer"
                 }
             case .exec(let command):
-                let script =
-                    "cd -P \(ShellQuote.quote(layout.service(service) + "/current")) && exec timeout \(check.timeoutSeconds) \(ShellQuote.command(command))"
-                let result = try session.exec("sh -c " + ShellQuote.quote(script), timeout: Double(check.timeoutSeconds) + 5)
-                if result.status == 0 { return .healthy }
-                last = "\(command.joined(separator: " ")) exited \(result.status)"
+                let reply: ShellReply
+                do {
+                    reply = try link.shell.call("edge_health_exec", [service, String(check.timeoutSeconds)] + command)
+                } catch let error as NodeShellError {
+                    throw SSHError(node: node, step: .exec, message: "health check failed: \(error.message)")
+                }
+                if reply.status == 0 { return .healthy }
+                last = "\(command.joined(separator: " ")) exited \(reply.status)"
             }
             guard try isRunning(service: service) else { return .unhealthy("the process exited (\(last))") }
             if Date().addingTimeInterval(Double(check.periodSeconds)) > deadline {
@@ -250,36 +321,32 @@ public final class NodeOperations {
 
     // MARK: Observation and housekeeping
 
-    /// Every managed service on the node, in one round trip.
-    public func observe() throws -> [ServiceObservation] {
-        let result = try run(NodeScripts.observe(layout), what: "observing services")
-        return result.stdoutText.split(separator: "\n").compactMap { line in
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 8, f[0] == "service" else { return nil }
-            return ServiceObservation(
-                service: f[1], current: f[2].isEmpty ? nil : f[2], previous: f[3].isEmpty ? nil : f[3],
-                process: ServiceObservation.Process(rawValue: f[4]) ?? .stopped, pid: Int32(f[5]),
-                modifiedFiles: Int(f[6]) ?? 0, entryCount: Int(f[7]) ?? 0)
-        }
+    /// Every managed service on the node, in one call.
+    public func observe(logCap: Int = 10 << 20) throws -> [ServiceObservation] {
+        try call("edge_observe", [String(logCap)], what: "observing services").lines.compactMap(ServiceObservation.init(line:))
     }
 
     /// Full re-hash of the current release: the files that differ from it.
     public func verify(service: String, release: Release) throws -> [String] {
         let lines = release.entries.filter { $0.type == .file }.map { "\(NodeLayout.storeName($0)) \($0.path)" }
-        let result = try run(
-            NodeScripts.verify(layout, service: service), stdin: Data((lines.joined(separator: "\n") + "\n").utf8), what: "verifying \(service)")
-        return result.stdoutText.split(separator: "\n").map(String.init)
+        return try call(
+            "edge_verify", [service], input: .bytes(Data((lines.joined(separator: "\n") + "\n").utf8)), what: "verifying \(service)"
+        ).lines
     }
 
     /// Stops a service and removes it from the node.
     public func remove(service: String, grace: Int = 10) throws {
-        try stop(service: service, grace: grace)
-        try run(NodeScripts.removeService(layout, service: service), what: "removing \(service)")
+        try call("edge_remove", [service, String(grace)], what: "removing \(service)")
+    }
+
+    /// Deletes a release directory that is not in use.
+    public func removeRelease(digest: String) throws {
+        try call("edge_remove_release", [digest], what: "removing release \(digest.prefix(12))")
     }
 
     /// Removes releases beyond the last `keep` per service and files no release uses.
     @discardableResult
     public func cleanup(keep: Int = 3) throws -> [String] {
-        try run(NodeScripts.cleanup(layout, keep: keep), what: "cleaning up").stdoutText.split(separator: "\n").map(String.init)
+        try call("edge_cleanup", [String(keep)], what: "cleaning up").lines
     }
 }

@@ -84,7 +84,7 @@ public final class Reconciler: @unchecked Sendable {
         let boxes = connected
         let entryCounts = try releaseEntryCounts()
         let observedList = FanOut.run(Array(boxes.keys).sorted(), parallel: parallel) { node -> (String, Result<[ServiceObservation], Error>) in
-            let ops = NodeOperations(session: boxes[node]!.session, root: fleet.nodes[node]!.nodeSpec!.root)
+            let ops = NodeOperations(link: boxes[node]!.link)
             return (node, Result { try ops.observe() })
         }
         var observed: [String: ObservedNode] = [:]
@@ -132,7 +132,7 @@ public final class Reconciler: @unchecked Sendable {
 
         // Removals: services deleted, or nodes that left a service's groups.
         let removalResults = FanOut.run(plan.removals, parallel: parallel) { removal -> (Removal, Error?) in
-            let ops = NodeOperations(session: boxes[removal.node]!.session, root: fleet.nodes[removal.node]!.nodeSpec!.root)
+            let ops = NodeOperations(link: boxes[removal.node]!.link)
             do {
                 try ops.remove(service: removal.service, grace: options.stopGrace)
                 return (removal, nil)

@@ -20,7 +20,7 @@ struct RolloutRun {
     var spec: ServiceSpec { service.serviceSpec! }
 
     func ops(_ node: String) -> NodeOperations {
-        NodeOperations(session: boxes[node]!.session, root: fleet.nodes[node]!.nodeSpec!.root)
+        NodeOperations(link: boxes[node]!.link)
     }
 
     func emit(

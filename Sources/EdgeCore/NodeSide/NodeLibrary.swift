@@ -1,0 +1,35 @@
+import Crypto
+import Foundation
+
+/// The node side of edgectl: `node/edgectl-node.sh`, embedded at build time
+/// (`NodeLibrarySource.swift`, written by `scripts/gen-node-lib`).
+///
+/// A node keeps it as `<root>/lib/node-<sha256>.sh`. Every session's shell checks that
+/// file's hash and asks for the library when it is missing or damaged, so a new
+/// edgectl version (or a damaged file) costs one transfer, and nothing else is ever
+/// sent but small calls to its functions.
+public enum NodeLibrary {
+    public static let digest: String = BundleScanner.hex(SHA256.hash(data: Data(source.utf8)))
+
+    /// The one command a session runs on a node, through the user's login shell (which need
+    /// not be POSIX: everything is handed to `sh`). It loads the library, or says `need` and
+    /// installs it from its input first, then serves requests (`edge_serve`).
+    public static func bootCommand(root: String) -> String {
+        "exec sh -c " + ShellQuote.quote(boot) + " edgectl " + ShellQuote.quote(root) + " " + digest
+    }
+
+    public static let boot = """
+        r=$1 h=$2 l=$1/lib/node-$2.sh
+        s=$(sha256sum "$l" 2>/dev/null)
+        if [ "${s%% *}" != "$h" ]; then
+            echo need
+            IFS= read -r n
+            mkdir -p "$r/lib" && dd bs=65536 count="$n" iflag=count_bytes,fullblock of="$l.new" 2>/dev/null && mv -f "$l.new" "$l" || {
+                echo "cannot install edgectl's node library in $r/lib" >&2; exit 71; }
+            s=$(sha256sum "$l")
+            [ "${s%% *}" = "$h" ] || { echo "edgectl's node library in $r/lib is damaged right after installing it" >&2; exit 71; }
+            for f in "$r"/lib/node-*.sh; do [ "$f" = "$l" ] || rm -f "$f"; done
+        fi
+        . "$l" && edge_serve "$r"
+        """
+}

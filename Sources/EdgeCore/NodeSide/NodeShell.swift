@@ -1,0 +1,305 @@
+import Foundation
+
+/// A byte stream to a node's session shell: an SSH exec channel in production, a local
+/// process in the library's own tests. Neither call may block for long, so one thread can
+/// keep both directions moving.
+public protocol ShellTransport: AnyObject {
+    /// Writes as much of `bytes` as the peer can take now; 0 when it can take nothing yet.
+    func writeSome(_ bytes: UnsafeRawBufferPointer) throws -> Int
+    /// Appends what the peer sent to `buffer`, waiting at most `wait` seconds for something.
+    /// Returns false at the end of the stream.
+    func read(into buffer: inout [UInt8], wait: Double) throws -> Bool
+    /// Ends our side of the stream (the shell reads end-of-file and exits).
+    func finish()
+    /// What the shell wrote on its standard error outside any request (boot failures).
+    var diagnostics: String { get }
+}
+
+/// A failure of the conversation with a node's shell (not of a call: a call's non-zero
+/// status is a `ShellReply`).
+public struct NodeShellError: Error, Sendable, CustomStringConvertible {
+    public var node: String
+    public var message: String
+    public var description: String { "node \(node): \(message)" }
+}
+
+/// What one call returned.
+public struct ShellReply: Sendable {
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: Data
+
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    public var lines: [String] { stdoutText.split(separator: "\n").map(String.init) }
+}
+
+/// The standard input of a call: bytes, or a producer of exactly `length` bytes
+/// (a tar stream read from disk as it is sent).
+public enum ShellInput {
+    case bytes(Data)
+    case stream(length: Int64, produce: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void)
+}
+
+/// One long-lived shell on one node for a whole run, speaking `edgectl-node.sh`'s protocol.
+///
+/// Opening it starts the user's login shell once (the cost a node's shell rc adds is paid
+/// once per run) and installs the node library if the node lacks it. Each call is then a
+/// function of the library with quoted arguments, its input framed by length, its reply
+/// framed by length. Reads and writes interleave, so a large reply never blocks a large
+/// request. After a broken conversation (a time limit, the node gone) every later call
+/// fails at once: the stream can no longer be trusted to be in step.
+public final class NodeShell {
+    public let node: String
+    /// The node's facts, from the shell's first reply: `uname -s`, `uname -m`, PRETTY_NAME.
+    public private(set) var facts: [String] = []
+    /// Calls made (for tests and benchmarks).
+    public private(set) var calls = 0
+    /// Whether the library had to be sent in this session.
+    public private(set) var installedLibrary = false
+    /// Longest wait without any progress before the conversation is given up.
+    public var timeout: Double
+
+    private let transport: ShellTransport
+    private var inbox: [UInt8] = []
+    private var head = 0
+    private var ended = false
+    private var broken: String?
+
+    /// Starts the conversation on `transport` (already running `NodeLibrary.bootCommand`).
+    public init(node: String, transport: ShellTransport, timeout: Double) throws {
+        self.node = node
+        self.transport = transport
+        self.timeout = timeout
+        try perform {
+            var first = try readLine()
+            if first == "need" {
+                installedLibrary = true
+                let library = Data(NodeLibrary.source.utf8)
+                try send(Data("\(library.count)\n".utf8))
+                try send(library)
+                first = try readLine()
+            }
+            facts = try reply(header: first).lines
+        }
+    }
+
+    deinit { transport.finish() }
+
+    /// Calls `function` with `arguments` (each single-quoted; never secrets: those go in `input`).
+    @discardableResult
+    public func call(_ function: String, _ arguments: [String] = [], input: ShellInput? = nil) throws -> ShellReply {
+        try call(function, bytes: arguments.map { Array($0.utf8) }, input: input)
+    }
+
+    /// `call` with arguments as bytes (file names need not be UTF-8).
+    @discardableResult
+    public func call(_ function: String, bytes arguments: [[UInt8]], input: ShellInput? = nil) throws -> ShellReply {
+        try perform {
+            var script = Data(function.utf8)
+            for argument in arguments {
+                guard !argument.contains(0) else { throw failure("an argument cannot contain a NUL byte") }
+                script.append(32)
+                script.append(contentsOf: ShellQuote.quote(bytes: argument))
+            }
+            let length: Int64 =
+                switch input {
+                case .none: 0
+                case .bytes(let data): Int64(data.count)
+                case .stream(let length, _): length
+                }
+            try send(Data("R \(script.count) \(length) -\n".utf8) + script)
+            switch input {
+            case .none: break
+            case .bytes(let data): try send(data)
+            case .stream(let expected, let produce):
+                var written: Int64 = 0
+                try produce { chunk in
+                    written += Int64(chunk.count)
+                    guard written <= expected else { throw failure("sent more input than announced") }
+                    try send(chunk)
+                }
+                guard written == expected else { throw failure("sent \(written) bytes of input, announced \(expected)") }
+            }
+            return try reply(header: try readLine())
+        }
+    }
+
+    /// Calls `function` and hands its standard output to `output` as it arrives; its standard
+    /// error follows when it ends. `shouldStop` (checked while waiting) or `deadline` ends the
+    /// whole session: the shell reads end-of-file and stops what it supervises. Returns the
+    /// call's status; throws when stopped by the deadline.
+    public func stream(
+        _ function: String, _ arguments: [String] = [], deadline: Date? = nil, shouldStop: () -> Bool = { false },
+        output: (OutputStream, Data) -> Void
+    ) throws -> Int32 {
+        try perform {
+            let nonce = "@edgectl-" + (0..<4).map { _ in String(UInt32.random(in: 0...UInt32.max), radix: 16) }.joined()
+            let script = Data(([function] + arguments.map(ShellQuote.quote)).joined(separator: " ").utf8)
+            try send(Data("S \(script.count) 0 \(nonce)\n".utf8) + script)
+            let marker = Array("\(nonce) ".utf8)
+            var stopped = false
+            while true {
+                if let at = find(marker) {
+                    if at > head { output(.stdout, Data(inbox[head..<at])) }
+                    head = at + marker.count
+                    let fields = try readLine().split(separator: " ")
+                    guard fields.count == 2, let status = Int32(fields[0]), let errLength = Int(fields[1]) else {
+                        throw failure("garbled end of a streamed reply")
+                    }
+                    let stderr = try take(errLength)
+                    if !stderr.isEmpty { output(.stderr, stderr) }
+                    return status
+                }
+                // Everything but a tail that could be the start of the marker is output at once.
+                let safe = inbox.count - partialMarker(marker)
+                if safe > head {
+                    output(.stdout, Data(inbox[head..<safe]))
+                    head = safe
+                    compact()
+                }
+                if !stopped && ((deadline.map { Date() >= $0 } ?? false) || shouldStop()) {
+                    stopped = true
+                    transport.finish()
+                    if deadline.map({ Date() >= $0 }) ?? false {
+                        broken = "still running after the time limit; stopped"
+                        _ = try? pump(wait: 1)
+                        throw failure("still running after the time limit; stopped")
+                    }
+                }
+                if try !pump(wait: 0.01) {
+                    if stopped { return -1 }
+                    throw failure(ended ? "the node closed the session\(diagnosticsSuffix)" : "no answer")
+                }
+            }
+        }
+    }
+
+    public enum OutputStream: Sendable { case stdout, stderr }
+
+    /// Ends the session: the shell reads end-of-file and exits.
+    public func close() {
+        broken = broken ?? "the session was closed"
+        transport.finish()
+    }
+
+    // MARK: Framing
+
+    private func perform<T>(_ body: () throws -> T) throws -> T {
+        if let broken { throw NodeShellError(node: node, message: "the session broke earlier: \(broken)") }
+        calls += 1
+        do {
+            return try body()
+        } catch {
+            broken = broken ?? "\(error)"
+            throw error
+        }
+    }
+
+    private func failure(_ message: String) -> NodeShellError { NodeShellError(node: node, message: message) }
+
+    private var diagnosticsSuffix: String {
+        let text = transport.diagnostics.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "" : ": \(text)"
+    }
+
+    private func reply(header: String) throws -> ShellReply {
+        let fields = header.split(separator: " ")
+        guard fields.count == 4, fields[0] == "E", let status = Int32(fields[1]), let out = Int(fields[2]), let err = Int(fields[3])
+        else { throw failure("unexpected answer from the node's shell: \(header.prefix(200))\(diagnosticsSuffix)") }
+        return ShellReply(status: status, stdout: try take(out), stderr: try take(err))
+    }
+
+    /// Writes all of `data`, reading whatever the node sends meanwhile.
+    private func send(_ data: Data) throws {
+        try data.withUnsafeBytes { try send($0) }
+    }
+
+    private func send(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        var lastProgress = Date()
+        while offset < bytes.count {
+            let n = try transport.writeSome(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            if n > 0 {
+                offset += n
+                lastProgress = Date()
+                continue
+            }
+            // The node's input is full: take in what it writes, so neither side waits on the other.
+            let before = inbox.count
+            if try !pump(wait: 0.005) { throw failure("the node closed the session while taking input\(diagnosticsSuffix)") }
+            if inbox.count > before { lastProgress = Date() }
+            if Date().timeIntervalSince(lastProgress) > timeout { throw failure("the node took no input for \(Int(timeout))s") }
+        }
+    }
+
+    /// Reads more; false at the end of the stream.
+    private func pump(wait: Double) throws -> Bool {
+        if ended { return false }
+        if try !transport.read(into: &inbox, wait: wait) { ended = true }
+        return !ended
+    }
+
+    private func readLine() throws -> String {
+        var lastProgress = Date()
+        var scanned = head
+        while true {
+            if let newline = inbox[scanned...].firstIndex(of: 10) {
+                let line = String(decoding: inbox[head..<newline], as: UTF8.self)
+                head = newline + 1
+                compact()
+                return line
+            }
+            scanned = inbox.count
+            let before = inbox.count
+            if try !pump(wait: 0.05) { throw failure("the node closed the session\(diagnosticsSuffix)") }
+            if inbox.count > before { lastProgress = Date() }
+            if Date().timeIntervalSince(lastProgress) > timeout { throw failure("no answer for \(Int(timeout))s") }
+        }
+    }
+
+    private func take(_ count: Int) throws -> Data {
+        var lastProgress = Date()
+        while inbox.count - head < count {
+            let before = inbox.count
+            if try !pump(wait: 0.05) { throw failure("the node closed the session mid-reply\(diagnosticsSuffix)") }
+            if inbox.count > before { lastProgress = Date() }
+            if Date().timeIntervalSince(lastProgress) > timeout { throw failure("no answer for \(Int(timeout))s") }
+        }
+        let data = Data(inbox[head..<head + count])
+        head += count
+        compact()
+        return data
+    }
+
+    private func find(_ marker: [UInt8]) -> Int? {
+        guard inbox.count - head >= marker.count else { return nil }
+        var i = head
+        let last = inbox.count - marker.count
+        while i <= last {
+            if inbox[i] == marker[0] && inbox[i..<i + marker.count].elementsEqual(marker) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The length of the longest unread tail of the inbox that begins the marker.
+    private func partialMarker(_ marker: [UInt8]) -> Int {
+        var k = min(marker.count - 1, inbox.count - head)
+        while k > 0 {
+            if inbox[(inbox.count - k)...].elementsEqual(marker[..<k]) { return k }
+            k -= 1
+        }
+        return 0
+    }
+
+    private func compact() {
+        if head == inbox.count {
+            inbox.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 1 << 20 {
+            inbox.removeFirst(head)
+            head = 0
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// The tar stream that builds a release directory on a node in one `tar -x`: directories,
+/// hard links into the store and symlinks, under `releases/.tmp-<digest>` (renamed into
+/// place by the library's `edge_materialise_tar`).
+public enum ReleaseArchive {
+    /// The archive, extracted at the node's root. Nil when a path is too long for ustar;
+    /// `edge_materialise` (entry by entry) is the fallback.
+    public static func links(release: Release) -> [UInt8]? {
+        let base = "releases/.tmp-" + release.digest
+        var out: [UInt8] = []
+        for entry in release.entries {
+            // Split the path so the directory part travels in the prefix field.
+            let slash = entry.path.lastIndex(of: "/")
+            let dir = slash.map { String(entry.path[..<$0]) }
+            let name = slash.map { String(entry.path[entry.path.index(after: $0)...]) } ?? entry.path
+            let prefix = dir.map { base + "/" + $0 } ?? base
+            switch entry.type {
+            case .directory:
+                guard TarWriter.fits(name: name, prefix: prefix) else { return nil }
+                out += TarWriter.header(name: name, prefix: prefix, type: .directory, mode: 0o755, size: 0)
+            case .file:
+                let link = "store/" + NodeLayout.storeName(entry)
+                guard TarWriter.fits(name: name, prefix: prefix, linkName: link) else { return nil }
+                out += TarWriter.header(
+                    name: name, prefix: prefix, type: .hardLink, linkName: link, mode: NodeLayout.readOnlyMode(entry.mode), size: 0)
+            case .symlink:
+                let target = entry.target ?? ""
+                guard TarWriter.fits(name: name, prefix: prefix, linkName: target) else { return nil }
+                out += TarWriter.header(name: name, prefix: prefix, type: .symlink, linkName: target, mode: 0o777, size: 0)
+            }
+        }
+        return out + TarWriter.trailer
+    }
+}

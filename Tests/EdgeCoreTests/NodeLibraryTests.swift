@@ -1,0 +1,177 @@
+import EdgeCore
+import Foundation
+import TestSupport
+import Testing
+
+/// The node library (`node/edgectl-node.sh`) and its protocol, run by each shell a node may
+/// have: dash (Debian's sh), bash in POSIX mode, and busybox ash with only busybox's tools
+/// on PATH. Real shells and real files on this machine; no fleet needed.
+@Suite("Node library under dash, bash --posix and busybox ash")
+struct NodeLibraryTests {
+    struct Shell: CustomTestStringConvertible, Sendable {
+        var command: [String]
+        var busyboxOnly = false
+        var testDescription: String { command.joined(separator: " ") }
+    }
+
+    static let shells: [Shell] = [
+        Shell(command: ["/bin/dash"]), Shell(command: ["/bin/bash", "--posix"]), Shell(command: ["/bin/busybox", "ash"], busyboxOnly: true),
+    ].filter { FileManager.default.isExecutableFile(atPath: $0.command[0]) }
+
+    /// A root whose path needs quoting everywhere, and a session shell on it.
+    final class Node {
+        let dir = TemporaryDirectory("edgectl-nodelib")
+        let root: String
+        let shell: Shell
+        var sessions: [NodeShell] = []
+
+        init(_ shell: Shell) throws {
+            self.shell = shell
+            root = dir.path + "/r o'ot $(touch pwned) -x"
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            if shell.busyboxOnly {
+                let bin = dir.mkdir("bin")
+                let applets = try TestSupport.Shell.run("/bin/busybox", ["--list"]).stdout.split(separator: "\n")
+                for applet in applets + ["busybox"] {
+                    try? FileManager.default.createSymbolicLink(atPath: bin + "/" + applet, withDestinationPath: "/bin/busybox")
+                }
+            }
+        }
+
+        func session() throws -> NodeShell {
+            let environment = shell.busyboxOnly ? ["PATH": dir.path + "/bin"] : [:]
+            let transport = try LocalShell(shell: shell.command, root: root, environment: environment)
+            let session = try NodeShell(node: "local", transport: transport, timeout: 20)
+            sessions.append(session)
+            return session
+        }
+
+        /// A release directory made by hand (the store and tar paths are tested on the fleet).
+        func release(_ digest: String, script: String) throws {
+            let dir = root + "/releases/" + digest
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: dir + "/run", contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+        }
+
+        deinit {
+            for session in sessions { session.close() }
+            dir.remove()
+        }
+    }
+
+    @Test(arguments: shells) func installsTheLibraryOnceAndAgainWhenItIsDamaged(shell: Shell) throws {
+        let node = try Node(shell)
+        let first = try node.session()
+        #expect(first.installedLibrary)
+        #expect(first.facts.first == "Linux")
+        #expect(try node.session().installedLibrary == false)
+        let file = node.root + "/lib/node-\(NodeLibrary.digest).sh"
+        try Data("edge_serve() { exit 9; }\n".utf8).write(to: URL(fileURLWithPath: file))
+        let repaired = try node.session()
+        #expect(repaired.installedLibrary)
+        #expect(try repaired.call("edge_facts").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: node.dir.path + "/pwned"))
+    }
+
+    @Test(arguments: shells) func hostileArgumentsAndEnvironmentArriveIntact(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        let out = node.dir.path + "/out put"
+        try node.release(
+            "d1",
+            script:
+                "#!/bin/sh\nfor a in \"$@\"; do printf '<%s>\\n' \"$a\"; done > \"$OUT.tmp\"\nprintf '%s' \"$K\" >> \"$OUT.tmp\"\nmv \"$OUT.tmp\" \"$OUT\"\n"
+        )
+        let hostile = ["it's", "a\nb", "$(touch pwned)", "-rf", "`id`", " spaced ", "\\", "--"]
+        #expect(try session.call("edge_activate", ["-svc", "d1"]).status == 0)
+        let env = "export OUT=\(ShellQuote.quote(out))\nexport K=\(ShellQuote.quote("v'$(touch pwned)\n\"x\""))\n"
+        let started = try session.call("edge_start", ["-svc", "./run"] + hostile, input: .bytes(Data(env.utf8)))
+        #expect(started.status == 0, "\(started.stderrText)")
+        #expect(poll(10) { FileManager.default.fileExists(atPath: out) })
+        let seen = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(seen == hostile.map { "<\($0)>\n" }.joined() + "v'$(touch pwned)\n\"x\"")
+        #expect(!FileManager.default.fileExists(atPath: node.dir.path + "/pwned"))
+        #expect(!FileManager.default.fileExists(atPath: node.root + "/pwned"))
+        // The environment is kept in the service's own file, readable by its owner only.
+        let attributes = try FileManager.default.attributesOfItem(atPath: node.root + "/services/-svc/env")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+        // Bytes that are not UTF-8 arrive as they are.
+        let raw: [UInt8] = [0xFF, 0xFE, 0x41, 0x0A, 0x27]
+        #expect([UInt8](try session.call("printf", bytes: [Array("%s".utf8), raw]).stdout) == raw)
+    }
+
+    @Test(arguments: shells) func servicesActivateObserveRollBackAndStop(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
+        try node.release("d2", script: "#!/bin/sh\nexec sleep 301\n")
+        let env = Data("export A=1\n".utf8)
+        #expect(try session.call("edge_switch", ["web", "d1", "2", "./run"], input: .bytes(env)).status == 0)
+        #expect(try session.call("edge_switch", ["web", "d2", "2", "./run"], input: .bytes(env)).status == 0)
+        let observed = try session.call("edge_observe", ["1000000"]).lines
+        #expect(observed == ["service\tweb\td2\td1\trunning\t\(try pid(node, "web"))\t0\t2"])
+        #expect(try session.call("edge_rollback", ["web"]).stdoutText == "d1\n")
+        #expect(try session.call("edge_running", ["web"]).stdoutText == "running\n")
+        #expect(try session.call("edge_stop", ["web", "2"]).status == 0)
+        #expect(try session.call("edge_running", ["web"]).stdoutText == "dead\n")
+        let missing = try session.call("edge_rollback", ["nosuch"])
+        #expect(missing.status == 3)
+        #expect(missing.stderrText.contains("no previous release"))
+        // A failed call leaves the session in step.
+        #expect(try session.call("edge_facts").status == 0)
+        #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: node.root + "/services/web"))
+    }
+
+    @Test(arguments: shells) func aLargeRequestAndALargeReplyInOneSession(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        var big = Data(count: 8 << 20)
+        for i in stride(from: 0, to: big.count, by: 4093) { big[i] = UInt8(i % 251) }
+        let echoed = try session.call("cat", input: .bytes(big))
+        #expect(echoed.stdout == big)
+        var lines: [String] = []
+        let status = try session.stream("seq", ["1", "50000"]) { stream, data in
+            if stream == .stdout { lines.append(String(decoding: data, as: UTF8.self)) }
+        }
+        #expect(status == 0)
+        #expect(lines.joined().split(separator: "\n").count == 50000)
+        #expect(try session.call("edge_facts").status == 0)
+    }
+
+    @Test(arguments: shells) func repairRemovesANewlineNameWithoutTouchingWhatItSeemsToName(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        let release = node.root + "/releases/d1"
+        try node.release("d1", script: "#!/bin/sh\n")
+        // What a hostile service could leave in its release: a directory "x\n" holding "etc",
+        // which a line-based comparison would read as "./x" and "etc".
+        let victim = node.dir.mkdir("victim")
+        _ = FileManager.default.createFile(atPath: victim + "/keep", contents: Data("precious".utf8))
+        try FileManager.default.createDirectory(atPath: release + "/x\n/etc", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: release + "/escape", withDestinationPath: victim)
+        let entries = "f\tnot-in-store-0755\trun\n"
+        try FileManager.default.createDirectory(atPath: node.root + "/store", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: node.root + "/store/not-in-store-0755", contents: Data("#!/bin/sh\n".utf8))
+        let reply = try session.call("edge_repair", ["d1"], input: .bytes(Data(entries.utf8)))
+        #expect(reply.status == 0, "\(reply.stderrText)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: release).sorted()
+        #expect(left == ["run"])
+        #expect(FileManager.default.fileExists(atPath: victim + "/keep"))
+    }
+
+    private func pid(_ node: Node, _ service: String) throws -> String {
+        let text = try String(contentsOfFile: node.root + "/services/\(service)/pid", encoding: .utf8)
+        return String(text.split(separator: " ")[0])
+    }
+
+    private func poll(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return condition()
+    }
+}

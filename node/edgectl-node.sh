@@ -1,0 +1,501 @@
+# shellcheck shell=sh
+# edgectl's node side: the functions edgectl calls on a node, and the loop that
+# serves those calls over one SSH channel for a whole run.
+#
+# Installed on the node as <root>/lib/node-<sha256 of this file>.sh and loaded by
+# the session shell (see `boot` in NodeShell.swift). It needs only a POSIX sh and
+# tools that coreutils and busybox both have: dd (count_bytes, fullblock),
+# sha256sum, tar, find, sort, uniq, sed, ln, mv -T, readlink, setsid, timeout.
+#
+# Protocol (one request at a time, all framing is lengths, never content):
+#   request  "R|S <script length> <payload length> <nonce>\n" <script> <payload>
+#            the script is a call such as `edge_observe 10485760`, every argument
+#            single-quoted by edgectl; the payload is the call's standard input.
+#   reply R  "E <status> <stdout length> <stderr length>\n" <stdout> <stderr>
+#   reply S  <stdout as it is written> "<nonce> <status> <stderr length>\n" <stderr>
+#            (the nonce is random per request, so no output can end a reply early)
+# The first reply, unasked, is the node's facts (edge_facts).
+#
+# Nothing secret is ever an argument: environment files arrive as payloads.
+# Names inside <root> that edgectl did not make (a service can create anything in
+# its own release) are never split on newlines before they are removed.
+
+# The payload of the current request: exactly $1 bytes of our standard input.
+# (busybox head over-reads a pipe; dd with these flags reads no further.)
+edge_take() {
+    [ "$1" -gt 0 ] || return 0
+    dd bs=65536 count="$1" iflag=count_bytes,fullblock 2>/dev/null
+}
+
+edge_size() {
+    _n=$(wc -c <"$1")
+    echo $((_n))
+}
+
+edge_facts() {
+    uname -s
+    uname -m
+    # shellcheck source=/dev/null
+    (. /etc/os-release 2>/dev/null && printf '%s\n' "$PRETTY_NAME")
+}
+
+# Serves requests until edgectl closes the channel. Each call runs in a subshell
+# with `set -e`, so a failing call ends with its own status and the loop goes on.
+edge_serve() {
+    EDGE_ROOT=$1
+    _t=$(mktemp -d "${TMPDIR:-/tmp}/edgectl.XXXXXX") || exit 71
+    trap 'rm -rf "$_t"' EXIT
+    trap 'exit 129' HUP
+    trap 'exit 143' TERM
+    edge_facts >"$_t/o" 2>"$_t/e"
+    printf 'E 0 %s 0\n' "$(edge_size "$_t/o")"
+    cat "$_t/o"
+    while IFS=' ' read -r _tag _slen _plen _nonce; do
+        _req=$(edge_take "$_slen")
+        case $_tag in
+            R)
+                if [ "$_plen" -gt 0 ]; then
+                    # Whatever the call leaves unread of its payload is drained, so the
+                    # next request starts where edgectl wrote it.
+                    edge_take "$_plen" | {
+                        (set -e; eval "$_req")
+                        _rc=$?
+                        cat >/dev/null
+                        exit "$_rc"
+                    } >"$_t/o" 2>"$_t/e"
+                else
+                    (set -e; eval "$_req") </dev/null >"$_t/o" 2>"$_t/e"
+                fi
+                _rc=$?
+                printf 'E %s %s %s\n' "$_rc" "$(edge_size "$_t/o")" "$(edge_size "$_t/e")"
+                cat "$_t/o" "$_t/e"
+                ;;
+            S)
+                # Output streams straight to edgectl; fd 3 lets edge_supervised notice
+                # when edgectl goes away.
+                (set -e; eval "$_req") 3<&0 </dev/null 2>"$_t/e"
+                _rc=$?
+                printf '%s %s %s\n' "$_nonce" "$_rc" "$(edge_size "$_t/e")"
+                cat "$_t/e"
+                ;;
+            *)
+                echo "edgectl node library: unknown request '$_tag'" >&2
+                exit 70
+                ;;
+        esac
+    done
+}
+
+# PID is alive, not a zombie, and started at START (clock ticks since boot, field
+# 22 of /proc/PID/stat), so a recycled pid is never taken for ours.
+edge_alive() {
+    [ -n "$2" ] && [ "$2" != - ] && [ -r "/proc/$1/stat" ] || return 1
+    _want=$2
+    read -r _stat <"/proc/$1/stat" 2>/dev/null || return 1
+    # shellcheck disable=SC2086 # split the fields after the command name
+    set -- ${_stat##*) }
+    [ "$1" != Z ] && [ "${20}" = "$_want" ]
+}
+
+edge_start_time() {
+    read -r _stat <"/proc/$1/stat" 2>/dev/null || { echo -; return 0; }
+    # shellcheck disable=SC2086
+    set -- ${_stat##*) }
+    echo "${20:--}"
+}
+
+# --- the store and releases ---
+
+# Moves verified files from store/.incoming into the store; a file whose content
+# does not match its name is deleted and reported. A fixed number of processes
+# whatever the number of files.
+edge_promote() {
+    set -- *
+    [ -e "$1" ] || return 0
+    find . -maxdepth 1 -type f -exec sha256sum {} + | while read -r _sum _f; do
+        _f=${_f#./}
+        [ "$_sum" = "${_f%-*}" ] || { rm -f "$_f"; echo "BAD $_f"; }
+    done
+    for _m in $(find . -maxdepth 1 -type f | sed 's/.*-//' | sort -u); do
+        find . -maxdepth 1 -type f -name "*-$_m" -exec chmod "$_m" {} +
+    done
+    find . -maxdepth 1 -type f -exec mv -f -t .. {} +
+}
+
+# edge_missing RELEASE [verify]; stdin: store names. Prints "=present" when the
+# release directory exists, then each name the store lacks (with verify: or holds
+# damaged). What an interrupted transfer left complete is promoted first.
+edge_missing() {
+    if [ -n "$1" ] && [ -d "$EDGE_ROOT/releases/$1" ]; then echo '=present'; fi
+    mkdir -p "$EDGE_ROOT/store/.incoming"
+    cd "$EDGE_ROOT/store/.incoming"
+    edge_promote >/dev/null
+    cd ..
+    while IFS= read -r _n; do
+        if [ ! -f "$_n" ]; then
+            echo "$_n"
+        elif [ "${2:-}" = verify ]; then
+            _sum=$(sha256sum <"$_n")
+            if [ "${_sum%% *}" != "${_n%-*}" ]; then
+                chmod u+w "$_n"
+                rm -f "$_n"
+                echo "$_n"
+            fi
+        fi
+    done
+}
+
+# stdin: a tar stream of store files. Verified, then promoted.
+edge_receive() {
+    mkdir -p "$EDGE_ROOT/store/.incoming"
+    cd "$EDGE_ROOT/store/.incoming"
+    tar -xf -
+    edge_promote
+}
+
+edge_build_start() {
+    _tmp=$EDGE_ROOT/releases/.tmp-$1
+    mkdir -p "$EDGE_ROOT/releases"
+    if [ -d "$_tmp" ]; then
+        find "$_tmp" -type d -exec chmod u+w {} +
+        rm -rf "$_tmp"
+    fi
+    mkdir "$_tmp"
+}
+
+# edge_materialise_tar DIGEST [MODE DIR]...; stdin: a tar of directories, hard links
+# into the store and symlinks under releases/.tmp-DIGEST. Directories whose mode is
+# not 0755 are named with their mode (set last: a read-only directory would refuse
+# the links made inside it). The release appears complete or not at all.
+edge_materialise_tar() {
+    _d=$1
+    shift
+    if [ -d "$EDGE_ROOT/releases/$_d" ]; then return 0; fi
+    edge_build_start "$_d"
+    cd "$EDGE_ROOT"
+    tar -xf -
+    cd "$_tmp"
+    while [ $# -ge 2 ]; do
+        chmod "$1" -- "$2"
+        shift 2
+    done
+    cd /
+    mv -- "$_tmp" "$EDGE_ROOT/releases/$_d"
+}
+
+# edge_materialise DIGEST; stdin: the release's entries, one per line, TAB-separated:
+#   d MODE PATH | f STORENAME PATH | l TARGET PATH
+# (the fallback when a path is too long for ustar; bundle paths hold no control characters).
+edge_materialise() {
+    _d=$1
+    if [ -d "$EDGE_ROOT/releases/$_d" ]; then return 0; fi
+    edge_build_start "$_d"
+    cat >"$_t/entries"
+    cd "$_tmp"
+    while IFS="$(printf '\t')" read -r _k _a _p; do
+        case $_k in
+            d) mkdir -p -- "$_p" ;;
+            f) ln -- "$EDGE_ROOT/store/$_a" "$_p" ;;
+            l) ln -s -- "$_a" "$_p" ;;
+        esac
+    done <"$_t/entries"
+    edge_dir_modes <"$_t/entries"
+    cd /
+    mv -- "$_tmp" "$EDGE_ROOT/releases/$_d"
+}
+
+# Sets directory modes from "d MODE PATH" lines, deepest first.
+edge_dir_modes() {
+    grep "^d$(printf '\t')" | sort -r -t "$(printf '\t')" -k 3 | while IFS="$(printf '\t')" read -r _k _a _p; do
+        chmod "$_a" -- "$_p"
+    done
+}
+
+# edge_repair DIGEST; stdin: the release's entries (as edge_materialise). Puts an
+# existing release directory back as the release has it, in place (it may be
+# `current`): extra entries removed, missing or replaced ones linked again from
+# the store, symlinks re-made. Only paths inside the release are ever removed.
+edge_repair() {
+    cd "$EDGE_ROOT/releases/$1"
+    _top=$(pwd -P)
+    cat >"$_t/entries"
+    find . -type d -exec chmod u+w {} +
+    # A release never has a name with a control character (bundles refuse them), and
+    # such a name would break the line-based comparison below: remove each first,
+    # passed whole as its own argument. find does not follow symlinks.
+    find . -mindepth 1 -name '*[[:cntrl:]]*' -prune -exec rm -rf -- {} +
+    _tab=$(printf '\t')
+    sed "s|^[^${_tab}]*${_tab}[^${_tab}]*${_tab}|./|" "$_t/entries" | sort >"$_t/want"
+    find . -mindepth 1 | sort >"$_t/have"
+    # Present but not wanted: the lines seen once when the wanted ones count twice
+    # (comm is not in every busybox). Deepest first.
+    cat "$_t/want" "$_t/want" "$_t/have" | sort | uniq -u | sort -r | while IFS= read -r _p; do
+        case $_p in ./*) ;; *) continue ;; esac
+        _parent=${_p%/*}
+        [ "$(cd -P -- "$_parent" 2>/dev/null && pwd -P)" = "$_top${_parent#.}" ] || continue
+        rm -rf -- "$_p"
+    done
+    while IFS="$_tab" read -r _k _a _p; do
+        case $_k in
+            d)
+                if [ -h "$_p" ] || [ ! -d "$_p" ]; then
+                    rm -rf -- "$_p"
+                    mkdir -- "$_p"
+                fi
+                ;;
+            f)
+                _s=$EDGE_ROOT/store/$_a
+                # -ef (same file) is not in POSIX but in dash, bash and busybox ash alike.
+                # shellcheck disable=SC3013
+                if [ -h "$_p" ] || [ ! "$_p" -ef "$_s" ]; then
+                    rm -rf -- "$_p"
+                    ln -- "$_s" "$_p"
+                    echo "relinked $_p"
+                fi
+                ;;
+            l)
+                if [ ! -h "$_p" ] || [ "$(readlink -- "$_p")" != "$_a" ]; then
+                    rm -rf -- "$_p"
+                    ln -s -- "$_a" "$_p"
+                fi
+                ;;
+        esac
+    done <"$_t/entries"
+    edge_dir_modes <"$_t/entries"
+}
+
+edge_remove_release() {
+    _r=$EDGE_ROOT/releases/$1
+    [ -d "$_r" ] || return 0
+    find "$_r" -type d -exec chmod u+w {} +
+    rm -rf -- "$_r"
+}
+
+# edge_verify SERVICE; stdin: "STORENAME PATH" per file. Re-hashes the current
+# release and prints each file that differs.
+edge_verify() {
+    cd "$EDGE_ROOT/services/$1/current/" || exit 3
+    while IFS=' ' read -r _name _path; do
+        if [ ! -f "$_path" ] || [ -h "$_path" ]; then
+            echo "missing $_path"
+            continue
+        fi
+        _sum=$(sha256sum <"$_path")
+        [ "${_sum%% *}" = "${_name%-*}" ] || echo "modified $_path"
+    done
+}
+
+# edge_cleanup KEEP: keeps releases in use (current, previous, the last KEEP of each
+# service's history), removes the others and every stored file no release links to.
+edge_cleanup() {
+    cd "$EDGE_ROOT" 2>/dev/null || return 0
+    _keep=" "
+    for _s in services/*; do
+        [ -d "$_s" ] || continue
+        for _l in current previous; do
+            _x=$(readlink "$_s/$_l" 2>/dev/null || true)
+            [ -n "$_x" ] && _keep="$_keep${_x##*/} "
+        done
+        if [ -f "$_s/history" ]; then
+            for _x in $(tail -n "$1" "$_s/history"); do _keep="$_keep$_x "; done
+        fi
+    done
+    for _r in releases/* releases/.tmp-*; do
+        [ -d "$_r" ] || continue
+        case $_keep in *" ${_r##*/} "*) continue ;; esac
+        find "$_r" -type d -exec chmod u+w {} +
+        rm -rf -- "$_r"
+        echo "removed release ${_r##*/}"
+    done
+    if [ -d store ]; then find store -maxdepth 1 -type f -links 1 -exec rm -f {} +; fi
+}
+
+# --- services ---
+
+# edge_activate SERVICE DIGEST: points `current` at the release, keeping the one
+# before as `previous`; each link is made under a temporary name and renamed over
+# the old one (mv -T replaces the link instead of moving into its directory).
+edge_activate() {
+    _s=$EDGE_ROOT/services/$1
+    _target=../../releases/$2
+    [ -d "$EDGE_ROOT/releases/$2" ] || { echo "release $2 is not on this node" >&2; exit 3; }
+    mkdir -p "$_s"
+    _cur=$(readlink "$_s/current" 2>/dev/null || true)
+    if [ "$_cur" != "$_target" ]; then
+        if [ -n "$_cur" ]; then
+            rm -f "$_s/.previous.new"
+            ln -s "$_cur" "$_s/.previous.new"
+            mv -fT "$_s/.previous.new" "$_s/previous"
+        fi
+        rm -f "$_s/.current.new"
+        ln -s "$_target" "$_s/.current.new"
+        mv -fT "$_s/.current.new" "$_s/current"
+        echo "$2" >>"$_s/history"
+    fi
+    touch "$_s/activated"
+}
+
+# edge_rollback SERVICE: swaps current and previous (no transfer); prints the digest now current.
+edge_rollback() {
+    _s=$EDGE_ROOT/services/$1
+    _prev=$(readlink "$_s/previous" 2>/dev/null) || { echo "no previous release to roll back to" >&2; exit 3; }
+    [ -d "$_s/previous/" ] || { echo "the previous release is no longer on this node" >&2; exit 3; }
+    _cur=$(readlink "$_s/current")
+    rm -f "$_s/.current.new" "$_s/.previous.new"
+    ln -s "$_prev" "$_s/.current.new"
+    mv -fT "$_s/.current.new" "$_s/current"
+    ln -s "$_cur" "$_s/.previous.new"
+    mv -fT "$_s/.previous.new" "$_s/previous"
+    echo "${_prev##*/}" >>"$_s/history"
+    touch "$_s/activated"
+    echo "${_prev##*/}"
+}
+
+# edge_start SERVICE COMMAND...; stdin: the service's environment as `export K='v'`
+# lines, kept in the service's own file (mode 0600), never on a command line.
+# Starts COMMAND in the current release, detached (own session, every descriptor
+# redirected), and prints "<pid> <start time>".
+edge_start() {
+    _s=$EDGE_ROOT/services/$1
+    shift
+    (umask 077 && cat >"$_s/env.new") && mv -f "$_s/env.new" "$_s/env"
+    cd -P "$_s/current"
+    # shellcheck source=/dev/null
+    (. "$_s/env" && exec setsid "$@") >>"$_s/log" 2>&1 </dev/null 3<&- &
+    _pid=$!
+    _st=$(edge_start_time "$_pid")
+    echo "$_pid $_st" >"$_s/pid.new"
+    mv -f "$_s/pid.new" "$_s/pid"
+    echo "$_pid $_st"
+}
+
+# edge_stop SERVICE GRACE: TERM to the process group, KILL after GRACE seconds, forget the pid.
+edge_stop() {
+    _s=$EDGE_ROOT/services/$1
+    [ -f "$_s/pid" ] || return 0
+    read -r _pid _st <"$_s/pid" || true
+    if edge_alive "$_pid" "$_st"; then
+        kill -TERM -"$_pid" 2>/dev/null || kill -TERM "$_pid" 2>/dev/null || true
+        _i=0
+        while edge_alive "$_pid" "$_st" && [ "$_i" -lt $(($2 * 10)) ]; do
+            sleep 0.1
+            _i=$((_i + 1))
+        done
+        if edge_alive "$_pid" "$_st"; then
+            kill -KILL -"$_pid" 2>/dev/null || kill -KILL "$_pid" 2>/dev/null || true
+            _i=0
+            while edge_alive "$_pid" "$_st" && [ "$_i" -lt 50 ]; do
+                sleep 0.1
+                _i=$((_i + 1))
+            done
+        fi
+    fi
+    rm -f "$_s/pid"
+}
+
+# edge_switch SERVICE DIGEST|- GRACE COMMAND...; stdin: environment (as edge_start).
+# Stop, point current at DIGEST (- keeps it: a restart) and start, in one call.
+edge_switch() {
+    _svc=$1 _dig=$2 _grace=$3
+    shift 3
+    edge_stop "$_svc" "$_grace"
+    if [ "$_dig" != - ]; then edge_activate "$_svc" "$_dig"; fi
+    edge_start "$_svc" "$@"
+}
+
+edge_running() {
+    _s=$EDGE_ROOT/services/$1
+    if [ -f "$_s/pid" ] && read -r _pid _st <"$_s/pid" && edge_alive "$_pid" "$_st"; then
+        echo running
+    else
+        echo dead
+    fi
+}
+
+# edge_remove SERVICE GRACE: stops the service and forgets it (its links, pid, env
+# and log); its releases go with the next cleanup.
+edge_remove() {
+    edge_stop "$1" "$2"
+    rm -rf -- "$EDGE_ROOT/services/$1"
+}
+
+# edge_observe LOGCAP: one line per managed service, TAB-separated:
+#   service NAME CURRENT PREVIOUS running|dead|stopped PID MODIFIED ENTRIES
+# MODIFIED counts files of the current release changed since activation, ENTRIES
+# the entries of its directory. Also caps each log at LOGCAP bytes.
+edge_observe() {
+    cd "$EDGE_ROOT/services" 2>/dev/null || return 0
+    for _s in *; do
+        [ -d "$_s" ] || continue
+        _cur=$(readlink "$_s/current" 2>/dev/null || true)
+        _prev=$(readlink "$_s/previous" 2>/dev/null || true)
+        _run=stopped
+        _pid=-
+        if [ -f "$_s/pid" ] && read -r _pid _st <"$_s/pid"; then
+            if edge_alive "$_pid" "$_st"; then _run=running; else _run=dead; fi
+        fi
+        _drift=0
+        _count=0
+        if [ -n "$_cur" ] && [ -d "$_s/current/" ]; then
+            _count=$(find "$_s/current/" | wc -l)
+            if [ -f "$_s/activated" ]; then _drift=$(find "$_s/current/" ! -type d -newer "$_s/activated" | wc -l); fi
+        fi
+        if [ -f "$_s/log" ] && [ "$(edge_size "$_s/log")" -gt "$1" ]; then
+            tail -c $(($1 / 2)) "$_s/log" >"$_s/log.tmp" && cat "$_s/log.tmp" >"$_s/log" && rm -f "$_s/log.tmp"
+        fi
+        printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "${_cur##*/}" "${_prev##*/}" "$_run" "$_pid" $((_drift)) $((_count))
+    done
+}
+
+# edge_health_exec SERVICE TIMEOUT COMMAND...: the service's exec health check, run
+# in its current release.
+edge_health_exec() {
+    cd -P "$EDGE_ROOT/services/$1/current"
+    _secs=$2
+    shift 2
+    exec timeout "$_secs" "$@" </dev/null 3<&-
+}
+
+# --- inspection (streamed requests) ---
+
+# Runs COMMAND... in its own session and process group, and stops that whole group
+# when edgectl closes the channel (on purpose, or because it went away): without
+# this a `tail -f` or an ad-hoc command would run on until it next wrote something.
+# The watcher reads fd 3 (the channel) with the shell's own read, so killing it
+# leaves no reader behind to take the next request's bytes.
+edge_supervised() {
+    setsid "$@" </dev/null 3<&- &
+    _c=$!
+    {
+        while IFS= read -r _x; do :; done
+        kill -TERM -"$_c" 2>/dev/null || kill -TERM "$_c" 2>/dev/null
+    } <&3 >/dev/null 2>&1 &
+    _w=$!
+    _rc=0
+    wait "$_c" || _rc=$?
+    kill "$_w" 2>/dev/null || true
+    wait "$_w" 2>/dev/null || true
+    return "$_rc"
+}
+
+# edge_exec COMMANDLINE: an ad-hoc command, run by sh, supervised.
+edge_exec() {
+    cd /
+    edge_supervised sh -c "$1"
+}
+
+# edge_logs SERVICE TAIL|all follow|once: the service's output. Exits 3 when the
+# service has never been on this node.
+edge_logs() {
+    _s=$EDGE_ROOT/services/$1
+    [ -d "$_s" ] || exit 3
+    _n=$2
+    [ "$_n" = all ] && _n=+1
+    if [ "$3" = follow ]; then
+        touch "$_s/log"
+        edge_supervised tail -n "$_n" -f "$_s/log"
+    else
+        [ -f "$_s/log" ] || return 0
+        tail -n "$_n" "$_s/log"
+    fi
+}
