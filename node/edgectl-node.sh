@@ -43,6 +43,7 @@ edge_facts() {
 # with `set -e`, so a failing call ends with its own status and the loop goes on.
 edge_serve() {
     EDGE_ROOT=$1
+    EDGE_LIB=$2
     _t=$(mktemp -d "${TMPDIR:-/tmp}/edgectl.XXXXXX") || exit 71
     trap 'rm -rf "$_t"' EXIT
     trap 'exit 129' HUP
@@ -312,30 +313,45 @@ edge_cleanup() {
 
 # --- services ---
 
-# edge_activate SERVICE DIGEST: points `current` at the release, keeping the one
-# before as `previous`; each link is made under a temporary name and renamed over
-# the old one (mv -T replaces the link instead of moving into its directory).
+# The unit digest a unit file names (its EDGE_UNIT line), or nothing.
+edge_unit_of() {
+    [ -f "$1" ] || return 0
+    sed -n "s/^EDGE_UNIT='\\(.*\\)'\$/\\1/p" "$1"
+}
+
+# edge_activate SERVICE DIGEST UNIT: makes unit.new (the unit UNIT, running release
+# DIGEST) the service's unit, keeping the one before as unit.prev and its release as
+# `previous`, so a rollback restores the whole unit. Links are made under a temporary
+# name and renamed over the old one (mv -T replaces the link instead of moving into
+# its directory). The same unit again changes nothing.
 edge_activate() {
     _s=$EDGE_ROOT/services/$1
     _target=../../releases/$2
     [ -d "$EDGE_ROOT/releases/$2" ] || { echo "release $2 is not on this node" >&2; exit 3; }
     mkdir -p "$_s"
-    _cur=$(readlink "$_s/current" 2>/dev/null || true)
-    if [ "$_cur" != "$_target" ]; then
-        if [ -n "$_cur" ]; then
-            rm -f "$_s/.previous.new"
-            ln -s "$_cur" "$_s/.previous.new"
-            mv -fT "$_s/.previous.new" "$_s/previous"
-        fi
-        rm -f "$_s/.current.new"
-        ln -s "$_target" "$_s/.current.new"
-        mv -fT "$_s/.current.new" "$_s/current"
-        echo "$2" >>"$_s/history"
+    if [ "$(edge_unit_of "$_s/unit")" = "$3" ] && [ "$(readlink "$_s/current" 2>/dev/null || true)" = "$_target" ]; then
+        rm -f "$_s/unit.new"
+        touch "$_s/activated"
+        return 0
     fi
+    _cur=$(readlink "$_s/current" 2>/dev/null || true)
+    if [ -n "$_cur" ]; then
+        rm -f "$_s/.previous.new"
+        ln -s "$_cur" "$_s/.previous.new"
+        mv -fT "$_s/.previous.new" "$_s/previous"
+        if [ -f "$_s/unit" ]; then mv -f "$_s/unit" "$_s/unit.prev"; else rm -f "$_s/unit.prev"; fi
+    fi
+    rm -f "$_s/.current.new"
+    ln -s "$_target" "$_s/.current.new"
+    mv -fT "$_s/.current.new" "$_s/current"
+    if [ -f "$_s/unit.new" ]; then mv -f "$_s/unit.new" "$_s/unit"; fi
+    echo "$2" >>"$_s/history"
+    rm -f "$_s/restarts" "$_s/exit"
     touch "$_s/activated"
 }
 
-# edge_rollback SERVICE: swaps current and previous (no transfer); prints the digest now current.
+# edge_rollback SERVICE: swaps current and previous, and the units with them (no
+# transfer); prints the digest now current.
 edge_rollback() {
     _s=$EDGE_ROOT/services/$1
     _prev=$(readlink "$_s/previous" 2>/dev/null) || { echo "no previous release to roll back to" >&2; exit 3; }
@@ -346,34 +362,93 @@ edge_rollback() {
     mv -fT "$_s/.current.new" "$_s/current"
     ln -s "$_cur" "$_s/.previous.new"
     mv -fT "$_s/.previous.new" "$_s/previous"
+    if [ -f "$_s/unit.prev" ]; then
+        mv -f "$_s/unit.prev" "$_s/unit.swap"
+        if [ -f "$_s/unit" ]; then mv -f "$_s/unit" "$_s/unit.prev"; fi
+        mv -f "$_s/unit.swap" "$_s/unit"
+    fi
     echo "${_prev##*/}" >>"$_s/history"
+    rm -f "$_s/restarts" "$_s/exit"
     touch "$_s/activated"
     echo "${_prev##*/}"
 }
 
-# edge_start SERVICE COMMAND...; stdin: the service's environment as `export K='v'`
-# lines, kept in the service's own file (mode 0600), never on a command line.
-# Starts COMMAND in the current release, detached (own session, every descriptor
-# redirected), and prints "<pid> <start time>".
+# edge_start SERVICE: starts the service's supervisor, detached (own session, every
+# descriptor redirected), and prints "<pid> <start time>" of the supervisor. What
+# runs, with which environment and restart policy, is the service's unit file.
 edge_start() {
     _s=$EDGE_ROOT/services/$1
-    shift
-    (umask 077 && cat >"$_s/env.new") && mv -f "$_s/env.new" "$_s/env"
-    cd -P "$_s/current"
-    # shellcheck source=/dev/null
-    (. "$_s/env" && exec setsid "$@") >>"$_s/log" 2>&1 </dev/null 3<&- &
+    [ -f "$_s/unit" ] || { echo "$1 has no unit on this node" >&2; exit 3; }
+    # shellcheck disable=SC2016 # expanded by the supervisor's shell
+    setsid sh -c '. "$1" && edge_supervise "$2" "$3"' edgectl-supervisor "$EDGE_LIB" "$EDGE_ROOT" "$1" \
+        >>"$_s/log" 2>&1 </dev/null 3<&- &
     _pid=$!
     _st=$(edge_start_time "$_pid")
     echo "$_pid $_st" >"$_s/pid.new"
     mv -f "$_s/pid.new" "$_s/pid"
+    # Back once the service's own process is started (or the supervisor gave up), so a
+    # health check that follows never looks before there is anything to look at.
+    _i=0
+    while [ ! -f "$_s/child" ] && edge_alive "$_pid" "$_st" && [ "$_i" -lt 100 ]; do
+        sleep 0.05
+        _i=$((_i + 1))
+    done
     echo "$_pid $_st"
 }
 
-# edge_stop SERVICE GRACE: TERM to the process group, KILL after GRACE seconds, forget the pid.
-edge_stop() {
-    _s=$EDGE_ROOT/services/$1
-    [ -f "$_s/pid" ] || return 0
-    read -r _pid _st <"$_s/pid" || true
+# edge_supervise ROOT SERVICE: keeps the service running per its unit's EDGE_RESTART
+# (always, on-failure, never), waiting 1 s doubling to 60 s between restarts (back to
+# 1 s after 60 s up), and counting restarts (one epoch per line in `restarts`). TERM
+# stops it: TERM to the service's process group, KILL after EDGE_STOP_TIMEOUT.
+edge_supervise() {
+    EDGE_ROOT=$1
+    _s=$EDGE_ROOT/services/$2
+    _child=
+    _stopping=0
+    trap '_stopping=1; [ -z "$_child" ] || kill -TERM -"$_child" 2>/dev/null || kill -TERM "$_child" 2>/dev/null' TERM INT HUP
+    _delay=1
+    rm -f "$_s/child"
+    while [ "$_stopping" = 0 ]; do
+        EDGE_RESTART=always
+        EDGE_STOP_TIMEOUT=10
+        # shellcheck source=/dev/null
+        . "$_s/unit"
+        _since=$(date +%s)
+        (cd -P "$_s/current" && exec setsid "$@") </dev/null &
+        _child=$!
+        echo "$_child $(edge_start_time "$_child")" >"$_s/child.new"
+        mv -f "$_s/child.new" "$_s/child"
+        _rc=0
+        wait "$_child" || _rc=$?
+        if [ "$_stopping" = 1 ]; then break; fi
+        echo "$_rc $(date +%s)" >"$_s/exit"
+        case $EDGE_RESTART in
+            never) break ;;
+            on-failure) [ "$_rc" != 0 ] || break ;;
+        esac
+        if [ $(($(date +%s) - _since)) -ge 60 ]; then _delay=1; fi
+        echo "edgectl: the service exited with status $_rc; restarting in ${_delay}s"
+        sleep "$_delay" &
+        wait $! || true
+        date +%s >>"$_s/restarts"
+        _delay=$((_delay * 2))
+        if [ "$_delay" -gt 60 ]; then _delay=60; fi
+    done
+    if [ "$_stopping" = 1 ] && [ -n "$_child" ]; then
+        _i=0
+        while kill -0 "$_child" 2>/dev/null && [ "$_i" -lt $((EDGE_STOP_TIMEOUT * 10)) ]; do
+            sleep 0.1
+            _i=$((_i + 1))
+        done
+        kill -KILL -"$_child" 2>/dev/null || kill -KILL "$_child" 2>/dev/null || true
+    fi
+    rm -f "$_s/child"
+}
+
+# PID START of a pid file, alive: ends TERM then KILL after GRACE seconds, waiting for it.
+edge_end() {
+    [ -f "$1" ] || return 0
+    read -r _pid _st <"$1" || true
     if edge_alive "$_pid" "$_st"; then
         kill -TERM -"$_pid" 2>/dev/null || kill -TERM "$_pid" 2>/dev/null || true
         _i=0
@@ -390,26 +465,51 @@ edge_stop() {
             done
         fi
     fi
-    rm -f "$_s/pid"
+    rm -f "$1"
 }
 
-# edge_switch SERVICE DIGEST|- GRACE COMMAND...; stdin: environment (as edge_start).
-# Stop, point current at DIGEST (- keeps it: a restart) and start, in one call.
-edge_switch() {
-    _svc=$1 _dig=$2 _grace=$3
-    shift 3
-    edge_stop "$_svc" "$_grace"
-    if [ "$_dig" != - ]; then edge_activate "$_svc" "$_dig"; fi
-    edge_start "$_svc" "$@"
-}
-
-edge_running() {
+# edge_stop SERVICE GRACE: stops the supervisor (which stops the service within its
+# stop timeout), then makes sure the service's own process group is gone too.
+edge_stop() {
     _s=$EDGE_ROOT/services/$1
-    if [ -f "$_s/pid" ] && read -r _pid _st <"$_s/pid" && edge_alive "$_pid" "$_st"; then
+    _grace=$2
+    if [ -f "$_s/unit" ]; then
+        _t2=$(sed -n "s/^EDGE_STOP_TIMEOUT='\\([0-9]*\\)'\$/\\1/p" "$_s/unit")
+        if [ -n "$_t2" ] && [ "$_t2" -ge "$_grace" ]; then _grace=$((_t2 + 2)); fi
+    fi
+    edge_end "$_s/pid" "$_grace"
+    edge_end "$_s/child" 1
+}
+
+# edge_switch SERVICE DIGEST|- UNIT GRACE; stdin: the unit file (none with -).
+# Stop, make the unit current (- keeps the one in place: a restart) and start, in one call.
+edge_switch() {
+    _svc=$1 _dig=$2 _unit=$3 _grace=$4
+    _s=$EDGE_ROOT/services/$_svc
+    edge_stop "$_svc" "$_grace"
+    if [ "$_dig" != - ]; then
+        mkdir -p "$_s"
+        (umask 077 && cat >"$_s/unit.new")
+        edge_activate "$_svc" "$_dig" "$_unit"
+    fi
+    edge_start "$_svc"
+}
+
+# Whether the service runs: its supervisor and its process are both alive.
+edge_state() {
+    if [ ! -f "$1/pid" ]; then
+        echo stopped
+    elif read -r _pid _st <"$1/pid" && edge_alive "$_pid" "$_st" &&
+        [ -f "$1/child" ] && read -r _pid _st <"$1/child" && edge_alive "$_pid" "$_st"; then
         echo running
     else
         echo dead
     fi
+}
+
+edge_running() {
+    _state=$(edge_state "$EDGE_ROOT/services/$1")
+    if [ "$_state" = running ]; then echo running; else echo dead; fi
 }
 
 # edge_remove SERVICE GRACE: stops the service and forgets it (its links, pid, env
@@ -420,30 +520,42 @@ edge_remove() {
 }
 
 # edge_observe LOGCAP: one line per managed service, TAB-separated:
-#   service NAME CURRENT PREVIOUS running|dead|stopped PID MODIFIED ENTRIES
-# MODIFIED counts files of the current release changed since activation, ENTRIES
-# the entries of its directory. Also caps each log at LOGCAP bytes.
+#   service NAME CURRENT PREVIOUS running|dead|stopped PID MODIFIED ENTRIES UNIT
+#           RESTARTS RECENT EXIT EXITED
+# MODIFIED counts files of the current release changed since activation, ENTRIES the
+# entries of its directory, RESTARTS the restarts since activation (RECENT: within
+# the last 300 s), EXIT and EXITED the last exit status and when (epoch seconds).
+# Also caps each log at LOGCAP bytes.
 edge_observe() {
     cd "$EDGE_ROOT/services" 2>/dev/null || return 0
+    _now=$(date +%s)
     for _s in *; do
         [ -d "$_s" ] || continue
         _cur=$(readlink "$_s/current" 2>/dev/null || true)
         _prev=$(readlink "$_s/previous" 2>/dev/null || true)
-        _run=stopped
+        _run=$(edge_state "$_s")
         _pid=-
-        if [ -f "$_s/pid" ] && read -r _pid _st <"$_s/pid"; then
-            if edge_alive "$_pid" "$_st"; then _run=running; else _run=dead; fi
-        fi
+        if [ -f "$_s/child" ]; then read -r _pid _st <"$_s/child" || _pid=-; fi
         _drift=0
         _count=0
         if [ -n "$_cur" ] && [ -d "$_s/current/" ]; then
             _count=$(find "$_s/current/" | wc -l)
             if [ -f "$_s/activated" ]; then _drift=$(find "$_s/current/" ! -type d -newer "$_s/activated" | wc -l); fi
         fi
+        _restarts=0
+        _recent=0
+        if [ -f "$_s/restarts" ]; then
+            _restarts=$(wc -l <"$_s/restarts")
+            _recent=$(awk -v t=$((_now - 300)) '$1 >= t' "$_s/restarts" | wc -l)
+        fi
+        _exit=-
+        _exited=-
+        if [ -f "$_s/exit" ]; then read -r _exit _exited <"$_s/exit" || true; fi
         if [ -f "$_s/log" ] && [ "$(edge_size "$_s/log")" -gt "$1" ]; then
             tail -c $(($1 / 2)) "$_s/log" >"$_s/log.tmp" && cat "$_s/log.tmp" >"$_s/log" && rm -f "$_s/log.tmp"
         fi
-        printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "${_cur##*/}" "${_prev##*/}" "$_run" "$_pid" $((_drift)) $((_count))
+        printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "${_cur##*/}" "${_prev##*/}" "$_run" "$_pid" \
+            $((_drift)) $((_count)) "$(edge_unit_of "$_s/unit")" $((_restarts)) $((_recent)) "$_exit" "$_exited"
     done
 }
 

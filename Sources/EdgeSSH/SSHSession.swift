@@ -239,55 +239,6 @@ public final class SSHSession {
         return channel
     }
 
-    /// Runs a command and hands its output to `output` as it arrives, for commands that run
-    /// as long as someone watches (`logs --follow`, `exec`). Standard input stays open until
-    /// `shouldStop` answers true (checked every 10 ms), then gets end-of-file: a command wrapped
-    /// by `NodeScripts.supervised` takes that as its signal to stop. `deadline` bounds the whole
-    /// run; nil lets it run until it ends or is stopped. Returns the exit status (-1: killed by a signal).
-    public func stream(
-        _ command: String, deadline: Date? = nil, shouldStop: () -> Bool = { false },
-        output: (OutputChannel, Data) -> Void
-    ) throws -> Int32 {
-        let channel = try openSession(.exec)
-        defer {
-            ssh_channel_close(channel)
-            ssh_channel_free(channel)
-        }
-        let rc = (Array(command.utf8) + [0]).withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { ssh_channel_request_exec(channel, $0) }
-        }
-        guard rc == SSH_OK else { throw fail(.exec) }
-        var stdinOpen = true
-        let capacity = 64 * 1024
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-        defer { buffer.deallocate() }
-        var stoppedAt: Date?
-        var timedOut = false
-        while true {
-            let n = ssh_channel_read_timeout(channel, buffer, UInt32(capacity), 0, 10)
-            if n == SSH_ERROR { throw fail(.exec) }
-            if n > 0 { output(.stdout, Data(bytes: buffer, count: Int(n))) }
-            let m = ssh_channel_read_nonblocking(channel, buffer, UInt32(capacity), 1)
-            if m == SSH_ERROR { throw fail(.exec) }
-            if m > 0 { output(.stderr, Data(bytes: buffer, count: Int(m))) }
-            if n > 0 || m > 0 { continue }
-            if ssh_channel_is_eof(channel) != 0 { break }
-            let expired = deadline.map { Date() >= $0 } ?? false
-            if stdinOpen && (expired || shouldStop()) {
-                timedOut = expired
-                ssh_channel_send_eof(channel)
-                stdinOpen = false
-                stoppedAt = Date()
-            }
-            // A command that ignores end-of-file gets a few seconds, then the channel is closed on it.
-            if let stoppedAt, Date().timeIntervalSince(stoppedAt) > 5 { break }
-        }
-        if timedOut {
-            throw fail(.exec, "still running after the time limit; stopped")
-        }
-        return ssh_channel_get_exit_status(channel)
-    }
-
     /// Reads stdout and stderr until the command ends; `timeout` bounds the time without any output.
     private func collect(_ channel: ssh_channel, timeout: Double, step: SSHStep) throws -> ExecResult {
         var stdout = Data(), stderr = Data()

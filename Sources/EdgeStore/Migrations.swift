@@ -152,6 +152,22 @@ enum Migrations {
                     UPDATE nodeService SET since = observedAt;
                     """)
         }
+        migrator.registerMigration("v5-units-and-restarts") { db in
+            // unit: the digest of the unit the node runs; restarts…lastExitAt: what its supervisor
+            // reported. unit: the fields of each unit seen (no secret values), to say what changed.
+            try db.execute(
+                sql: """
+                    ALTER TABLE nodeService ADD COLUMN unit TEXT;
+                    ALTER TABLE nodeService ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE nodeService ADD COLUMN recentRestarts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE nodeService ADD COLUMN lastExit INTEGER;
+                    ALTER TABLE nodeService ADD COLUMN lastExitAt TEXT;
+                    CREATE TABLE unit (
+                        digest TEXT PRIMARY KEY,
+                        fields TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -50,12 +50,14 @@ extension StateStore {
                     let unchanged = before[service].flatMap { StateStore.sameState($0.state, state) ? $0 : nil }
                     try db.execute(
                         sql: """
-                            INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, since, lastError)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, since, lastError,
+                                unit, restarts, recentRestarts, lastExit, lastExitAt)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, state.driftCause,
                             Timestamp.string(time), Timestamp.string(unchanged?.since ?? time), unchanged?.lastError,
+                            state.unit, state.restarts, state.recentRestarts, state.lastExit, state.lastExitAt.map(Timestamp.string),
                         ])
                 }
             }
@@ -73,22 +75,26 @@ extension StateStore {
             let since = before.flatMap { StateStore.sameState($0.state, state) && $0.lastError == error ? $0.since : nil } ?? time
             try db.execute(
                 sql: """
-                    INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, lastError, since)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, lastError, since,
+                        unit, restarts, recentRestarts, lastExit, lastExitAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (node, service) DO UPDATE SET current = excluded.current, previous = excluded.previous,
                         process = excluded.process, drifted = excluded.drifted, driftCause = excluded.driftCause,
-                        observedAt = excluded.observedAt, lastError = excluded.lastError, since = excluded.since
+                        observedAt = excluded.observedAt, lastError = excluded.lastError, since = excluded.since,
+                        unit = excluded.unit, restarts = excluded.restarts, recentRestarts = excluded.recentRestarts,
+                        lastExit = excluded.lastExit, lastExitAt = excluded.lastExitAt
                     """,
                 arguments: [
                     node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, state.driftCause,
-                    Timestamp.string(time), error, Timestamp.string(since),
+                    Timestamp.string(time), error, Timestamp.string(since), state.unit, state.restarts, state.recentRestarts,
+                    state.lastExit, state.lastExitAt.map(Timestamp.string),
                 ])
         }
     }
 
     /// Whether two observations describe the same situation (for keeping `since`).
     static func sameState(_ a: NodeServiceState, _ b: NodeServiceState) -> Bool {
-        a.current == b.current && a.process == b.process && a.drifted == b.drifted
+        a.current == b.current && a.process == b.process && a.drifted == b.drifted && a.unit == b.unit
     }
 
     static func nodeServices(_ db: Database, node: String? = nil) throws -> [String: StoredNodeService] {
@@ -104,13 +110,37 @@ extension StateStore {
 
     static func storedNodeService(_ row: Row) -> StoredNodeService {
         let observedAt = Timestamp.date(row["observedAt"]) ?? Date(timeIntervalSince1970: 0)
+        var state = NodeServiceState(
+            current: row["current"], previous: row["previous"],
+            process: NodeServiceState.Process(rawValue: row["process"]) ?? .stopped, drifted: (row["drifted"] as Int) != 0,
+            driftCause: row["driftCause"], unit: row["unit"])
+        state.restarts = row["restarts"] ?? 0
+        state.recentRestarts = row["recentRestarts"] ?? 0
+        state.lastExit = row["lastExit"]
+        state.lastExitAt = (row["lastExitAt"] as String?).flatMap(Timestamp.date)
         return StoredNodeService(
             node: row["node"], service: row["service"],
-            state: NodeServiceState(
-                current: row["current"], previous: row["previous"],
-                process: NodeServiceState.Process(rawValue: row["process"]) ?? .stopped, drifted: (row["drifted"] as Int) != 0,
-                driftCause: row["driftCause"]),
+            state: state,
             observedAt: observedAt, lastError: row["lastError"], since: (row["since"] as String?).flatMap(Timestamp.date) ?? observedAt)
+    }
+
+    /// Remembers a unit's fields (no secret values), so a later plan can say what changed.
+    public func recordUnit(_ unit: ServiceUnit) throws {
+        let fields = String(decoding: try JSONEncoder().encode(unit.fields), as: UTF8.self)
+        try write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO unit (digest, fields) VALUES (?, ?)", arguments: [unit.digest, fields])
+        }
+    }
+
+    /// The fields of every unit seen, by digest.
+    public func knownUnits() throws -> [String: [String: String]] {
+        try read { db in
+            var result: [String: [String: String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT digest, fields FROM unit") {
+                result[row["digest"]] = try? JSONDecoder().decode([String: String].self, from: Data((row["fields"] as String).utf8))
+            }
+            return result
+        }
     }
 
     public func nodeServices() throws -> [StoredNodeService] {

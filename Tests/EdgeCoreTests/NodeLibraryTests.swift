@@ -83,18 +83,20 @@ struct NodeLibraryTests {
                 "#!/bin/sh\nfor a in \"$@\"; do printf '<%s>\\n' \"$a\"; done > \"$OUT.tmp\"\nprintf '%s' \"$K\" >> \"$OUT.tmp\"\nmv \"$OUT.tmp\" \"$OUT\"\n"
         )
         let hostile = ["it's", "a\nb", "$(touch pwned)", "-rf", "`id`", " spaced ", "\\", "--"]
-        #expect(try session.call("edge_activate", ["-svc", "d1"]).status == 0)
-        let env = "export OUT=\(ShellQuote.quote(out))\nexport K=\(ShellQuote.quote("v'$(touch pwned)\n\"x\""))\n"
-        let started = try session.call("edge_start", ["-svc", "./run"] + hostile, input: .bytes(Data(env.utf8)))
+        var spec = ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"] + hostile))
+        spec.run.env = ["OUT": out, "K": "v'$(touch pwned)\n\"x\""]
+        let unit = ServiceUnit(service: "-svc", spec: spec, release: "d1", node: "n")
+        let started = try session.call("edge_switch", ["-svc", "d1", unit.digest, "2"], input: .bytes(unit.file))
         #expect(started.status == 0, "\(started.stderrText)")
         #expect(poll(10) { FileManager.default.fileExists(atPath: out) })
         let seen = try String(contentsOfFile: out, encoding: .utf8)
         #expect(seen == hostile.map { "<\($0)>\n" }.joined() + "v'$(touch pwned)\n\"x\"")
         #expect(!FileManager.default.fileExists(atPath: node.dir.path + "/pwned"))
         #expect(!FileManager.default.fileExists(atPath: node.root + "/pwned"))
-        // The environment is kept in the service's own file, readable by its owner only.
-        let attributes = try FileManager.default.attributesOfItem(atPath: node.root + "/services/-svc/env")
+        // The environment is kept in the service's own unit file, readable by its owner only.
+        let attributes = try FileManager.default.attributesOfItem(atPath: node.root + "/services/-svc/unit")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(try session.call("edge_stop", ["-svc", "2"]).status == 0)
 
         // Bytes that are not UTF-8 arrive as they are.
         let raw: [UInt8] = [0xFF, 0xFE, 0x41, 0x0A, 0x27]
@@ -106,13 +108,18 @@ struct NodeLibraryTests {
         let session = try node.session()
         try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
         try node.release("d2", script: "#!/bin/sh\nexec sleep 301\n")
-        let env = Data("export A=1\n".utf8)
-        #expect(try session.call("edge_switch", ["web", "d1", "2", "./run"], input: .bytes(env)).status == 0)
-        #expect(try session.call("edge_switch", ["web", "d2", "2", "./run"], input: .bytes(env)).status == 0)
+        let spec = ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"]))
+        let u1 = ServiceUnit(service: "web", spec: spec, release: "d1", node: "n")
+        let u2 = ServiceUnit(service: "web", spec: spec, release: "d2", node: "n")
+        #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2"], input: .bytes(u1.file)).status == 0)
+        #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "2"], input: .bytes(u2.file)).status == 0)
+        #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
         let observed = try session.call("edge_observe", ["1000000"]).lines
-        #expect(observed == ["service\tweb\td2\td1\trunning\t\(try pid(node, "web"))\t0\t2"])
+        #expect(observed == ["service\tweb\td2\td1\trunning\t\(try pid(node, "web"))\t0\t2\t\(u2.digest)\t0\t0\t-\t-"])
         #expect(try session.call("edge_rollback", ["web"]).stdoutText == "d1\n")
-        #expect(try session.call("edge_running", ["web"]).stdoutText == "running\n")
+        #expect(try session.call("edge_switch", ["web", "-", "-", "2"]).status == 0)
+        #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
+        #expect(try session.call("edge_observe", ["1000000"]).lines.first?.contains(u1.digest) == true, "the previous unit is back")
         #expect(try session.call("edge_stop", ["web", "2"]).status == 0)
         #expect(try session.call("edge_running", ["web"]).stdoutText == "dead\n")
         let missing = try session.call("edge_rollback", ["nosuch"])
@@ -121,6 +128,29 @@ struct NodeLibraryTests {
         // A failed call leaves the session in step.
         #expect(try session.call("edge_facts").status == 0)
         #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: node.root + "/services/web"))
+    }
+
+    @Test(arguments: shells) func theSupervisorRestartsAKilledServiceAndCountsIt(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
+        let unit = ServiceUnit(
+            service: "web", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
+        #expect(try session.call("edge_switch", ["web", "d1", unit.digest, "2"], input: .bytes(unit.file)).status == 0)
+        #expect(poll(5) { (try? pid(node, "web")) != nil })
+        let first = try pid(node, "web")
+        kill(pid_t(first)!, SIGKILL)
+        // Back within the first backoff (1 s), as another process, counted once.
+        let log = { (try? String(contentsOfFile: node.root + "/services/web/log", encoding: .utf8)) ?? "" }
+        #expect(poll(5) { (try? pid(node, "web")).map { $0 != first } ?? false }, "\(log())")
+        #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
+        let fields = try #require(try session.call("edge_observe", ["1000000"]).lines.first).split(separator: "\t", omittingEmptySubsequences: false)
+        #expect(fields[9] == "1", "restarts")
+        #expect(fields[11] == "137", "last exit: killed by KILL")
+        let second = pid_t(try pid(node, "web"))!
+        #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
+        #expect(poll(5) { kill(second, 0) != 0 }, "the service's process is gone with it")
         #expect(!FileManager.default.fileExists(atPath: node.root + "/services/web"))
     }
 
@@ -162,7 +192,7 @@ struct NodeLibraryTests {
     }
 
     private func pid(_ node: Node, _ service: String) throws -> String {
-        let text = try String(contentsOfFile: node.root + "/services/\(service)/pid", encoding: .utf8)
+        let text = try String(contentsOfFile: node.root + "/services/\(service)/child", encoding: .utf8)
         return String(text.split(separator: " ")[0])
     }
 

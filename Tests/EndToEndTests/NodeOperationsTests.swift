@@ -49,9 +49,7 @@ final class NodeOperationsTests: FleetTestCase {
 
     func deploy(_ ops: NodeOperations, _ service: String, _ release: Release, from path: String, port: Int) throws -> PushReport {
         let report = try ops.push(release, from: path)
-        try ops.stop(service: service, grace: 2)
-        try ops.activate(service: service, digest: release.digest)
-        try ops.start(service: service, spec: spec(port: port), release: release.digest)
+        try ops.switchTo(service: service, unit: ops.unit(service: service, spec: spec(port: port), release: release.digest), grace: 2)
         XCTAssertEqual(try ops.waitHealthy(service: service, check: spec(port: port).healthCheck), .healthy)
         return report
     }
@@ -202,16 +200,14 @@ final class NodeOperationsTests: FleetTestCase {
         XCTAssertEqual(try answer(fleet, 3, port: 8070), "good")
 
         _ = try ops.push(bad, from: pathBad)
-        try ops.stop(service: "roll", grace: 2)
-        try ops.activate(service: "roll", digest: bad.digest)
-        try ops.start(service: "roll", spec: spec(port: 8070), release: bad.digest)
+        try ops.switchTo(service: "roll", unit: ops.unit(service: "roll", spec: spec(port: 8070), release: bad.digest), grace: 2)
         let outcome = try ops.waitHealthy(service: "roll", check: spec(port: 8070).healthCheck)
         guard case .unhealthy(let reason) = outcome else { return XCTFail("a crashing release must not be healthy") }
         XCTAssertTrue(reason.contains("exited"), reason)
 
         let sentBefore = ops.session.bytesSent
         XCTAssertEqual(try ops.rollback(service: "roll"), good.digest)
-        try ops.restart(service: "roll", spec: spec(port: 8070), release: good.digest, grace: 2)
+        try ops.restart(service: "roll", grace: 2)
         XCTAssertEqual(try ops.waitHealthy(service: "roll", check: spec(port: 8070).healthCheck), .healthy)
         XCTAssertEqual(try answer(fleet, 3, port: 8070), "good")
         XCTAssertLessThan(ops.session.bytesSent - sentBefore, 4_096, "rollback sends scripts, no files")
@@ -232,14 +228,14 @@ final class NodeOperationsTests: FleetTestCase {
         }
         let current = releases[4]
         var observed = try XCTUnwrap(try ops.observe().first { $0.service == "drifty" })
-        XCTAssertFalse(observed.drifted(expectedEntries: current.entries.count))
+        XCTAssertNil(observed.drift(expectedEntries: current.entries.count))
 
         // A hand edit on the node (the file is read-only, so the editor forces it).
         Thread.sleep(forTimeInterval: 1.1)  // mtime granularity of `find -newer` on some filesystems is 1 s
         let edited = try fleet.inNode(1, "f=/proc/self/root\(fleet.root(1))/services/drifty/current/www/version; chmod u+w $f && echo hacked > $f")
         XCTAssertEqual(edited.status, 0, edited.output)
         observed = try XCTUnwrap(try ops.observe().first { $0.service == "drifty" })
-        XCTAssertTrue(observed.drifted(expectedEntries: current.entries.count))
+        XCTAssertNotNil(observed.drift(expectedEntries: current.entries.count))
         XCTAssertEqual(try ops.verify(service: "drifty", release: current), ["modified www/version"])
         // The store shares the inode, so a verified push re-sends the damaged file.
         XCTAssertEqual(try ops.missingFiles(current, verify: true).map(\.path), ["www/version"])
@@ -291,7 +287,7 @@ final class NodeOperationsTests: FleetTestCase {
                 "repaired in place: the directory `current` points at was never replaced")
             try ops.activate(service: "repaired", digest: r.digest)  // as the batch's switch does
             let observed = try XCTUnwrap(try ops.observe().first { $0.service == "repaired" })
-            XCTAssertFalse(observed.drifted(expectedEntries: r.entries.count), "\(observed)")
+            XCTAssertNil(observed.drift(expectedEntries: r.entries.count), "\(observed)")
         }
     }
 

@@ -58,11 +58,21 @@ public final class TestFleet: @unchecked Sendable {
         return (r.status, r.stdout + r.stderr)
     }
 
-    /// Kills every service process edgectl started on the nodes (they outlive a test otherwise).
+    /// Kills every service process edgectl started on the nodes (they outlive a test otherwise):
+    /// each supervisor first, so nothing starts the service again, then the service.
     public func stopServices() {
         for i in 1...count {
-            _ = try? inNode(i, "for f in \(root(i))/services/*/pid; do [ -f $f ] && read p s < $f && kill -KILL -$p; done 2>/dev/null; true")
+            _ = try? inNode(
+                i,
+                "for s in \(root(i))/services/*; do for f in $s/pid $s/child; do [ -f $f ] && read p t < $f && kill -KILL -$p; done; done 2>/dev/null; true"
+            )
         }
+    }
+
+    /// The pid of service `service`'s process on node `i` (nil: none recorded).
+    public func servicePid(_ i: Int, _ service: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: root(i) + "/services/\(service)/child", encoding: .utf8) else { return nil }
+        return Int32(text.split(separator: " ").first ?? "")
     }
 
     /// How many times node `i`'s login shell has started (every SSH command starts one).

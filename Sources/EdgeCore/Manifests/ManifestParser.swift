@@ -220,7 +220,8 @@ private struct DocumentParser {
             if let v = reader.optional(bf, "version") { bundle?.version = reader.string(v, path: "spec.bundle.version") }
         }
         var run: RunSpec?
-        if let n = reader.required(f, "run"), let rf = reader.fields(n, path: "spec.run", known: ["command", "env"]) {
+        if let n = reader.required(f, "run"), let rf = reader.fields(n, path: "spec.run", known: ["command", "env", "restart", "stopTimeoutSeconds"])
+        {
             if let commandNode = reader.required(rf, "command") {
                 if let items = reader.stringList(commandNode, path: "spec.run.command") {
                     if items.isEmpty || items[0].0.isEmpty {
@@ -229,6 +230,16 @@ private struct DocumentParser {
                         run = RunSpec(command: items.map(\.0))
                     }
                 }
+            }
+            if let n = reader.optional(rf, "restart"), let text = reader.string(n, path: "spec.run.restart") {
+                if let policy = RunSpec.RestartPolicy(rawValue: text) {
+                    run?.restart = policy
+                } else {
+                    reader.error("spec.run.restart must be always, on-failure or never, not \"\(text)\"", at: n)
+                }
+            }
+            if let n = reader.optional(rf, "stopTimeoutSeconds") {
+                run?.stopTimeoutSeconds = reader.int(n, path: "spec.run.stopTimeoutSeconds", range: 1...3600)
             }
             if let envNode = reader.optional(rf, "env") {
                 for entry in reader.stringMap(envNode, path: "spec.run.env") ?? [] {

@@ -81,9 +81,23 @@ public struct BundleSpec: Sendable, Hashable, Codable {
 }
 
 public struct RunSpec: Sendable, Hashable, Codable {
+    /// When a service's process is started again after it exits (`run.restart`).
+    public enum RestartPolicy: String, Sendable, Hashable, Codable, CaseIterable {
+        case always
+        case onFailure = "on-failure"
+        case never
+    }
+
     public var command: [String]
     public var env: [String: String] = [:]
+    /// nil: `always` (optional so states written before the field existed still read).
+    public var restart: RestartPolicy?
+    /// nil: 10 s.
+    public var stopTimeoutSeconds: Int?
     public init(command: [String]) { self.command = command }
+
+    public var restartPolicy: RestartPolicy { restart ?? .always }
+    public var stopTimeout: Int { stopTimeoutSeconds ?? 10 }
 }
 
 public struct HealthCheckSpec: Sendable, Hashable, Codable {

@@ -30,6 +30,6 @@ public enum NodeLibrary {
             [ "${s%% *}" = "$h" ] || { echo "edgectl's node library in $r/lib is damaged right after installing it" >&2; exit 71; }
             for f in "$r"/lib/node-*.sh; do [ "$f" = "$l" ] || rm -f "$f"; done
         fi
-        . "$l" && edge_serve "$r"
+        . "$l" && edge_serve "$r" "$l"
         """
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a node reported about the services on it, or that it could not be reached.
 public struct NodeServiceState: Sendable, Equatable {
     public enum Process: String, Sendable { case running, dead, stopped }
@@ -7,8 +9,19 @@ public struct NodeServiceState: Sendable, Equatable {
     public var drifted: Bool
     /// What the drift check found, in words (nil when not drifted).
     public var driftCause: String?
+    /// The digest of the unit the node runs (`ServiceUnit`); nil on a node that predates units.
+    public var unit: String?
+    /// Restarts by the node's supervisor since the unit was activated, and within the last 5 minutes.
+    public var restarts = 0
+    public var recentRestarts = 0
+    /// The last exit status of the service's process, and when.
+    public var lastExit: Int?
+    public var lastExitAt: Date?
 
-    public init(current: String?, previous: String? = nil, process: Process, drifted: Bool = false, driftCause: String? = nil) {
+    public init(
+        current: String?, previous: String? = nil, process: Process, drifted: Bool = false, driftCause: String? = nil, unit: String? = nil
+    ) {
+        self.unit = unit
         self.current = current
         self.previous = previous
         self.process = process
@@ -33,6 +46,9 @@ public enum NodeAction: Sendable, Equatable {
     case install
     /// The node runs another release.
     case update(from: String)
+    /// The node runs the right release as another unit: these manifest fields differ
+    /// (`run.env.LOG_LEVEL`, `run.command`, …; `unit` when the node's unit is not known).
+    case reconfigure(changes: [String])
     /// The right release is there but its process is not running.
     case restart
     /// The release's files were changed on the node.
@@ -44,7 +60,7 @@ public enum NodeAction: Sendable, Equatable {
 
     public var isChange: Bool {
         switch self {
-        case .install, .update, .restart, .repair: return true
+        case .install, .update, .reconfigure, .restart, .repair: return true
         case .none, .pending: return false
         }
     }
@@ -52,7 +68,7 @@ public enum NodeAction: Sendable, Equatable {
     public var symbol: String {
         switch self {
         case .install: return "+"
-        case .update, .restart, .repair: return "~"
+        case .update, .reconfigure, .restart, .repair: return "~"
         case .none: return "="
         case .pending: return "?"
         }
@@ -102,11 +118,15 @@ public struct Plan: Sendable, Equatable {
 public enum Planner {
     /// - Parameters:
     ///   - releases: the desired release digest of each service.
+    ///   - units: the desired unit of each service (a service without one is compared by release only).
+    ///   - knownUnits: the fields of units seen before, by digest, to name what changed.
+    ///   - removalsOf: the services whose removal may be planned (nil: any no longer desired).
     ///   - observed: what each node reported; a node absent from it was not observed (pending).
     ///   - only: restrict to these services (nil: all). Paused services should be left out by the caller.
     ///   - nodeFilter: restrict to nodes passing this test (for `-l`).
     public static func plan(
-        fleet: Fleet, releases: [String: String], observed: [String: ObservedNode], only: Set<String>? = nil,
+        fleet: Fleet, releases: [String: String], units: [String: ServiceUnit] = [:], knownUnits: [String: [String: String]] = [:],
+        observed: [String: ObservedNode], only: Set<String>? = nil, removalsOf: Set<String>? = nil,
         nodeFilter: (String) -> Bool = { _ in true }
     ) -> Plan {
         var services: [ServicePlan] = []
@@ -116,7 +136,11 @@ public enum Planner {
             for (index, stage) in fleet.stages(ofService: name).enumerated() {
                 let nodes = stage.nodes.filter(nodeFilter)
                 guard !nodes.isEmpty else { continue }
-                let steps = nodes.map { NodeStep(node: $0, action: action(node: $0, service: name, release: release, observed: observed[$0])) }
+                let steps = nodes.map {
+                    NodeStep(
+                        node: $0,
+                        action: action(service: name, release: release, unit: units[name], knownUnits: knownUnits, observed: observed[$0]))
+                }
                 var rest = steps[...]
                 if index == 0 && spec.rollout.canary > 0 {
                     batches.append(.init(group: stage.group, canary: true, steps: Array(rest.prefix(spec.rollout.canary))))
@@ -135,7 +159,7 @@ public enum Planner {
         for name in fleet.services.keys { targets[name] = Set(fleet.targets(ofService: name)) }
         for node in observed.keys.sorted() where nodeFilter(node) {
             guard let state = observed[node], state.reachable else { continue }
-            for service in state.services.keys.sorted() where only?.contains(service) ?? true {
+            for service in state.services.keys.sorted() where removalsOf?.contains(service) ?? true {
                 let wanted = targets[service]?.contains(node) ?? false
                 if !wanted { removals.append(Removal(node: node, service: service)) }
             }
@@ -143,10 +167,16 @@ public enum Planner {
         return Plan(services: services, removals: removals)
     }
 
-    static func action(node: String, service: String, release: String, observed: ObservedNode?) -> NodeAction {
+    static func action(
+        service: String, release: String, unit: ServiceUnit?, knownUnits: [String: [String: String]], observed: ObservedNode?
+    ) -> NodeAction {
         guard let observed, observed.reachable else { return .pending }
         guard let state = observed.services[service], let current = state.current else { return .install }
         if current != release { return .update(from: current) }
+        if let unit, state.unit != unit.digest {
+            let changes = state.unit.flatMap { knownUnits[$0] }.map { ServiceUnit.changes(from: $0, to: unit.fields) } ?? []
+            return .reconfigure(changes: changes.isEmpty ? ["unit"] : changes)
+        }
         if state.drifted { return .repair }
         if state.process != .running { return .restart }
         return .none

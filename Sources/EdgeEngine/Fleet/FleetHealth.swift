@@ -21,6 +21,8 @@ public struct NodeServiceHealth: Sendable, Equatable {
     public var reason: String?
     /// Since when it has been like this, as far as edgectl saw.
     public var since: Date?
+    /// Restarts by the node's supervisor since the unit was activated there.
+    public var restarts = 0
 }
 
 /// Where one service stands across its nodes.
@@ -69,10 +71,14 @@ public struct FleetHealth: Sendable {
         services = inventory.stored(.service).map { item in
             let name = item.resource.name
             let desired = item.releaseDigest
+            let desiredUnit = item.resource.serviceSpec.flatMap { spec in
+                desired.map { ServiceUnit(service: name, spec: spec, release: $0, node: "").digest }
+            }
             let paused = inventory.paused.contains(name)
             let nodes = inventory.fleet.targets(ofService: name).map { node in
                 FleetHealth.node(
-                    node, service: name, desired: desired, facts: inventory.facts[node], seen: observed["\(name)/\(node)"], paused: paused)
+                    node, service: name, desired: desired, desiredUnit: desiredUnit, facts: inventory.facts[node],
+                    seen: observed["\(name)/\(node)"], paused: paused)
             }
             let phases = Set(nodes.map(\.phase))
             let phase: ServiceHealth.Phase
@@ -104,11 +110,12 @@ public struct FleetHealth: Sendable {
     public func services(onNode node: String) -> [NodeServiceHealth] { byNode[node] ?? [] }
 
     static func node(
-        _ node: String, service: String, desired: String?, facts: NodeFacts?, seen: StoredNodeService?, paused: Bool
+        _ node: String, service: String, desired: String?, desiredUnit: String? = nil, facts: NodeFacts?, seen: StoredNodeService?,
+        paused: Bool
     ) -> NodeServiceHealth {
         var h = NodeServiceHealth(
             node: node, service: service, phase: .pending, release: seen?.state.current, desiredRelease: desired, health: "unknown",
-            reason: nil, since: seen?.since)
+            reason: nil, since: seen?.since, restarts: seen?.state.restarts ?? 0)
         if let seen {
             h.health = seen.lastError != nil ? "unhealthy" : seen.state.process == .running ? "healthy" : "not running"
         }
@@ -125,19 +132,27 @@ public struct FleetHealth: Sendable {
             return h
         }
         let onDesired = seen.state.current == desired
+        // A unit known to differ (a changed env or command) is not what is desired yet; a
+        // node that predates units is judged by its release.
+        let unitDiffers = desiredUnit != nil && seen.state.unit != nil && seen.state.unit != desiredUnit
         if let error = seen.lastError {
             h.phase = .failed
             h.reason = error
+        } else if seen.state.recentRestarts >= 5 {
+            h.phase = .failed
+            h.reason = "crash loop: \(seen.state.restarts) restarts" + FleetHealth.lastExit(seen.state)
         } else if seen.state.drifted {
             h.phase = .drifted
             h.reason = seen.state.driftCause ?? "the release's files differ from what was installed"
+        } else if onDesired && unitDiffers {
+            h.reason = "runs another unit of this release (its run spec changed); reconcile rolls it out" + (paused ? " (rollout paused)" : "")
         } else if onDesired && seen.state.process == .running {
             h.phase = .running
         } else if onDesired {
             h.phase = .failed
             h.reason =
                 seen.state.process == .dead
-                ? "process exited (see edgectl logs); reconcile restarts it"
+                ? "process not running\(FleetHealth.lastExit(seen.state)) (see edgectl logs)"
                 : "process not started; reconcile starts it"
         } else {
             let runs = seen.state.current.map { "runs \(Formatting.short($0))" } ?? "nothing installed"
@@ -147,12 +162,20 @@ public struct FleetHealth: Sendable {
     }
 }
 
+extension FleetHealth {
+    /// `, last exit 1 at 2026-11-28T10:00:00Z`, when the node reported one.
+    static func lastExit(_ state: NodeServiceState) -> String {
+        guard let code = state.lastExit else { return "" }
+        return ", last exit \(code)" + (state.lastExitAt.map { " at \(Timestamp.string($0))" } ?? "")
+    }
+}
+
 extension NodeServiceHealth {
     /// One node of a service, as `status -o json` and `get services -o json` show it.
     public var json: JSONValue {
         .object([
             ("node", .string(node)), ("phase", .string(phase.rawValue)), ("release", .str(release)), ("desiredRelease", .str(desiredRelease)),
-            ("health", .string(health)), ("reason", .str(reason)), ("since", .date(since)),
+            ("health", .string(health)), ("reason", .str(reason)), ("since", .date(since)), ("restarts", .int(restarts)),
         ])
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 
 /// What one node reports about one managed service.
 public struct ServiceObservation: Sendable, Equatable {
-    public enum Process: String, Sendable { case running, dead, stopped }
+    public typealias Process = NodeServiceState.Process
     public var service: String
     public var current: String?
     public var previous: String?
@@ -15,21 +15,58 @@ public struct ServiceObservation: Sendable, Equatable {
     public var modifiedFiles: Int
     /// Entries in the current release directory, itself included.
     public var entryCount: Int
+    /// The unit the node runs (nil before edgectl kept units on nodes).
+    public var unit: String? = nil
+    public var restarts = 0
+    public var recentRestarts = 0
+    public var lastExit: Int? = nil
+    public var lastExitAt: Date? = nil
 
-    /// Drift: a file changed, or files added or removed, against the release's recorded entries.
-    public func drifted(expectedEntries: Int) -> Bool {
-        current != nil && (modifiedFiles > 0 || entryCount != expectedEntries + 1)
+    /// The cheap drift check, in words: files of the release changed after it was activated,
+    /// or entries added to or removed from its directory (nil: no drift seen). The one place
+    /// drift is decided; `expectedEntries` is the release's recorded entry count, if known.
+    public func drift(expectedEntries: Int?) -> String? {
+        guard current != nil else { return nil }
+        if modifiedFiles > 0 {
+            return modifiedFiles == 1
+                ? "1 file changed or added in the release on the node after activation"
+                : "\(modifiedFiles) files changed or added in the release on the node after activation"
+        }
+        if let expected = expectedEntries, entryCount != expected + 1 {
+            let difference = entryCount - (expected + 1)
+            return difference > 0
+                ? "\(difference) entr\(difference == 1 ? "y" : "ies") added to the release directory on the node"
+                : "\(-difference) entr\(difference == -1 ? "y" : "ies") removed from the release directory on the node"
+        }
+        return nil
     }
 }
 
 extension ServiceObservation {
-    /// Parses one `edge_observe` line (`service NAME CURRENT PREVIOUS STATE PID MODIFIED ENTRIES`).
+    /// Parses one `edge_observe` line
+    /// (`service NAME CURRENT PREVIOUS STATE PID MODIFIED ENTRIES UNIT RESTARTS RECENT EXIT EXITED`).
     init?(line: String) {
         let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard f.count == 8, f[0] == "service" else { return nil }
+        guard f.count == 13, f[0] == "service" else { return nil }
         self.init(
             service: f[1], current: f[2].isEmpty ? nil : f[2], previous: f[3].isEmpty ? nil : f[3],
             process: Process(rawValue: f[4]) ?? .stopped, pid: Int32(f[5]), modifiedFiles: Int(f[6]) ?? 0, entryCount: Int(f[7]) ?? 0)
+        unit = f[8].isEmpty ? nil : f[8]
+        restarts = Int(f[9]) ?? 0
+        recentRestarts = Int(f[10]) ?? 0
+        lastExit = Int(f[11])
+        lastExitAt = Double(f[12]).map(Date.init(timeIntervalSince1970:))
+    }
+
+    /// What the state records of this observation.
+    public func state(driftCause: String?) -> NodeServiceState {
+        var state = NodeServiceState(
+            current: current, previous: previous, process: process, drifted: driftCause != nil, driftCause: driftCause, unit: unit)
+        state.restarts = restarts
+        state.recentRestarts = recentRestarts
+        state.lastExit = lastExit
+        state.lastExitAt = lastExitAt
+        return state
     }
 }
 
@@ -102,18 +139,6 @@ public final class NodeOperations {
             throw SSHError(node: node, step: step, message: "\(what) failed (exit \(reply.status))\(detail.isEmpty ? "" : ": \(detail)")")
         }
         return reply
-    }
-
-    /// A service's environment as the file the node keeps for it (`export K='v'` lines): it
-    /// travels as a call's input, never on a command line.
-    static func environmentFile(_ environment: [(String, String)]) -> Data {
-        Data(environment.map { "export \($0.0)=\(ShellQuote.quote($0.1))\n" }.joined().utf8)
-    }
-
-    func environment(service: String, spec: ServiceSpec, release: String) -> Data {
-        var env = spec.run.env.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        env += [("EDGE_NODE", node), ("EDGE_SERVICE", service), ("EDGE_RELEASE", release)]
-        return Self.environmentFile(env)
     }
 
     /// One line per entry, TAB-separated, as the library's `edge_materialise`/`edge_repair` read them.
@@ -237,35 +262,36 @@ public final class NodeOperations {
 
     // MARK: Activation and processes
 
+    /// Points `current` at a release without a unit (for benchmarks of the push alone).
     public func activate(service: String, digest: String) throws {
-        try call("edge_activate", [service, digest], what: "activating \(service)")
+        try call("edge_activate", [service, digest, ""], what: "activating \(service)")
     }
 
-    /// Starts the service's current release with its environment plus EDGE_NODE, EDGE_SERVICE, EDGE_RELEASE.
-    @discardableResult
-    public func start(service: String, spec: ServiceSpec, release: String) throws -> Int32 {
-        let reply = try call(
-            "edge_start", [service] + spec.run.command, input: .bytes(environment(service: service, spec: spec, release: release)),
-            what: "starting \(service)")
-        return Int32(reply.stdoutText.split(separator: " ").first ?? "") ?? 0
+    /// The unit a service would run on this node.
+    public func unit(service: String, spec: ServiceSpec, release: String) -> ServiceUnit {
+        ServiceUnit(service: service, spec: spec, release: release, node: node)
     }
 
-    /// Stop, switch `current` to `digest` (unless nil: a plain restart) and start, in one call.
-    @discardableResult
-    public func switchTo(service: String, digest: String?, spec: ServiceSpec, release: String, grace: Int = 10) throws -> Int32 {
-        let reply = try call(
-            "edge_switch", [service, digest ?? "-", String(grace)] + spec.run.command,
-            input: .bytes(environment(service: service, spec: spec, release: release)),
-            what: "switching \(service) to \(String(release.prefix(12)))")
-        return Int32(reply.lines.last?.split(separator: " ").first ?? "") ?? 0
+    /// Starts the service's supervisor on the unit in place.
+    public func start(service: String) throws {
+        try call("edge_start", [service], what: "starting \(service)")
+    }
+
+    /// Stop, make `unit` (its release already on the node) the service's unit, and start it
+    /// under its supervisor, in one call. The unit file (with the environment) is the call's input.
+    public func switchTo(service: String, unit: ServiceUnit, grace: Int = 10) throws {
+        try call(
+            "edge_switch", [service, unit.release, unit.digest, String(grace)], input: .bytes(unit.file),
+            what: "switching \(service) to \(String(unit.release.prefix(12)))")
     }
 
     public func stop(service: String, grace: Int = 10) throws {
         try call("edge_stop", [service, String(grace)], what: "stopping \(service)")
     }
 
-    public func restart(service: String, spec: ServiceSpec, release: String, grace: Int = 10) throws {
-        try switchTo(service: service, digest: nil, spec: spec, release: release, grace: grace)
+    /// Stop and start again on the unit the node has (after a rollback: the previous unit, whole).
+    public func restart(service: String, grace: Int = 10) throws {
+        try call("edge_switch", [service, "-", "-", String(grace)], what: "restarting \(service)")
     }
 
     public func isRunning(service: String) throws -> Bool {

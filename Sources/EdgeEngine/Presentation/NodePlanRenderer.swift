@@ -18,6 +18,8 @@ public enum NodePlanRenderer {
                     switch step.action {
                     case .install: text = style.green("+ \(step.node)  install")
                     case .update(let from): text = style.yellow("~ \(step.node)  update \(from.prefix(12)) → \(service.release.prefix(12))")
+                    case .reconfigure(let changes):
+                        text = style.yellow("~ \(step.node)  \(service.service)  \(changes.joined(separator: ", "))")
                     case .restart: text = style.yellow("~ \(step.node)  restart (not running)")
                     case .repair: text = style.yellow("~ \(step.node)  repair drift")
                     case .none: text = style.dim("= \(step.node)  up to date")

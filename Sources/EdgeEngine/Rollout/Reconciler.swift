@@ -95,10 +95,8 @@ public final class Reconciler: @unchecked Sendable {
                 var states: [String: NodeServiceState] = [:]
                 for s in services {
                     let expected = s.current.flatMap { entryCounts[$0] }
-                    let cause = Reconciler.driftCause(s, expectedEntries: expected)
-                    states[s.service] = NodeServiceState(
-                        current: s.current, previous: s.previous, process: NodeServiceState.Process(rawValue: s.process.rawValue) ?? .stopped,
-                        drifted: cause != nil, driftCause: cause)
+                    let cause = s.drift(expectedEntries: expected)
+                    states[s.service] = s.state(driftCause: cause)
                 }
                 observed[node] = ObservedNode(reachable: true, services: states)
                 toRecord[node] = states
@@ -123,8 +121,11 @@ public final class Reconciler: @unchecked Sendable {
                     ))
             }
         }
+        // Removals are planned for every service no longer desired on a node (a deleted one
+        // included), unless the run was narrowed to some services.
         let plan = Planner.plan(
-            fleet: fleet, releases: desired, observed: observed, only: considered.subtracting(paused).subtracting(blocked), nodeFilter: nodeFilter)
+            fleet: fleet, releases: desired, units: Reconciler.desiredUnits(fleet), knownUnits: try store.knownUnits(), observed: observed,
+            only: considered.subtracting(paused).subtracting(blocked), removalsOf: options.services, nodeFilter: nodeFilter)
         var outcome = ReconcileOutcome(plan: plan)
         outcome.pendingNodes = plan.pendingNodes
         outcome.paused = considered.intersection(paused).sorted()
@@ -177,27 +178,17 @@ public final class Reconciler: @unchecked Sendable {
         return outcome
     }
 
-    /// The cheap drift check, in words: files of the release changed after it was activated,
-    /// or entries added to or removed from its directory (nil: no drift seen).
-    static func driftCause(_ s: ServiceObservation, expectedEntries: Int?) -> String? {
-        guard s.current != nil else { return nil }
-        if s.modifiedFiles > 0 {
-            return s.modifiedFiles == 1
-                ? "1 file changed or added in the release on the node after activation"
-                : "\(s.modifiedFiles) files changed or added in the release on the node after activation"
-        }
-        if let expected = expectedEntries, s.entryCount != expected + 1 {
-            let difference = s.entryCount - (expected + 1)
-            return difference > 0
-                ? "\(difference) entr\(difference == 1 ? "y" : "ies") added to the release directory on the node"
-                : "\(-difference) entr\(difference == -1 ? "y" : "ies") removed from the release directory on the node"
-        }
-        return nil
-    }
-
     /// Each service's desired release digest.
     public static func desiredReleases(_ fleet: Fleet) -> [String: String] {
         fleet.services.compactMapValues { $0.release?.digest }
+    }
+
+    /// Each service's desired unit (its digest and fields are the same on every node).
+    public static func desiredUnits(_ fleet: Fleet) -> [String: ServiceUnit] {
+        fleet.services.compactMapValues { service in
+            guard let spec = service.serviceSpec, let release = service.release?.digest else { return nil }
+            return ServiceUnit(service: service.name, spec: spec, release: release, node: "")
+        }
     }
 
     /// Plans from the last observation in the state, contacting no node (`--no-refresh`).
@@ -220,7 +211,7 @@ public final class Reconciler: @unchecked Sendable {
             })
         let paused = try store.pausedServices()
         return Planner.plan(
-            fleet: fleet, releases: desiredReleases(fleet), observed: observed,
+            fleet: fleet, releases: desiredReleases(fleet), units: desiredUnits(fleet), knownUnits: try store.knownUnits(), observed: observed,
             only: Set(fleet.services.keys).subtracting(paused).subtracting(blocked))
     }
 

@@ -50,7 +50,13 @@ struct RolloutRun {
         var pendingNodes = Set(plan.pending.map(\.node))
 
         // Stage: every node that needs files gets them now, in parallel, so batches only switch and restart.
-        let staging = plan.changes.filter { if case .restart = $0.action { return false } else { return true } }
+        let staging = plan.changes.filter {
+            switch $0.action {
+            case .restart, .reconfigure: return false
+            default: return true
+            }
+        }
+        try store.recordUnit(ServiceUnit(service: name, spec: spec, release: release, node: ""))
         let bundle = spec.bundle.path
         let verify = options.verify
         // The bundle on this machine is checked once, and only if some node lacks files.
@@ -123,7 +129,8 @@ struct RolloutRun {
                     switch r.step {
                     case "healthy":
                         try store.recordNodeService(
-                            node: r.node, service: name, state: NodeServiceState(current: release, previous: r.from, process: .running))
+                            node: r.node, service: name,
+                            state: NodeServiceState(current: release, previous: r.from, process: .running, unit: r.unit))
                     case "pending":
                         pendingNodes.insert(r.node)
                         emit("pending", node: r.node, batch: batch, index: label, r.message)
@@ -132,7 +139,10 @@ struct RolloutRun {
                         failedNodes.insert(r.node)
                         try store.recordNodeService(
                             node: r.node, service: name,
-                            state: NodeServiceState(current: r.activated ? release : r.from, previous: nil, process: .dead), error: r.message)
+                            state: NodeServiceState(
+                                current: r.activated ? release : r.from, previous: nil, process: .dead,
+                                unit: r.activated ? r.unit : observed[r.node]?.services[name]?.unit),
+                            error: r.message)
                         emit("failed", node: r.node, batch: batch, index: label, r.message)
                     }
                 }
@@ -181,50 +191,63 @@ struct RolloutRun {
     struct SwitchResult: Sendable {
         var node: String
         var from: String?
+        var unit: String?
         var activated: Bool
         var step: String
         var message: String
     }
 
-    /// Stop, switch `current`, start, and wait for health on one node.
+    /// Stop, switch to the new unit (release and spec), start, and wait for health on one node.
     func switchNode(_ step: NodeStep, release: String) -> SwitchResult {
         let from = observed[step.node]?.services[name]?.current
-        var activated = false
+        let ops = ops(step.node)
+        let unit = ops.unit(service: name, spec: spec, release: release)
+        let changesUnit: Bool
+        switch step.action {
+        case .install, .update, .reconfigure: changesUnit = true
+        default: changesUnit = false
+        }
+        var result = SwitchResult(node: step.node, from: from, unit: unit.digest, activated: false, step: "failed", message: "")
         do {
-            let ops = ops(step.node)
-            try ops.switchTo(service: name, digest: step.action == .restart ? nil : release, spec: spec, release: release, grace: options.stopGrace)
-            activated = step.action != .restart && from != release
+            if step.action == .restart {
+                try ops.restart(service: name, grace: options.stopGrace)
+            } else {
+                // A repair switches to the same unit: nothing moves, the drift marker is reset.
+                try ops.switchTo(service: name, unit: unit, grace: options.stopGrace)
+            }
+            result.activated = changesUnit
             switch try ops.waitHealthy(service: name, check: spec.healthCheck) {
             case .healthy:
-                return SwitchResult(
-                    node: step.node, from: from, activated: activated, step: "healthy", message: "healthy on \(String(release.prefix(12)))")
+                result.step = "healthy"
+                result.message = "healthy on \(String(release.prefix(12)))"
             case .unhealthy(let reason):
-                return SwitchResult(node: step.node, from: from, activated: activated, step: "failed", message: "unhealthy: \(reason)")
+                result.message = "unhealthy: \(reason)"
             }
         } catch let error as SSHError where error.isUnreachable {
-            return SwitchResult(node: step.node, from: from, activated: activated, step: "pending", message: "\(error)")
+            result.step = "pending"
+            result.message = "\(error)"
         } catch {
-            // The switch may have stopped half-way: ask the node where `current` points now,
-            // so a rollback swaps back only what really moved.
-            if !activated, step.action != .restart, from != release,
-                let now = try? ops(step.node).observe().first(where: { $0.service == name })
-            {
-                activated = now.current == release
+            // The switch may have stopped half-way: ask the node which unit it has now, so a
+            // rollback swaps back only what really moved.
+            if !result.activated, changesUnit, let now = try? ops.observe().first(where: { $0.service == name }) {
+                result.activated = now.unit == unit.digest
             }
-            return SwitchResult(node: step.node, from: from, activated: activated, step: "failed", message: "\(error)")
+            result.message = "\(error)"
         }
+        return result
     }
 
-    /// Every node this rollout switched goes back to what it ran before: the previous release
-    /// is still on the node, so nothing is transferred. A node that had no release loses the service.
+    /// Every node this rollout switched goes back to the unit it ran before (release, command,
+    /// environment, restart policy): the node keeps it beside the previous release, so nothing
+    /// is transferred. A node that had no release loses the service.
     func rollBack(_ changed: [(node: String, from: String?)], rollout: Int64) throws {
         let results = FanOut.run(changed.map { RollbackItem(node: $0.node, from: $0.from) }, parallel: reconciler.parallel) {
             item -> (RollbackItem, Error?) in
             do {
                 let ops = self.ops(item.node)
-                if let from = item.from {
+                if item.from != nil {
                     _ = try ops.rollback(service: name)
-                    try ops.restart(service: name, spec: spec, release: from, grace: options.stopGrace)
+                    try ops.restart(service: name, grace: options.stopGrace)
                     if case .unhealthy(let reason) = try ops.waitHealthy(service: name, check: spec.healthCheck) {
                         throw EdgeError.runtime("the previous release is not healthy either: \(reason)")
                     }
@@ -243,7 +266,8 @@ struct RolloutRun {
             } else {
                 try store.recordStep(rollout: rollout, node: item.node, step: "rolledBack", fromRelease: item.from)
                 try store.recordNodeService(
-                    node: item.node, service: name, state: item.from.map { NodeServiceState(current: $0, process: .running) })
+                    node: item.node, service: name,
+                    state: item.from.map { NodeServiceState(current: $0, process: .running, unit: observed[item.node]?.services[name]?.unit) })
                 emit("rolledBack", node: item.node, item.from.map { "back on \(String($0.prefix(12)))" } ?? "removed (it had no earlier release)")
             }
         }

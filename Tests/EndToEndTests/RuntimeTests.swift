@@ -1,0 +1,157 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Services that keep running: the whole unit reconciled, supervision, removal. A real fleet of
+/// three nodes; node 3 has only busybox on its PATH.
+final class RuntimeTests: FleetTestCase {
+    override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) {
+        (name: "rt", subnet: "10.87.0", count: 3, busybox: 3)
+    }
+
+    var fleet: TestFleet!
+    var dir: TemporaryDirectory!
+    var state: String { dir.path + "/state.db" }
+    var port = 0
+
+    override func setUpWithError() throws {
+        fleet = try requireFleet()
+        dir = TemporaryDirectory()
+        port = 9000 + Int.random(in: 0..<900)
+        fleet.stopServices()
+        for i in 1...3 { try? FileManager.default.removeItem(atPath: fleet.root(i) + "/services") }
+        try FileManager.default.copyItem(atPath: fleet.manifestPath, toPath: dir.mkdir("m") + "/nodes.yaml")
+        // The service writes what it was started with where the test can read it, then serves.
+        dir.write(
+            "app/bin/serve",
+            """
+            #!/bin/sh
+            printf '%s %s\\n' "$0" "$LEVEL" > "/var/lib/edgectl/seen-$EDGE_SERVICE"
+            exec busybox httpd -f -p "127.0.0.1:$1" -h ./www
+            """, mode: 0o755)
+        dir.write("app/bin/other", "#!/bin/sh\nexec \"$(dirname \"$0\")/serve\" \"$@\"\n", mode: 0o755)
+        dir.write("app/www/index.html", "ok\n")
+        try service(level: "info")
+    }
+
+    override func tearDownWithError() throws {
+        fleet?.stopServices()
+        dir?.remove()
+    }
+
+    func service(level: String, command: String = "./bin/serve") throws {
+        dir.write(
+            "m/app.yaml",
+            """
+            apiVersion: edgectl/v1
+            kind: NodeGroup
+            metadata: {name: all}
+            spec: {selector: {matchLabels: {fleet: rt}}}
+            ---
+            apiVersion: edgectl/v1
+            kind: Service
+            metadata: {name: app}
+            spec:
+              bundle: {path: ../app}
+              nodeGroups: [all]
+              run:
+                command: [\(command), "\(port)"]
+                env: {LEVEL: \(level)}
+                stopTimeoutSeconds: 2
+              healthCheck: {tcp: {port: \(port)}, healthyDeadlineSeconds: 4}
+              rollout: {canary: 1, maxUnavailable: 100%}
+            """)
+    }
+
+    func edgectl(_ args: [String]) throws -> Edgectl.Result {
+        try Edgectl.run(args + ["--connect-timeout", "3"], state: state)
+    }
+
+    func seen(_ i: Int) -> String {
+        ((try? String(contentsOfFile: fleet.root(i) + "/seen-app", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func statusNodes() throws -> [[String: Any]] {
+        let run = try edgectl(["status", "-o", "json"])
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
+        let services = try XCTUnwrap(doc["services"] as? [[String: Any]])
+        return try XCTUnwrap(services.first { $0["name"] as? String == "app" }?["nodes"] as? [[String: Any]])
+    }
+
+    func testAKilledServiceComesBackWithoutEdgectlAndIsCounted() throws {
+        let apply = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(apply.status, 0, apply.stderr + apply.stdout)
+        for i in [1, 3] {
+            let before = try XCTUnwrap(fleet.servicePid(i, "app"))
+            XCTAssertEqual(kill(before, SIGKILL), 0)
+            XCTAssertTrue(
+                poll(10) { self.fleet.servicePid(i, "app").map { $0 != before && kill($0, 0) == 0 } ?? false }, "node \(i): running again")
+            XCTAssertTrue(
+                poll(10) { (try? self.fleet.inNode(i, "busybox wget -q -O - http://127.0.0.1:\(self.port)/").status) == 0 },
+                "node \(i): answering again")
+        }
+        let nodes = try statusNodes()
+        for i in [1, 3] {
+            let node = try XCTUnwrap(nodes.first { $0["node"] as? String == fleet.nodeName(i) })
+            XCTAssertEqual(node["restarts"] as? Int, 1, "\(node)")
+            XCTAssertEqual(node["phase"] as? String, "Running", "\(node)")
+        }
+        XCTAssertEqual(try XCTUnwrap(nodes.first { $0["node"] as? String == fleet.nodeName(2) })["restarts"] as? Int, 0)
+    }
+
+    func testAnEnvOnlyChangeReachesEveryNodeCanaryFirst() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        XCTAssertEqual((1...3).map(seen), Array(repeating: "./bin/serve info", count: 3))
+        try service(level: "debug")
+        let diff = try edgectl(["diff", "-f", dir.path + "/m"])
+        XCTAssertEqual(diff.status, 1, diff.stderr)
+        for i in 1...3 { XCTAssertTrue(diff.stdout.contains("~ \(fleet.nodeName(i))  app  run.env.LEVEL"), diff.stdout) }
+        let apply = try edgectl(["apply", "-f", dir.path + "/m", "-o", "json"])
+        XCTAssertEqual(apply.status, 0, apply.stderr)
+        let batches = apply.stdout.split(separator: "\n").filter { $0.contains("\"kind\":\"batch\"") }
+        XCTAssertEqual(batches.count, 2, "canary, then the rest: \(apply.stdout)")
+        XCTAssertEqual((1...3).map(seen), Array(repeating: "./bin/serve debug", count: 3))
+        let again = try edgectl(["diff", "-f", dir.path + "/m"])
+        XCTAssertEqual(again.status, 0, "converged: " + again.stdout)
+    }
+
+    func testAChangedCommandThatFailsHealthRollsBackToTheOldCommand() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        // Same release, new command that never answers: the canary fails, and goes back to the
+        // previous unit whole (its command and environment), with no transfer.
+        try service(level: "info", command: "./bin/nosuch")
+        let apply = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(apply.status, 1, apply.stderr + apply.stdout)
+        XCTAssertTrue(
+            poll(10) { (1...3).allSatisfy { (try? self.fleet.inNode($0, "busybox wget -q -O - http://127.0.0.1:\(self.port)/").status) == 0 } },
+            "every node answers on the old command")
+        XCTAssertEqual((1...3).map(seen), Array(repeating: "./bin/serve info", count: 3))
+        let unit = try String(contentsOfFile: fleet.root(1) + "/services/app/unit", encoding: .utf8)
+        XCTAssertTrue(unit.contains("set -- './bin/serve'"), unit)
+    }
+
+    func testADeletedServiceLeavesNothingBehind() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        let pids = (1...3).compactMap { fleet.servicePid($0, "app") }
+        XCTAssertEqual(pids.count, 3)
+        let delete = try edgectl(["delete", "service", "app"])
+        XCTAssertEqual(delete.status, 0, delete.stderr)
+        let reconcile = try edgectl(["reconcile"])
+        XCTAssertEqual(reconcile.status, 0, reconcile.stderr + reconcile.stdout)
+        for i in 1...3 {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: fleet.root(i) + "/services/app"), "node \(i)")
+        }
+        XCTAssertTrue(poll(5) { pids.allSatisfy { kill($0, 0) != 0 } }, "every process is gone")
+        let status = try edgectl(["status", "-o", "json"])
+        XCTAssertFalse(status.stdout.contains("\"app\""), status.stdout)
+    }
+
+    private func poll(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(100_000)
+        }
+        return condition()
+    }
+}
