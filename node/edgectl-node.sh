@@ -373,12 +373,93 @@ edge_rollback() {
     echo "${_prev##*/}"
 }
 
+# --- systemd nodes ---
+
+# Services run as systemd units where PID 1 is systemd and we are root; elsewhere under
+# edge_supervise. A service's `systemd` file says which way it was started.
+edge_systemd() {
+    [ -d /run/systemd/system ] && [ "$(id -u)" = 0 ] && command -v systemctl >/dev/null 2>&1
+}
+
+edge_unit_value() {
+    sed -n "s/^$1='\\(.*\\)'\$/\\1/p" "$2"
+}
+
+# A word for a systemd unit file: double-quoted, with systemd's own expansions ($, %) escaped.
+edge_sd_word() {
+    printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/\$/$$/g; s/%/%%/g')"
+}
+
+# edge_sd_unit SERVICE: the systemd unit that runs the service from its unit file: sh
+# reads the environment and command from it, so secrets never enter systemd's own files.
+edge_sd_unit() {
+    _s=$EDGE_ROOT/services/$1
+    _restart=$(edge_unit_value EDGE_RESTART "$_s/unit")
+    [ "$_restart" != never ] || _restart=no
+    _stop=$(edge_unit_value EDGE_STOP_TIMEOUT "$_s/unit")
+    printf '[Unit]\nDescription=edgectl service %s\nAfter=network.target\nStartLimitIntervalSec=0\n\n' "$1"
+    printf '[Service]\n'
+    # shellcheck disable=SC2016 # for the unit's own sh
+    printf 'ExecStart=/bin/sh -c %s %s %s\n' "$(edge_sd_word 's=$0/services/$1; . "$s/unit" && cd -P "$s/current" && exec "$@"')" \
+        "$(edge_sd_word "$EDGE_ROOT")" "$(edge_sd_word "$1")"
+    printf 'Restart=%s\nRestartSec=1\nTimeoutStopSec=%s\nKillMode=control-group\n' "${_restart:-always}" "${_stop:-10}"
+    printf 'StandardOutput=append:%s\nStandardError=inherit\n\n[Install]\nWantedBy=multi-user.target\n' "$_s/log"
+}
+
+edge_sd_start() {
+    _s=$EDGE_ROOT/services/$1
+    _u=/etc/systemd/system/edgectl-$1.service
+    edge_sd_unit "$1" >"$_u.new"
+    mv -f "$_u.new" "$_u"
+    : >"$_s/systemd"
+    systemctl daemon-reload
+    systemctl enable --quiet "edgectl-$1.service" 2>/dev/null
+    systemctl restart "edgectl-$1.service"
+    systemctl show -p MainPID --value "edgectl-$1.service"
+}
+
+edge_sd_stop() {
+    if [ -f "/etc/systemd/system/edgectl-$1.service" ]; then
+        systemctl stop "edgectl-$1.service" 2>/dev/null || true
+    fi
+}
+
+edge_sd_remove() {
+    _u=/etc/systemd/system/edgectl-$1.service
+    [ -f "$_u" ] || return 0
+    systemctl disable --quiet --now "edgectl-$1.service" 2>/dev/null || true
+    rm -f "$_u"
+    systemctl daemon-reload
+    systemctl reset-failed "edgectl-$1.service" 2>/dev/null || true
+}
+
+# edge_sd_observe SERVICE: "STATE PID RESTARTS RECENT EXIT EXITED" from systemd.
+edge_sd_observe() {
+    systemctl show -p ActiveState -p SubState -p MainPID -p NRestarts -p ExecMainStatus -p ExecMainExitTimestampMonotonic \
+        "edgectl-$1.service" 2>/dev/null | awk -F= -v now="$(date +%s)" -v up="$(cut -d' ' -f1 /proc/uptime)" '
+        { v[$1] = $2 }
+        END {
+            state = (v["ActiveState"] == "active" && v["SubState"] == "running") ? "running" : \
+                (v["ActiveState"] == "inactive" && v["NRestarts"] == 0 && v["ExecMainExitTimestampMonotonic"] == 0) ? "stopped" : "dead"
+            pid = (v["MainPID"] > 0) ? v["MainPID"] : "-"
+            restarts = v["NRestarts"] + 0
+            recent = (state != "running" && restarts >= 5) ? restarts : 0
+            mono = v["ExecMainExitTimestampMonotonic"] + 0
+            if (mono > 0) { code = v["ExecMainStatus"]; at = int(now - (up - mono / 1000000)) } else { code = "-"; at = "-" }
+            printf "%s %s %d %d %s %s\n", state, pid, restarts, recent, code, at
+        }'
+}
+
 # edge_start SERVICE: starts the service's supervisor, detached (own session, every
 # descriptor redirected), and prints "<pid> <start time>" of the supervisor. What
 # runs, with which environment and restart policy, is the service's unit file.
 edge_start() {
     _s=$EDGE_ROOT/services/$1
     [ -f "$_s/unit" ] || { echo "$1 has no unit on this node" >&2; exit 3; }
+    if edge_systemd; then
+        edge_sd_start "$1"
+        return 0
+    fi
     # shellcheck disable=SC2016 # expanded by the supervisor's shell
     setsid sh -c '. "$1" && edge_supervise "$2" "$3"' edgectl-supervisor "$EDGE_LIB" "$EDGE_ROOT" "$1" \
         >>"$_s/log" 2>&1 </dev/null 3<&- &
@@ -473,6 +554,7 @@ edge_end() {
 edge_stop() {
     _s=$EDGE_ROOT/services/$1
     _grace=$2
+    edge_sd_stop "$1"
     if [ -f "$_s/unit" ]; then
         _t2=$(sed -n "s/^EDGE_STOP_TIMEOUT='\\([0-9]*\\)'\$/\\1/p" "$_s/unit")
         if [ -n "$_t2" ] && [ "$_t2" -ge "$_grace" ]; then _grace=$((_t2 + 2)); fi
@@ -495,9 +577,12 @@ edge_switch() {
     edge_start "$_svc"
 }
 
-# Whether the service runs: its supervisor and its process are both alive.
+# Whether the service runs: its supervisor and its process are both alive (or systemd
+# says its unit is running).
 edge_state() {
-    if [ ! -f "$1/pid" ]; then
+    if [ -f "$1/systemd" ]; then
+        edge_sd_observe "${1##*/}" | cut -d' ' -f1
+    elif [ ! -f "$1/pid" ]; then
         echo stopped
     elif read -r _pid _st <"$1/pid" && edge_alive "$_pid" "$_st" &&
         [ -f "$1/child" ] && read -r _pid _st <"$1/child" && edge_alive "$_pid" "$_st"; then
@@ -516,6 +601,7 @@ edge_running() {
 # and log); its releases go with the next cleanup.
 edge_remove() {
     edge_stop "$1" "$2"
+    edge_sd_remove "$1"
     rm -rf -- "$EDGE_ROOT/services/$1"
 }
 
@@ -527,6 +613,7 @@ edge_remove() {
 # the last 300 s), EXIT and EXITED the last exit status and when (epoch seconds).
 # Also caps each log at LOGCAP bytes.
 edge_observe() {
+    _cap=$1
     cd "$EDGE_ROOT/services" 2>/dev/null || return 0
     _now=$(date +%s)
     for _s in *; do
@@ -536,6 +623,8 @@ edge_observe() {
         _run=$(edge_state "$_s")
         _pid=-
         if [ -f "$_s/child" ]; then read -r _pid _st <"$_s/child" || _pid=-; fi
+        _sd=''
+        if [ -f "$_s/systemd" ]; then _sd=$(edge_sd_observe "$_s"); fi
         _drift=0
         _count=0
         if [ -n "$_cur" ] && [ -d "$_s/current/" ]; then
@@ -551,8 +640,14 @@ edge_observe() {
         _exit=-
         _exited=-
         if [ -f "$_s/exit" ]; then read -r _exit _exited <"$_s/exit" || true; fi
-        if [ -f "$_s/log" ] && [ "$(edge_size "$_s/log")" -gt "$1" ]; then
-            tail -c $(($1 / 2)) "$_s/log" >"$_s/log.tmp" && cat "$_s/log.tmp" >"$_s/log" && rm -f "$_s/log.tmp"
+        if [ -n "$_sd" ]; then
+            # shellcheck disable=SC2086 # six words
+            set -- $_sd
+            _run=$1 _pid=$2 _restarts=$3 _recent=$4 _exit=$5 _exited=$6
+            set -- "$_cap"
+        fi
+        if [ -f "$_s/log" ] && [ "$(edge_size "$_s/log")" -gt "$_cap" ]; then
+            tail -c $((_cap / 2)) "$_s/log" >"$_s/log.tmp" && cat "$_s/log.tmp" >"$_s/log" && rm -f "$_s/log.tmp"
         fi
         printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "${_cur##*/}" "${_prev##*/}" "$_run" "$_pid" \
             $((_drift)) $((_count)) "$(edge_unit_of "$_s/unit")" $((_restarts)) $((_recent)) "$_exit" "$_exited"

@@ -16,51 +16,14 @@ public final class LocalShell: ShellTransport {
     private var finished = false
     private var errorText = Data()
 
-    /// Starts `shell` (e.g. `["/bin/dash"]`) on the library's boot script for `root`.
-    ///
-    /// Spawned with an empty signal mask and default signal actions, as sshd starts a
-    /// session's shell: this test process blocks and ignores signals a shell inherits
-    /// (a blocked SIGCHLD stalls busybox ash's `wait`; a blocked TERM its traps).
+    /// Starts `shell` (e.g. `["/bin/dash"]`) on the library's boot script for `root`, with a
+    /// clean signal mask, as sshd starts a session's shell (see `Spawned`).
     public init(shell: [String], root: String, environment: [String: String] = [:]) throws {
-        signal(SIGPIPE, SIG_IGN)  // a shell that exits early must fail a write, not end the tests
-        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0], errChild: [Int32] = [0, 0]
-        guard pipe(&toChild) == 0, pipe(&fromChild) == 0, pipe(&errChild) == 0 else { throw POSIXError(.EMFILE) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errChild[1], 2)
-        for fd in toChild + fromChild + errChild { posix_spawn_file_actions_addclose(&actions, fd) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let arguments = shell + ["-c", NodeLibrary.boot, "edgectl", root, NodeLibrary.digest]
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in argv { free(p) }
-            for p in envp { free(p) }
-        }
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, shell[0], &actions, &attributes, argv, envp)
-        close(toChild[0])
-        close(fromChild[1])
-        close(errChild[1])
-        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
-        pid = child
-        input = toChild[1]
-        output = fromChild[0]
-        errors = errChild[0]
+        let child = try Spawned(shell + ["-c", NodeLibrary.boot, "edgectl", root, NodeLibrary.digest], environment: environment)
+        pid = child.pid
+        input = child.input
+        output = child.output
+        errors = child.errors
         _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK)
         _ = fcntl(errors, F_SETFL, fcntl(errors, F_GETFL) | O_NONBLOCK)
     }

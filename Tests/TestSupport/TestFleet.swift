@@ -18,14 +18,19 @@ public final class TestFleet: @unchecked Sendable {
     /// suites on both, so a cost the lean fleet hides still shows.
     public static var profile: String { ProcessInfo.processInfo.environment["EDGECTL_TEST_PROFILE"] ?? "lean" }
 
-    public init(name: String, subnet: String, count: Int, busybox: Int? = nil) throws {
+    /// Nodes whose PID 1 is systemd (booted with systemd-nspawn).
+    public let systemd: [Int]
+
+    public init(name: String, subnet: String, count: Int, busybox: Int? = nil, systemd: [Int] = []) throws {
         self.name = name
         self.subnet = subnet
         self.count = count
+        self.systemd = systemd
         directory = NSTemporaryDirectory() + "edgectl-fleet-\(name)-\(getpid())"
         _ = try? script(["down"])
         var args = ["up", String(count)]
         if let busybox { args += ["--busybox", String(busybox)] }
+        if !systemd.isEmpty { args += ["--systemd", systemd.map(String.init).joined(separator: ",")] }
         let result = try script(args)
         guard result.status == 0 else {
             throw FleetError(message: "testfleet up failed: \(result.stderr) \(result.stdout)")
@@ -51,6 +56,8 @@ public final class TestFleet: @unchecked Sendable {
     public func rekey(_ i: Int, type: String = "ed25519") throws { try check(script(["rekey", String(i), type])) }
     public func throttle(_ i: Int, rate: String) throws { try check(script(["throttle", String(i), rate])) }
     public func unthrottle(_ i: Int) throws { try check(script(["unthrottle", String(i)])) }
+    /// Reboots systemd node `i` (`systemctl reboot` inside) and waits for its sshd.
+    public func reboot(_ i: Int) throws { try check(script(["reboot", String(i)])) }
 
     /// Runs a command inside node `i`'s network namespace (not through SSH), for assertions.
     public func inNode(_ i: Int, _ command: String) throws -> (status: Int32, output: String) {
@@ -106,19 +113,19 @@ public enum Shell {
     }
 
     public static func run(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let (stdout, stderr) = collect(process, out, err)
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        let child = try Spawned([path] + args, environment: environment, stdinNull: true)
+        let errBox = DataBox()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            errBox.data = Spawned.readAll(child.errors)
+            done.signal()
+        }
+        let out = Spawned.readAll(child.output)
+        done.wait()
+        close(child.output)
+        close(child.errors)
+        let status = child.wait()
+        return Result(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: errBox.data, as: UTF8.self))
     }
 
     /// Reads both pipes to the end at once (so a chatty process cannot fill one and block), then waits.
@@ -142,6 +149,8 @@ public enum Shell {
 open class FleetTestCase: XCTestCase {
     /// Name, subnet, size and busybox node of the subclass's fleet.
     open class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) { fatalError("override fleetSpec") }
+    /// Nodes of the fleet whose PID 1 is systemd.
+    open class var systemdNodes: [Int] { [] }
 
     nonisolated(unsafe) private static var fleets: [String: TestFleet] = [:]
     nonisolated(unsafe) private static var errors: [String: String] = [:]
@@ -151,7 +160,8 @@ open class FleetTestCase: XCTestCase {
         guard TestFleet.canRun else { return }
         let spec = fleetSpec
         do {
-            fleets[spec.name] = try TestFleet(name: spec.name, subnet: spec.subnet, count: spec.count, busybox: spec.busybox)
+            fleets[spec.name] = try TestFleet(
+                name: spec.name, subnet: spec.subnet, count: spec.count, busybox: spec.busybox, systemd: systemdNodes)
         } catch {
             errors[spec.name] = "\(error)"
         }

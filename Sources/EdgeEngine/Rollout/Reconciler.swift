@@ -104,7 +104,21 @@ public final class Reconciler: @unchecked Sendable {
                 progress.emit(ProgressEvent(node: node, kind: "failed", message: "observing failed: \(error)"))
             }
         }
+        // Restarts the node's supervisor made since the last look become events (they happen
+        // between runs, when no edgectl is there to see them).
+        var before: [String: NodeServiceState] = [:]
+        for item in try store.nodeServices() { before["\(item.node)/\(item.service)"] = item.state }
         try store.recordObservations(toRecord)
+        for (node, states) in toRecord.sorted(by: { $0.key < $1.key }) {
+            for (service, state) in states.sorted(by: { $0.key < $1.key }) {
+                let earlier = before["\(node)/\(service)"]
+                let new = earlier.map { $0.unit == state.unit ? state.restarts - $0.restarts : state.restarts } ?? state.restarts
+                guard new > 0 else { continue }
+                try store.appendEvent(
+                    type: .warning, kind: "Service", name: service, reason: "Restarted",
+                    message: "restarted \(new) time\(new == 1 ? "" : "s") on \(node) by its supervisor\(FleetHealth.lastExit(state))")
+            }
+        }
 
         // A revision that failed or was rolled back is not retried until a new apply (or undo).
         var blocked = Set<String>()
