@@ -470,8 +470,8 @@ edge_start() {
     # Back once the service's own process is started (or the supervisor gave up), so a
     # health check that follows never looks before there is anything to look at.
     _i=0
-    while [ ! -f "$_s/child" ] && edge_alive "$_pid" "$_st" && [ "$_i" -lt 100 ]; do
-        sleep 0.05
+    while [ ! -f "$_s/child" ] && edge_alive "$_pid" "$_st" && [ "$_i" -lt 500 ]; do
+        sleep 0.01
         _i=$((_i + 1))
     done
     echo "$_pid $_st"
@@ -516,12 +516,12 @@ edge_supervise() {
         if [ "$_delay" -gt 60 ]; then _delay=60; fi
     done
     if [ "$_stopping" = 1 ] && [ -n "$_child" ]; then
-        _i=0
-        while kill -0 "$_child" 2>/dev/null && [ "$_i" -lt $((EDGE_STOP_TIMEOUT * 10)) ]; do
-            sleep 0.1
-            _i=$((_i + 1))
-        done
-        kill -KILL -"$_child" 2>/dev/null || kill -KILL "$_child" 2>/dev/null || true
+        # Reaped the moment it ends; KILL to its group if it outlives the stop timeout.
+        (sleep "$EDGE_STOP_TIMEOUT" && { kill -KILL -"$_child" 2>/dev/null || kill -KILL "$_child" 2>/dev/null; }) </dev/null >/dev/null 2>&1 &
+        _killer=$!
+        wait "$_child" 2>/dev/null || true
+        kill "$_killer" 2>/dev/null || true
+        kill -KILL -"$_child" 2>/dev/null || true
     fi
     rm -f "$_s/child"
 }
@@ -533,8 +533,8 @@ edge_end() {
     if edge_alive "$_pid" "$_st"; then
         kill -TERM -"$_pid" 2>/dev/null || kill -TERM "$_pid" 2>/dev/null || true
         _i=0
-        while edge_alive "$_pid" "$_st" && [ "$_i" -lt $(($2 * 10)) ]; do
-            sleep 0.1
+        while edge_alive "$_pid" "$_st" && [ "$_i" -lt $(($2 * 50)) ]; do
+            sleep 0.02
             _i=$((_i + 1))
         done
         if edge_alive "$_pid" "$_st"; then
