@@ -42,14 +42,15 @@ final class RuntimeTests: FleetTestCase {
         dir?.remove()
     }
 
-    func service(level: String, command: String = "./bin/serve") throws {
+    func service(level: String, command: String = "./bin/serve", members: [Int]? = nil) throws {
+        let group = members.map { "{nodes: [\($0.map(fleet.nodeName).joined(separator: ", "))]}" } ?? "{selector: {matchLabels: {fleet: rt}}}"
         dir.write(
             "m/app.yaml",
             """
             apiVersion: edgectl/v1
             kind: NodeGroup
             metadata: {name: all}
-            spec: {selector: {matchLabels: {fleet: rt}}}
+            spec: \(group)
             ---
             apiVersion: edgectl/v1
             kind: Service
@@ -190,6 +191,20 @@ final class RuntimeTests: FleetTestCase {
         XCTAssertTrue(poll(5) { pids.allSatisfy { kill($0, 0) != 0 } }, "every process is gone")
         let status = try edgectl(["status", "-o", "json"])
         XCTAssertFalse(status.stdout.contains("\"app\""), status.stdout)
+    }
+
+    func testANodeThatLeavesTheGroupLosesTheServiceAndOnlyThatNode() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        let kept = [1, 3, 4].compactMap { fleet.servicePid($0, "app") }
+        try service(level: "info", members: [1, 3, 4])
+        let diff = try edgectl(["diff", "-f", dir.path + "/m"])
+        XCTAssertTrue(diff.stdout.contains("- \(fleet.nodeName(2))  remove service/app"), diff.stdout)
+        let apply = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(apply.status, 0, apply.stderr + apply.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fleet.root(2) + "/services/app"))
+        XCTAssertFalse(answers(2))
+        for i in [1, 3, 4] { XCTAssertTrue(answers(i), "node \(i) still serves") }
+        XCTAssertEqual([1, 3, 4].compactMap { fleet.servicePid($0, "app") }, kept, "the others were not touched")
     }
 
     private func poll(_ seconds: Double, _ condition: () -> Bool) -> Bool {
