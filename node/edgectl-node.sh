@@ -620,11 +620,14 @@ edge_observe() {
         [ -d "$_s" ] || continue
         _cur=$(readlink "$_s/current" 2>/dev/null || true)
         _prev=$(readlink "$_s/previous" 2>/dev/null || true)
-        _run=$(edge_state "$_s")
         _pid=-
-        if [ -f "$_s/child" ]; then read -r _pid _st <"$_s/child" || _pid=-; fi
         _sd=''
-        if [ -f "$_s/systemd" ]; then _sd=$(edge_sd_observe "$_s"); fi
+        if [ -f "$_s/systemd" ]; then
+            _sd=$(edge_sd_observe "$_s")
+        else
+            _run=$(edge_state "$_s")
+            if [ -f "$_s/child" ]; then read -r _pid _st <"$_s/child" || _pid=-; fi
+        fi
         _drift=0
         _count=0
         if [ -n "$_cur" ] && [ -d "$_s/current/" ]; then

@@ -196,12 +196,4 @@ struct NodeLibraryTests {
         return String(text.split(separator: " ")[0])
     }
 
-    private func poll(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(20_000)
-        }
-        return condition()
-    }
 }

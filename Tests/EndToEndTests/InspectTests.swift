@@ -261,14 +261,6 @@ final class InspectTests: FleetTestCase {
         XCTAssertFalse(again.stdout.contains("\"staged\""), "converged stays converged: \(again.stdout)")
     }
 
-    private func poll(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition()
-    }
 }
 
 /// Collects what a child process writes, readable while it still runs.

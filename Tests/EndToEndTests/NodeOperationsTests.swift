@@ -352,14 +352,6 @@ final class NodeOperationsTests: FleetTestCase {
         }
     }
 
-    private func poll(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
 }
 
 /// A value shared between a test and a watcher thread.
