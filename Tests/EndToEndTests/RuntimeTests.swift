@@ -42,7 +42,9 @@ final class RuntimeTests: FleetTestCase {
         dir?.remove()
     }
 
-    func service(level: String, command: String = "./bin/serve", members: [Int]? = nil) throws {
+    func service(
+        level: String, command: String = "./bin/serve", members: [Int]? = nil, restart: String = "always", stopTimeout: Int = 2
+    ) throws {
         let group = members.map { "{nodes: [\($0.map(fleet.nodeName).joined(separator: ", "))]}" } ?? "{selector: {matchLabels: {fleet: rt}}}"
         dir.write(
             "m/app.yaml",
@@ -61,7 +63,8 @@ final class RuntimeTests: FleetTestCase {
               run:
                 command: [\(command), "\(port)"]
                 env: {LEVEL: \(level)}
-                stopTimeoutSeconds: 2
+                restart: \(restart)
+                stopTimeoutSeconds: \(stopTimeout)
               healthCheck: {tcp: {port: \(port)}, healthyDeadlineSeconds: 4}
               rollout: {canary: 1, maxUnavailable: 100%}
             """)
@@ -193,6 +196,34 @@ final class RuntimeTests: FleetTestCase {
         XCTAssertFalse(status.stdout.contains("\"app\""), status.stdout)
     }
 
+    func testRestartPolicyAndStopTimeoutReachEveryNode() throws {
+        try service(level: "info", restart: "never", stopTimeout: 3)
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        for i in [1, 3] {
+            let unit = try String(contentsOfFile: fleet.root(i) + "/services/app/unit", encoding: .utf8)
+            XCTAssertTrue(unit.contains("EDGE_RESTART='never'") && unit.contains("EDGE_STOP_TIMEOUT='3'"), unit)
+        }
+        let systemd = try String(contentsOfFile: fleet.root(4) + "/../merged/etc/systemd/system/edgectl-app.service", encoding: .utf8)
+        XCTAssertTrue(systemd.contains("Restart=no\n") && systemd.contains("TimeoutStopSec=3\n"), systemd)
+        // never: a killed service stays down (well past the first backoff) and status says so.
+        for i in [1, 4] { _ = try killService(i) }
+        XCTAssertTrue(poll(5) { !self.answers(1) && !self.answers(4) })
+        Thread.sleep(forTimeInterval: 2.5)  // longer than the 1 s backoff `always` would wait
+        XCTAssertFalse(answers(1), "restart: never leaves it down")
+        XCTAssertFalse(answers(4), "Restart=no leaves it down")
+        let down = try statusNodes().filter { [fleet.nodeName(1), fleet.nodeName(4)].contains($0["node"] as? String ?? "") }
+        XCTAssertEqual(down.map { $0["phase"] as? String }, ["Failed", "Failed"], "\(down)")
+        // Back to always: a change of the unit, rolled out; then a kill comes back by itself.
+        try service(level: "info", restart: "always", stopTimeout: 3)
+        let diff = try edgectl(["diff", "-f", dir.path + "/m"])
+        XCTAssertTrue(diff.stdout.contains("~ \(fleet.nodeName(2))  app  run.restart"), diff.stdout)
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        for i in [1, 4] {
+            _ = try killService(i)
+            XCTAssertTrue(poll(10) { self.answers(i) }, "node \(i) restarted under always")
+        }
+    }
+
     func testANodeThatLeavesTheGroupLosesTheServiceAndOnlyThatNode() throws {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         let kept = [1, 3, 4].compactMap { fleet.servicePid($0, "app") }
@@ -207,12 +238,4 @@ final class RuntimeTests: FleetTestCase {
         XCTAssertEqual([1, 3, 4].compactMap { fleet.servicePid($0, "app") }, kept, "the others were not touched")
     }
 
-    private func poll(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
 }
