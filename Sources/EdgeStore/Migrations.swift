@@ -168,6 +168,15 @@ enum Migrations {
                     );
                     """)
         }
+        migrator.registerMigration("v6-runtime-and-exit-reason") { db in
+            // runtime: how the node runs services (systemd, or edgectl's supervisor and its boot
+            // hook); lastExitReason: what ended the service's process when the node knows (oom-kill).
+            try db.execute(
+                sql: """
+                    ALTER TABLE nodeFact ADD COLUMN runtime TEXT;
+                    ALTER TABLE nodeService ADD COLUMN lastExitReason TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -15,11 +15,14 @@ public struct NodeFacts: Sendable, Equatable {
     public var arch: String?
     public var hostKeyFingerprint: String?
     public var lastError: String?
+    /// How the node runs services (`NodeRuntime`'s words: "systemd", "supervisor rc.local"…).
+    public var runtime: String?
 
     public init(
         node: String, reachable: Bool? = nil, lastSeen: Date? = nil, lastContact: Date? = nil, os: String? = nil,
-        arch: String? = nil, hostKeyFingerprint: String? = nil, lastError: String? = nil
+        arch: String? = nil, hostKeyFingerprint: String? = nil, lastError: String? = nil, runtime: String? = nil
     ) {
+        self.runtime = runtime
         self.node = node
         self.reachable = reachable
         self.lastSeen = lastSeen
@@ -58,7 +61,7 @@ extension StateStore {
                     let facts = NodeFacts(
                         node: row["node"], reachable: reachable.map { $0 != 0 }, lastSeen: (row["lastSeen"] as String?).flatMap(Timestamp.date),
                         lastContact: (row["lastContact"] as String?).flatMap(Timestamp.date), os: row["os"], arch: row["arch"],
-                        hostKeyFingerprint: row["hostKeyFingerprint"], lastError: row["lastError"])
+                        hostKeyFingerprint: row["hostKeyFingerprint"], lastError: row["lastError"], runtime: row["runtime"])
                     return (facts.node, facts)
                 })
         }
@@ -71,8 +74,8 @@ extension StateStore {
             for f in facts {
                 try db.execute(
                     sql: """
-                        INSERT INTO nodeFact (node, reachable, lastSeen, lastContact, os, arch, hostKeyFingerprint, lastError)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO nodeFact (node, reachable, lastSeen, lastContact, os, arch, hostKeyFingerprint, lastError, runtime)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (node) DO UPDATE SET
                             reachable = excluded.reachable,
                             lastSeen = COALESCE(excluded.lastSeen, nodeFact.lastSeen),
@@ -80,11 +83,12 @@ extension StateStore {
                             os = COALESCE(excluded.os, nodeFact.os),
                             arch = COALESCE(excluded.arch, nodeFact.arch),
                             hostKeyFingerprint = COALESCE(excluded.hostKeyFingerprint, nodeFact.hostKeyFingerprint),
-                            lastError = excluded.lastError
+                            lastError = excluded.lastError,
+                            runtime = COALESCE(excluded.runtime, nodeFact.runtime)
                         """,
                     arguments: [
                         f.node, f.reachable.map { $0 ? 1 : 0 }, f.lastSeen.map(Timestamp.string), f.lastContact.map(Timestamp.string),
-                        f.os, f.arch, f.hostKeyFingerprint, f.lastError,
+                        f.os, f.arch, f.hostKeyFingerprint, f.lastError, f.runtime,
                     ])
             }
         }

@@ -51,13 +51,14 @@ extension StateStore {
                     try db.execute(
                         sql: """
                             INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, since, lastError,
-                                unit, restarts, recentRestarts, lastExit, lastExitAt)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                unit, restarts, recentRestarts, lastExit, lastExitAt, lastExitReason)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, state.driftCause,
                             Timestamp.string(time), Timestamp.string(unchanged?.since ?? time), unchanged?.lastError,
                             state.unit, state.restarts, state.recentRestarts, state.lastExit, state.lastExitAt.map(Timestamp.string),
+                            state.lastExitReason,
                         ])
                 }
             }
@@ -76,18 +77,18 @@ extension StateStore {
             try db.execute(
                 sql: """
                     INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, lastError, since,
-                        unit, restarts, recentRestarts, lastExit, lastExitAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        unit, restarts, recentRestarts, lastExit, lastExitAt, lastExitReason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (node, service) DO UPDATE SET current = excluded.current, previous = excluded.previous,
                         process = excluded.process, drifted = excluded.drifted, driftCause = excluded.driftCause,
                         observedAt = excluded.observedAt, lastError = excluded.lastError, since = excluded.since,
                         unit = excluded.unit, restarts = excluded.restarts, recentRestarts = excluded.recentRestarts,
-                        lastExit = excluded.lastExit, lastExitAt = excluded.lastExitAt
+                        lastExit = excluded.lastExit, lastExitAt = excluded.lastExitAt, lastExitReason = excluded.lastExitReason
                     """,
                 arguments: [
                     node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, state.driftCause,
                     Timestamp.string(time), error, Timestamp.string(since), state.unit, state.restarts, state.recentRestarts,
-                    state.lastExit, state.lastExitAt.map(Timestamp.string),
+                    state.lastExit, state.lastExitAt.map(Timestamp.string), state.lastExitReason,
                 ])
         }
     }
@@ -118,6 +119,7 @@ extension StateStore {
         state.recentRestarts = row["recentRestarts"] ?? 0
         state.lastExit = row["lastExit"]
         state.lastExitAt = (row["lastExitAt"] as String?).flatMap(Timestamp.date)
+        state.lastExitReason = row["lastExitReason"]
         return StoredNodeService(
             node: row["node"], service: row["service"],
             state: state,

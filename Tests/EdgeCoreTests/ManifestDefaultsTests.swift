@@ -35,6 +35,47 @@ struct ManifestDefaultsTests {
         #expect(svc.bundle.path.hasPrefix("/"))
     }
 
+    @Test func runUserAndResourcesReachTheUnit() throws {
+        let resources = try load(
+            node + "\n---\n" + group + "\n---\n"
+                + service(goodService.replacingOccurrences(of: "[./run]}", with: "[./run], user: relay, resources: {memory: 256Mi, cpu: 150%}}")))
+        let spec = try #require(resources.first { $0.kind == .service }?.serviceSpec)
+        #expect(spec.run.user == "relay")
+        #expect(spec.run.resources == ResourceLimits(memoryBytes: 256 << 20, cpuPercent: 150))
+        let unit = ServiceUnit(service: "web", spec: spec, release: "r1", node: "n1")
+        #expect(unit.fields["run.user"] == "relay")
+        #expect(unit.fields["run.resources.memory"] == String(256 << 20))
+        #expect(unit.fields["run.resources.cpu"] == "150%")
+        let file = String(decoding: unit.file, as: UTF8.self)
+        #expect(file.contains("EDGE_USER='relay'\n"))
+        #expect(file.contains("EDGE_MEMORY_MAX='268435456'\n"))
+        #expect(file.contains("EDGE_CPU_QUOTA='150'\n"))
+        var without = spec
+        without.run.user = nil
+        #expect(ServiceUnit(service: "web", spec: without, release: "r1", node: "n1").digest != unit.digest)
+    }
+
+    @Test(
+        arguments: [
+            ("256Mi", 268_435_456), ("1Gi", 1 << 30), ("512Ki", 524_288), ("64M", 64_000_000), ("1000", 1000), ("0Mi", nil), ("12x", nil),
+            ("-1Mi", nil), ("Mi", nil),
+        ] as [(String, Int?)])
+    func memorySizes(text: String, bytes: Int?) {
+        #expect(ResourceLimits.bytes(text) == bytes)
+    }
+
+    @Test func nodeRuntimeFacts() {
+        #expect(NodeRuntime(fact: "systemd memory cpu") == .systemd(limits: ["memory", "cpu"]))
+        #expect(NodeRuntime(fact: "systemd") == .systemd(limits: []))
+        #expect(NodeRuntime(fact: "supervisor rc.local") == .supervisor(boot: "rc.local"))
+        #expect(NodeRuntime(fact: "supervisor none") == .supervisor(boot: nil))
+        #expect(NodeRuntime(fact: "launchd") == nil)
+        let limits = ResourceLimits(memoryBytes: 1 << 30, cpuPercent: 50)
+        #expect(NodeRuntime.systemd(limits: ["memory"]).unenforced(limits) == ["cpu"])
+        #expect(NodeRuntime.supervisor(boot: "rc.local").unenforced(limits) == ["memory", "cpu"])
+        #expect(NodeRuntime.systemd(limits: ["memory", "cpu"]).unenforced(limits).isEmpty)
+    }
+
     @Test func healthCheckDefaults() throws {
         let resources = try load(node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  healthCheck: {http: {port: 9000}}"))
         let health = try #require(resources.first { $0.kind == .service }?.serviceSpec?.healthCheck)

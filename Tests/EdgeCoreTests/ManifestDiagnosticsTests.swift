@@ -134,6 +134,23 @@ let diagnosticCases: [DiagnosticCase] = [
         name: "two health probes",
         files: ["a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  healthCheck: {tcp: {port: 1}, http: {port: 2}}")],
         expected: [("a.yaml", 18, 17, "spec.healthCheck takes one of http, tcp or exec, not http and tcp")]),
+    DiagnosticCase(
+        name: "run.user with a space",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + service(goodService.replacingOccurrences(of: "[./run]}", with: "[./run], user: \"a b\"}"))
+        ],
+        expected: [("a.yaml", 17, 33, "spec.run.user: \"a b\" is not a valid user name")]),
+    DiagnosticCase(
+        name: "run.resources sizes",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + service(goodService.replacingOccurrences(of: "[./run]}", with: "[./run], resources: {memory: 12x, cpu: 5}}"))
+        ],
+        expected: [
+            ("a.yaml", 17, 47, "spec.run.resources.memory must be a size of at least 1Mi such as 256Mi or 1Gi, not \"12x\""),
+            ("a.yaml", 17, 57, "spec.run.resources.cpu must be a percentage of one CPU such as 50% or 200%, not \"5\""),
+        ]),
 ]
 
 @Suite("Manifest diagnostics")

@@ -39,7 +39,9 @@ struct NodeLibraryTests {
         }
 
         func session() throws -> NodeShell {
-            let environment = shell.busyboxOnly ? ["PATH": dir.path + "/bin"] : [:]
+            // EDGE_ETC: the boot hook goes to a directory of the test's, never the machine's /etc.
+            var environment = ["EDGE_ETC": dir.mkdir("etc")]
+            if shell.busyboxOnly { environment["PATH"] = dir.path + "/bin" }
             let transport = try LocalShell(shell: shell.command, root: root, environment: environment)
             let session = try NodeShell(node: "local", transport: transport, timeout: 20)
             sessions.append(session)
@@ -115,7 +117,7 @@ struct NodeLibraryTests {
         #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "2"], input: .bytes(u2.file)).status == 0)
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
         let observed = try session.call("edge_observe", ["1000000"]).lines
-        #expect(observed == ["service\tweb\td2\td1\trunning\t\(try pid(node, "web"))\t0\t2\t\(u2.digest)\t0\t0\t-\t-"])
+        #expect(observed == ["service\tweb\td2\td1\trunning\t\(try pid(node, "web"))\t0\t2\t\(u2.digest)\t0\t0\t-\t-\t-"])
         #expect(try session.call("edge_rollback", ["web"]).stdoutText == "d1\n")
         #expect(try session.call("edge_switch", ["web", "-", "-", "2"]).status == 0)
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
@@ -152,6 +154,38 @@ struct NodeLibraryTests {
         #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
         #expect(poll(5) { kill(second, 0) != 0 }, "the service's process is gone with it")
         #expect(!FileManager.default.fileExists(atPath: node.root + "/services/web"))
+    }
+
+    @Test(arguments: shells) func theBootHookStartsWhatIsDownAndLeavesWithTheLastService(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        let etc = node.dir.path + "/etc"
+        // An rc.local the node already had: edgectl's line goes before its `exit 0`, and only it leaves.
+        try Data("#!/bin/sh\necho theirs\nexit 0\n".utf8).write(to: URL(fileURLWithPath: etc + "/rc.local"))
+        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
+        let unit = ServiceUnit(
+            service: "web", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
+        #expect(try session.call("edge_switch", ["web", "d1", unit.digest, "2"], input: .bytes(unit.file)).status == 0)
+        let hook = try String(contentsOfFile: etc + "/rc.local", encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(hook.count == 4 && hook[1] == "echo theirs" && hook[3] == "exit 0", "\(hook)")
+        #expect(hook[2].hasSuffix("/boot & # edgectl " + String(hook[2].suffix(12))), "\(hook)")
+        // "Reboot": the service and its supervisor die; the hook's line (run as rc.local runs
+        // it) starts it again, and leaves running services alone.
+        let before = try pid(node, "web")
+        #expect(try session.call("edge_stop", ["web", "2"]).status == 0)
+        #expect(try session.call("edge_running", ["web"]).stdoutText == "dead\n")
+        var environment = ["EDGE_ETC": etc]
+        if shell.busyboxOnly { environment["PATH"] = node.dir.path + "/bin" }
+        let boot = try TestSupport.Shell.run(
+            shell.command[0], Array(shell.command.dropFirst()) + ["-c", hook[2].replacingOccurrences(of: " & #", with: " #")],
+            environment: environment)
+        #expect(boot.status == 0, "\(boot.stderr)")
+        #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
+        #expect(try pid(node, "web") != before)
+        #expect(!FileManager.default.fileExists(atPath: node.dir.path + "/pwned"))
+        #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
+        #expect(try String(contentsOfFile: etc + "/rc.local", encoding: .utf8) == "#!/bin/sh\necho theirs\nexit 0\n")
+        #expect(!FileManager.default.fileExists(atPath: node.root + "/boot"))
     }
 
     @Test(arguments: shells) func aLargeRequestAndALargeReplyInOneSession(shell: Shell) throws {

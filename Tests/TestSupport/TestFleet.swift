@@ -50,18 +50,34 @@ public final class TestFleet: @unchecked Sendable {
     public var identityFile: String { directory + "/id_ed25519" }
     /// The host directory behind node `i`'s `/var/lib/edgectl`.
     public func root(_ i: Int) -> String { directory + "/node-\(i)/root" }
+    /// What node `i` has written to its own `/etc` (the overlay's upper layer; a systemd
+    /// node's whole `/etc`).
+    public func etc(_ i: Int) -> String {
+        FileManager.default.fileExists(atPath: directory + "/node-\(i)/kind")
+            ? directory + "/node-\(i)/merged/etc" : directory + "/node-\(i)/etc-upper"
+    }
 
     public func partition(_ i: Int) throws { try check(script(["partition", String(i)])) }
     public func heal(_ i: Int) throws { try check(script(["heal", String(i)])) }
     public func rekey(_ i: Int, type: String = "ed25519") throws { try check(script(["rekey", String(i), type])) }
     public func throttle(_ i: Int, rate: String) throws { try check(script(["throttle", String(i), rate])) }
     public func unthrottle(_ i: Int) throws { try check(script(["unthrottle", String(i)])) }
-    /// Reboots systemd node `i` (`systemctl reboot` inside) and waits for its sshd.
+    /// Reboots node `i` and waits for its sshd: a systemd node runs `systemctl reboot`; another
+    /// has every process killed, then its sshd and its boot hooks (`/etc/rc.local`…) run again.
     public func reboot(_ i: Int) throws { try check(script(["reboot", String(i)])) }
 
     /// Runs a command inside node `i`'s network namespace (not through SSH), for assertions.
     public func inNode(_ i: Int, _ command: String) throws -> (status: Int32, output: String) {
         let r = try Shell.run("/usr/sbin/ip", ["netns", "exec", nodeName(i), "sh", "-c", command])
+        return (r.status, r.stdout + r.stderr)
+    }
+
+    /// Runs a command in node `i`'s network and mount namespaces (its own `/etc` and
+    /// `/var/lib/edgectl`), not through SSH; for a node without systemd. Files in the node's
+    /// `/etc` overlay must change this way, never in its layers behind the mount's back.
+    public func inNodeMounts(_ i: Int, _ command: String) throws -> (status: Int32, output: String) {
+        let pid = try String(contentsOfFile: directory + "/node-\(i)/sshd.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let r = try Shell.run("/usr/bin/nsenter", ["-t", pid, "-m", "-n", "sh", "-c", command])
         return (r.status, r.stdout + r.stderr)
     }
 

@@ -220,7 +220,8 @@ private struct DocumentParser {
             if let v = reader.optional(bf, "version") { bundle?.version = reader.string(v, path: "spec.bundle.version") }
         }
         var run: RunSpec?
-        if let n = reader.required(f, "run"), let rf = reader.fields(n, path: "spec.run", known: ["command", "env", "restart", "stopTimeoutSeconds"])
+        if let n = reader.required(f, "run"),
+            let rf = reader.fields(n, path: "spec.run", known: ["command", "env", "restart", "stopTimeoutSeconds", "user", "resources"])
         {
             if let commandNode = reader.required(rf, "command") {
                 if let items = reader.stringList(commandNode, path: "spec.run.command") {
@@ -240,6 +241,31 @@ private struct DocumentParser {
             }
             if let n = reader.optional(rf, "stopTimeoutSeconds") {
                 run?.stopTimeoutSeconds = reader.int(n, path: "spec.run.stopTimeoutSeconds", range: 1...3600)
+            }
+            if let n = reader.optional(rf, "user"), let name = reader.string(n, path: "spec.run.user") {
+                // What useradd accepts (and systemd's User=): no spaces, quotes or shell syntax.
+                let valid =
+                    !name.isEmpty && name.count <= 32 && name.first != "-"
+                    && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
+                if valid { run?.user = name } else { reader.error("spec.run.user: \"\(name)\" is not a valid user name", at: n) }
+            }
+            if let n = reader.optional(rf, "resources"), let lf = reader.fields(n, path: "spec.run.resources", known: ["memory", "cpu"]) {
+                var limits = ResourceLimits()
+                if let m = reader.optional(lf, "memory"), let text = reader.string(m, path: "spec.run.resources.memory") {
+                    if let bytes = ResourceLimits.bytes(text), bytes >= 1 << 20 {
+                        limits.memoryBytes = bytes
+                    } else {
+                        reader.error("spec.run.resources.memory must be a size of at least 1Mi such as 256Mi or 1Gi, not \"\(text)\"", at: m)
+                    }
+                }
+                if let c = reader.optional(lf, "cpu"), let text = reader.string(c, path: "spec.run.resources.cpu") {
+                    if let percent = ResourceLimits.percent(text), percent <= 100_000 {
+                        limits.cpuPercent = percent
+                    } else {
+                        reader.error("spec.run.resources.cpu must be a percentage of one CPU such as 50% or 200%, not \"\(text)\"", at: c)
+                    }
+                }
+                if !limits.isEmpty { run?.resources = limits }
             }
             if let envNode = reader.optional(rf, "env") {
                 for entry in reader.stringMap(envNode, path: "spec.run.env") ?? [] {

@@ -94,10 +94,46 @@ public struct RunSpec: Sendable, Hashable, Codable {
     public var restart: RestartPolicy?
     /// nil: 10 s.
     public var stopTimeoutSeconds: Int?
+    /// The user the process runs as (nil: the SSH user).
+    public var user: String?
+    public var resources: ResourceLimits?
     public init(command: [String]) { self.command = command }
 
     public var restartPolicy: RestartPolicy { restart ?? .always }
     public var stopTimeout: Int { stopTimeoutSeconds ?? 10 }
+}
+
+/// `run.resources`: enforced by systemd (MemoryMax=, CPUQuota=); elsewhere the plan warns.
+public struct ResourceLimits: Sendable, Hashable, Codable {
+    /// Bytes (`256Mi` in the manifest).
+    public var memoryBytes: Int?
+    /// Percent of one CPU (`50%`; `150%` is one and a half).
+    public var cpuPercent: Int?
+    public init(memoryBytes: Int? = nil, cpuPercent: Int? = nil) {
+        self.memoryBytes = memoryBytes
+        self.cpuPercent = cpuPercent
+    }
+    public var isEmpty: Bool { memoryBytes == nil && cpuPercent == nil }
+
+    /// `256Mi`, `1Gi`, `512Ki`, `1G`, `64M`, `1000`: binary and decimal suffixes as Kubernetes reads them.
+    public static func bytes(_ text: String) -> Int? {
+        let units: [(String, Int)] = [
+            ("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("Ti", 1 << 40), ("K", 1000), ("M", 1_000_000), ("G", 1_000_000_000),
+            ("T", 1_000_000_000_000),
+        ]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            guard let n = Int(text.dropLast(suffix.count)), n > 0 else { return nil }
+            let (product, overflow) = n.multipliedReportingOverflow(by: factor)
+            return overflow ? nil : product
+        }
+        return Int(text).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// `50%` → 50.
+    public static func percent(_ text: String) -> Int? {
+        guard text.hasSuffix("%"), let n = Int(text.dropLast()), n > 0 else { return nil }
+        return n
+    }
 }
 
 public struct HealthCheckSpec: Sendable, Hashable, Codable {

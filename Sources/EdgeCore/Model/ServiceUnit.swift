@@ -16,12 +16,16 @@ public struct ServiceUnit: Sendable, Equatable {
     public var environment: [(String, String)]
     public var restart: RunSpec.RestartPolicy
     public var stopTimeoutSeconds: Int
+    public var user: String?
+    public var resources: ResourceLimits?
 
     public init(service: String, spec: ServiceSpec, release: String, node: String) {
         self.release = release
         command = spec.run.command
         restart = spec.run.restartPolicy
         stopTimeoutSeconds = spec.run.stopTimeout
+        user = spec.run.user
+        resources = spec.run.resources
         environment =
             spec.run.env.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             + [("EDGE_NODE", node), ("EDGE_SERVICE", service), ("EDGE_RELEASE", release)]
@@ -32,6 +36,9 @@ public struct ServiceUnit: Sendable, Equatable {
             "run.stopTimeoutSeconds": String(stopTimeoutSeconds),
         ]
         for (key, value) in spec.run.env { fields["run.env." + key] = value }
+        if let user { fields["run.user"] = user }
+        if let bytes = resources?.memoryBytes { fields["run.resources.memory"] = String(bytes) }
+        if let percent = resources?.cpuPercent { fields["run.resources.cpu"] = "\(percent)%" }
         if let check = spec.healthCheck { fields["healthCheck"] = ServiceUnit.json(check) }
         self.fields = fields
         digest = ServiceUnit.digest(of: fields)
@@ -49,6 +56,9 @@ public struct ServiceUnit: Sendable, Equatable {
         var text = "EDGE_UNIT=\(ShellQuote.quote(digest))\n"
         text += "EDGE_RESTART=\(ShellQuote.quote(restart.rawValue))\n"
         text += "EDGE_STOP_TIMEOUT=\(ShellQuote.quote(String(stopTimeoutSeconds)))\n"
+        if let user { text += "EDGE_USER=\(ShellQuote.quote(user))\n" }
+        if let bytes = resources?.memoryBytes { text += "EDGE_MEMORY_MAX=\(ShellQuote.quote(String(bytes)))\n" }
+        if let percent = resources?.cpuPercent { text += "EDGE_CPU_QUOTA=\(ShellQuote.quote(String(percent)))\n" }
         for (key, value) in environment { text += "export \(key)=\(ShellQuote.quote(value))\n" }
         text += "set -- " + ShellQuote.command(command) + "\n"
         return Data(text.utf8)

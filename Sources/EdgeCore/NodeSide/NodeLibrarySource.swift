@@ -39,7 +39,28 @@ extension NodeLibrary {
             uname -s
             uname -m
             # shellcheck source=/dev/null
-            (. /etc/os-release 2>/dev/null && printf '%s\n' "$PRETTY_NAME")
+            (. /etc/os-release 2>/dev/null && printf '%s\n' "$PRETTY_NAME") || echo
+            edge_runtime
+        }
+
+        # How services run here: "systemd LIMIT...", or "supervisor BOOT" where BOOT is how they come
+        # back after a reboot (local.d: OpenRC's local service; rc.local; none: not as root,
+        # so nothing can start them at boot).
+        edge_runtime() {
+            if edge_systemd; then
+                # Followed by the limits its cgroups can enforce (none in a container given no controllers).
+                _lim=systemd
+                for _c in memory cpu; do
+                    if grep -qw "$_c" /sys/fs/cgroup/cgroup.controllers 2>/dev/null || [ -d "/sys/fs/cgroup/$_c" ]; then _lim="$_lim $_c"; fi
+                done
+                echo "$_lim"
+            elif [ "$(id -u)" != 0 ]; then
+                echo supervisor none
+            elif [ -d "${EDGE_ETC:-/etc}/local.d" ]; then
+                echo supervisor local.d
+            else
+                echo supervisor rc.local
+            fi
         }
 
         # Serves requests until edgectl closes the channel. Each call runs in a subshell
@@ -406,7 +427,14 @@ extension NodeLibrary {
             printf 'ExecStart=/bin/sh -c %s %s %s\n' "$(edge_sd_word 's=$0/services/$1; . "$s/unit" && cd -P "$s/current" && exec "$@"')" \
                 "$(edge_sd_word "$EDGE_ROOT")" "$(edge_sd_word "$1")"
             printf 'Restart=%s\nRestartSec=1\nTimeoutStopSec=%s\nKillMode=control-group\n' "${_restart:-always}" "${_stop:-10}"
-            printf 'StandardOutput=append:%s\nStandardError=inherit\n\n[Install]\nWantedBy=multi-user.target\n' "$_s/log"
+            _user=$(edge_unit_value EDGE_USER "$_s/unit")
+            [ -z "$_user" ] || printf 'User=%s\n' "$_user"
+            _mem=$(edge_unit_value EDGE_MEMORY_MAX "$_s/unit")
+            [ -z "$_mem" ] || printf 'MemoryMax=%s\nMemorySwapMax=0\n' "$_mem"
+            _cpu=$(edge_unit_value EDGE_CPU_QUOTA "$_s/unit")
+            [ -z "$_cpu" ] || printf 'CPUQuota=%s%%\n' "$_cpu"
+            # Output goes to the journal (`edgectl logs` reads it with journalctl).
+            printf '\n[Install]\nWantedBy=multi-user.target\n'
         }
 
         edge_sd_start() {
@@ -436,9 +464,10 @@ extension NodeLibrary {
             systemctl reset-failed "edgectl-$1.service" 2>/dev/null || true
         }
 
-        # edge_sd_observe SERVICE: "STATE PID RESTARTS RECENT EXIT EXITED" from systemd.
+        # edge_sd_observe SERVICE: "STATE PID RESTARTS RECENT EXIT EXITED WHY" from systemd
+        # (WHY: its Result, such as oom-kill, or - ).
         edge_sd_observe() {
-            systemctl show -p ActiveState -p SubState -p MainPID -p NRestarts -p ExecMainStatus -p ExecMainExitTimestampMonotonic \
+            systemctl show -p ActiveState -p SubState -p MainPID -p NRestarts -p ExecMainStatus -p ExecMainExitTimestampMonotonic -p Result \
                 "edgectl-$1.service" 2>/dev/null | awk -F= -v now="$(date +%s)" -v up="$(cut -d' ' -f1 /proc/uptime)" '
                 { v[$1] = $2 }
                 END {
@@ -449,7 +478,8 @@ extension NodeLibrary {
                     recent = (state != "running" && restarts >= 5) ? restarts : 0
                     mono = v["ExecMainExitTimestampMonotonic"] + 0
                     if (mono > 0) { code = v["ExecMainStatus"]; at = int(now - (up - mono / 1000000)) } else { code = "-"; at = "-" }
-                    printf "%s %s %d %d %s %s\n", state, pid, restarts, recent, code, at
+                    why = (v["Result"] == "" || v["Result"] == "success") ? "-" : v["Result"]
+                    printf "%s %s %d %d %s %s %s\n", state, pid, restarts, recent, code, at, why
                 }'
         }
 
@@ -463,8 +493,9 @@ extension NodeLibrary {
                 edge_sd_start "$1"
                 return 0
             fi
+            edge_boot_install
             # shellcheck disable=SC2016 # expanded by the supervisor's shell
-            setsid sh -c '. "$1" && edge_supervise "$2" "$3"' edgectl-supervisor "$EDGE_LIB" "$EDGE_ROOT" "$1" \
+            setsid sh -c 'EDGE_LIB=$1 && . "$1" && edge_supervise "$2" "$3"' edgectl-supervisor "$EDGE_LIB" "$EDGE_ROOT" "$1" \
                 >>"$_s/log" 2>&1 </dev/null 3<&- &
             _pid=$!
             _st=$(edge_start_time "$_pid")
@@ -478,6 +509,85 @@ extension NodeLibrary {
                 _i=$((_i + 1))
             done
             echo "$_pid $_st"
+        }
+
+        # --- coming back after a reboot (nodes without systemd) ---
+
+        # <root>/boot starts every service of this root that is not running; one line in the node's boot hook runs it: OpenRC's
+        # /etc/local.d/edgectl-<id>.start, else /etc/rc.local (made when missing).
+        edge_boot_line() {
+            printf '[ -x %s/boot ] && %s/boot & # edgectl %s\n' "$(edge_q "$EDGE_ROOT")" "$(edge_q "$EDGE_ROOT")" "$(edge_root_id)"
+        }
+
+        edge_root_id() {
+            printf '%s' "$EDGE_ROOT" | sha256sum | cut -c1-12
+        }
+
+        # A single-quoted shell word (no backslashes: shells disagree on them inside "…").
+        edge_q() {
+            printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\"'\"'/g")"
+        }
+
+        # The init's configuration lives in EDGE_ETC (/etc; the node library's own tests point
+        # it at a directory of theirs, so they never touch the machine's boot).
+        edge_boot_hook() {
+            _etc=${EDGE_ETC:-/etc}
+            case $(edge_runtime) in
+                "supervisor local.d") echo "$_etc/local.d/edgectl-$(edge_root_id).start" ;;
+                "supervisor rc.local") echo "$_etc/rc.local" ;;
+            esac
+        }
+
+        edge_boot_install() {
+            _hook=$(edge_boot_hook)
+            [ -n "$_hook" ] || return 0
+            {
+                echo '#!/bin/sh'
+                echo '# Written by edgectl: starts the services of this root that are not running,'
+                echo '# with the node library in place (each session keeps one, the newest).'
+                printf 'for l in %s/lib/node-*.sh; do\n' "$(edge_q "$EDGE_ROOT")"
+                # shellcheck disable=SC2016 # expanded when the node boots
+                printf '    [ -f "$l" ] && exec sh -c %s "$l" %s </dev/null >/dev/null 2>&1\ndone\n' \
+                    "$(edge_q 'EDGE_LIB=$0 && . "$0" && edge_boot "$1"')" "$(edge_q "$EDGE_ROOT")"
+            } >"$EDGE_ROOT/boot.new"
+            chmod 755 "$EDGE_ROOT/boot.new"
+            mv -f "$EDGE_ROOT/boot.new" "$EDGE_ROOT/boot"
+            _line=$(edge_boot_line)
+            if [ -f "$_hook" ] && grep -qxF "$_line" "$_hook"; then return 0; fi
+            if [ ! -f "$_hook" ]; then
+                printf '#!/bin/sh\n# made by edgectl\n%s\nexit 0\n' "$_line" >"$_hook.new"
+            else
+                # Before the hook's final `exit 0`, if it has one.
+                awk -v line="$_line" '{ l[NR] = $0 } /^[[:space:]]*exit 0[[:space:]]*$/ { last = NR }
+                    END { for (i = 1; i <= NR; i++) { if (i == last) print line; print l[i] } if (!last) print line }' "$_hook" >"$_hook.new"
+            fi
+            chmod 755 "$_hook.new"
+            mv -f "$_hook.new" "$_hook"
+        }
+
+        # Takes this root's line out of the boot hook (and a hook edgectl made that holds
+        # nothing else), once no service of this root is left.
+        edge_boot_uninstall() {
+            rm -f "$EDGE_ROOT/boot"
+            _hook=$(edge_boot_hook)
+            [ -n "$_hook" ] && [ -f "$_hook" ] || return 0
+            _line=$(edge_boot_line)
+            grep -vxF "$_line" "$_hook" >"$_hook.new" || true
+            if [ "$(grep -cvE '^(#!/bin/sh|# made by edgectl|exit 0)$' "$_hook.new")" = 0 ]; then
+                rm -f "$_hook" "$_hook.new"
+            else
+                chmod 755 "$_hook.new"
+                mv -f "$_hook.new" "$_hook"
+            fi
+        }
+
+        # edge_boot ROOT: run by the boot hook.
+        edge_boot() {
+            EDGE_ROOT=$1
+            for _b in "$EDGE_ROOT"/services/*; do
+                if [ ! -f "$_b/unit" ] || [ -f "$_b/systemd" ]; then continue; fi
+                [ "$(edge_state "$_b")" = running ] || (edge_start "${_b##*/}" >/dev/null)
+            done
         }
 
         # edge_supervise ROOT SERVICE: keeps the service running per its unit's EDGE_RESTART
@@ -495,10 +605,12 @@ extension NodeLibrary {
             while [ "$_stopping" = 0 ]; do
                 EDGE_RESTART=always
                 EDGE_STOP_TIMEOUT=10
+                EDGE_USER=
                 # shellcheck source=/dev/null
                 . "$_s/unit"
                 _since=$(date +%s)
-                (cd -P "$_s/current" && exec setsid "$@") </dev/null &
+                # shellcheck disable=SC2016 # expanded by the child's sh
+                (cd -P "$_s/current" && exec setsid sh -c '. "$0" && edge_as "$@"' "$EDGE_LIB" "$EDGE_USER" "$@") </dev/null &
                 _child=$!
                 echo "$_child $(edge_start_time "$_child")" >"$_s/child.new"
                 mv -f "$_s/child.new" "$_s/child"
@@ -571,13 +683,36 @@ extension NodeLibrary {
         edge_switch() {
             _svc=$1 _dig=$2 _unit=$3 _grace=$4
             _s=$EDGE_ROOT/services/$_svc
-            edge_stop "$_svc" "$_grace"
             if [ "$_dig" != - ]; then
                 mkdir -p "$_s"
                 (umask 077 && cat >"$_s/unit.new")
+                # Refused before anything stops: a unit this node cannot run as asked.
+                _user=$(edge_unit_value EDGE_USER "$_s/unit.new")
+                if [ -n "$_user" ]; then
+                    id -u "$_user" >/dev/null 2>&1 || { echo "run.user: there is no user '$_user' on this node" >&2; exit 3; }
+                    if [ "$_user" != "$(id -un)" ]; then
+                        [ "$(id -u)" = 0 ] || { echo "run.user: only root can run a service as '$_user' (connected as $(id -un))" >&2; exit 3; }
+                        edge_systemd || command -v su >/dev/null 2>&1 || { echo "run.user: this node has neither systemd nor su to run as '$_user'" >&2; exit 3; }
+                    fi
+                    # The unit file holds the service's environment: readable by the service's user only.
+                    chown "$_user" "$_s/unit.new"
+                fi
+            fi
+            edge_stop "$_svc" "$_grace"
+            if [ "$_dig" != - ]; then
                 edge_activate "$_svc" "$_dig" "$_unit"
             fi
             edge_start "$_svc"
+        }
+
+        # edge_as USER COMMAND...: replaces this shell with COMMAND run as USER (as it is when
+        # USER is empty or who we are). su keeps the environment but for HOME, SHELL, USER, LOGNAME.
+        edge_as() {
+            _u=$1
+            shift
+            if [ -z "$_u" ] || [ "$_u" = "$(id -un)" ]; then exec "$@"; fi
+            # shellcheck disable=SC2016 # expanded by the user's sh
+            exec su -s /bin/sh "$_u" -c 'exec "$0" "$@"' "$@"
         }
 
         # Whether the service runs: its supervisor and its process are both alive (or systemd
@@ -600,20 +735,26 @@ extension NodeLibrary {
             if [ "$_state" = running ]; then echo running; else echo dead; fi
         }
 
-        # edge_remove SERVICE GRACE: stops the service and forgets it (its links, pid, env
-        # and log); its releases go with the next cleanup.
+        # edge_remove SERVICE GRACE: stops the service and forgets it (its links, pid, env,
+        # log, systemd unit, and the boot hook once no supervised service is left); its
+        # releases go with the next cleanup.
         edge_remove() {
             edge_stop "$1" "$2"
             edge_sd_remove "$1"
             rm -rf -- "$EDGE_ROOT/services/$1"
+            for _r in "$EDGE_ROOT"/services/*; do
+                [ -f "$_r/unit" ] && [ ! -f "$_r/systemd" ] && return 0
+            done
+            edge_boot_uninstall
         }
 
         # edge_observe LOGCAP: one line per managed service, TAB-separated:
         #   service NAME CURRENT PREVIOUS running|dead|stopped PID MODIFIED ENTRIES UNIT
-        #           RESTARTS RECENT EXIT EXITED
+        #           RESTARTS RECENT EXIT EXITED WHY
         # MODIFIED counts files of the current release changed since activation, ENTRIES the
         # entries of its directory, RESTARTS the restarts since activation (RECENT: within
-        # the last 300 s), EXIT and EXITED the last exit status and when (epoch seconds).
+        # the last 300 s), EXIT and EXITED the last exit status and when (epoch seconds), WHY
+        # what ended it when the node knows (systemd's Result: oom-kill, signal…; else -).
         # Also caps each log at LOGCAP bytes.
         edge_observe() {
             _cap=$1
@@ -645,28 +786,31 @@ extension NodeLibrary {
                 fi
                 _exit=-
                 _exited=-
+                _why=-
                 if [ -f "$_s/exit" ]; then read -r _exit _exited <"$_s/exit" || true; fi
                 if [ -n "$_sd" ]; then
-                    # shellcheck disable=SC2086 # six words
+                    # shellcheck disable=SC2086 # seven words
                     set -- $_sd
-                    _run=$1 _pid=$2 _restarts=$3 _recent=$4 _exit=$5 _exited=$6
+                    _run=$1 _pid=$2 _restarts=$3 _recent=$4 _exit=$5 _exited=$6 _why=$7
                     set -- "$_cap"
                 fi
                 if [ -f "$_s/log" ] && [ "$(edge_size "$_s/log")" -gt "$_cap" ]; then
                     tail -c $((_cap / 2)) "$_s/log" >"$_s/log.tmp" && cat "$_s/log.tmp" >"$_s/log" && rm -f "$_s/log.tmp"
                 fi
-                printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "${_cur##*/}" "${_prev##*/}" "$_run" "$_pid" \
-                    $((_drift)) $((_count)) "$(edge_unit_of "$_s/unit")" $((_restarts)) $((_recent)) "$_exit" "$_exited"
+                printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "${_cur##*/}" "${_prev##*/}" "$_run" "$_pid" \
+                    $((_drift)) $((_count)) "$(edge_unit_of "$_s/unit")" $((_restarts)) $((_recent)) "$_exit" "$_exited" "$_why"
             done
         }
 
         # edge_health_exec SERVICE TIMEOUT COMMAND...: the service's exec health check, run
-        # in its current release.
+        # in its current release as the service's user.
         edge_health_exec() {
+            _u=$(edge_unit_value EDGE_USER "$EDGE_ROOT/services/$1/unit" 2>/dev/null || true)
             cd -P "$EDGE_ROOT/services/$1/current"
             _secs=$2
             shift 2
-            exec timeout "$_secs" "$@" </dev/null 3<&-
+            # As the service's user, like the service itself.
+            edge_as "$_u" timeout "$_secs" "$@" </dev/null 3<&-
         }
 
         # --- inspection (streamed requests) ---
@@ -703,6 +847,15 @@ extension NodeLibrary {
             _s=$EDGE_ROOT/services/$1
             [ -d "$_s" ] || exit 3
             _n=$2
+            if [ -f "$_s/systemd" ]; then
+                # -q: no "-- No entries --" banner; -o cat: the service's lines as it wrote them.
+                if [ "$3" = follow ]; then
+                    edge_supervised journalctl -q -o cat --no-pager -n "$_n" -f -u "edgectl-$1.service"
+                else
+                    journalctl -q -o cat --no-pager -n "$_n" -u "edgectl-$1.service"
+                fi
+                return 0
+            fi
             [ "$_n" = all ] && _n=+1
             if [ "$3" = follow ]; then
                 touch "$_s/log"

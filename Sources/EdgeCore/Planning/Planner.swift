@@ -17,6 +17,8 @@ public struct NodeServiceState: Sendable, Equatable {
     /// The last exit status of the service's process, and when.
     public var lastExit: Int?
     public var lastExitAt: Date?
+    /// What ended it, when the node knows (systemd's Result: `oom-kill`, `signal`, …).
+    public var lastExitReason: String?
 
     public init(
         current: String?, previous: String? = nil, process: Process, drifted: Bool = false, driftCause: String? = nil, unit: String? = nil
@@ -33,10 +35,13 @@ public struct NodeServiceState: Sendable, Equatable {
 public struct ObservedNode: Sendable, Equatable {
     public var reachable: Bool
     public var services: [String: NodeServiceState]
+    /// How the node runs services; nil when not known (never contacted).
+    public var runtime: NodeRuntime?
 
-    public init(reachable: Bool, services: [String: NodeServiceState] = [:]) {
+    public init(reachable: Bool, services: [String: NodeServiceState] = [:], runtime: NodeRuntime? = nil) {
         self.reachable = reachable
         self.services = services
+        self.runtime = runtime
     }
 }
 
@@ -108,6 +113,9 @@ public struct Removal: Sendable, Equatable {
 public struct Plan: Sendable, Equatable {
     public var services: [ServicePlan]
     public var removals: [Removal]
+    /// What the plan does that some node cannot do fully (a limit it cannot enforce, no boot
+    /// hook), one sentence each: said with the plan, never silent.
+    public var warnings: [String] = []
 
     public var isEmpty: Bool { services.allSatisfy { $0.changes.isEmpty } && removals.isEmpty }
     public var pendingNodes: [String] { Array(Set(services.flatMap { $0.pending.map(\.node) })).sorted() }
@@ -164,7 +172,41 @@ public enum Planner {
                 if !wanted { removals.append(Removal(node: node, service: service)) }
             }
         }
-        return Plan(services: services, removals: removals)
+        return Plan(services: services, removals: removals, warnings: warnings(fleet: fleet, services: services, observed: observed))
+    }
+
+    /// A warning per service and node kind the node cannot honour: `run.resources` where the
+    /// node has no systemd, and coming back after a reboot where it has no boot hook.
+    static func warnings(fleet: Fleet, services: [ServicePlan], observed: [String: ObservedNode]) -> [String] {
+        var warnings: [String] = []
+        for plan in services {
+            guard let spec = fleet.services[plan.service]?.serviceSpec else { continue }
+            let changed = plan.changes.map(\.node)
+            if let limits = spec.run.resources, !limits.isEmpty {
+                // Grouped by what is missing, so 20 nodes make one sentence.
+                var byGap: [String: [String]] = [:]
+                for node in changed {
+                    guard let runtime = observed[node]?.runtime else { continue }
+                    let gap = runtime.unenforced(limits)
+                    guard !gap.isEmpty else { continue }
+                    let why = runtime.isSupervisor ? "no systemd as root there" : "its cgroups lack the controller"
+                    byGap[
+                        "run.resources.\(gap.joined(separator: "/")) cannot be enforced on {nodes} (\(why)); it runs without that limit", default: []
+                    ]
+                    .append(node)
+                }
+                for (text, nodes) in byGap.sorted(by: { $0.key < $1.key }) {
+                    warnings.append("\(plan.service): " + text.replacingOccurrences(of: "{nodes}", with: nodes.joined(separator: ", ")))
+                }
+            }
+            let noBoot = changed.filter { observed[$0]?.runtime == .supervisor(boot: nil) }
+            if !noBoot.isEmpty {
+                warnings.append(
+                    "\(plan.service): \(noBoot.joined(separator: ", ")) cannot start it at boot (not connected as root); after a reboot it runs again only at the next reconcile"
+                )
+            }
+        }
+        return warnings
     }
 
     static func action(

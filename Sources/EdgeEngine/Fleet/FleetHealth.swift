@@ -148,6 +148,9 @@ public struct FleetHealth: Sendable {
             h.reason = "runs another unit of this release (its run spec changed); reconcile rolls it out" + (paused ? " (rollout paused)" : "")
         } else if onDesired && seen.state.process == .running {
             h.phase = .running
+            if seen.state.restarts > 0, seen.state.lastExitReason != nil {
+                h.reason = "restarted \(seen.state.restarts) time\(seen.state.restarts == 1 ? "" : "s")" + FleetHealth.lastExit(seen.state)
+            }
         } else if onDesired {
             h.phase = .failed
             h.reason =
@@ -166,7 +169,21 @@ extension FleetHealth {
     /// `, last exit 1 at 2026-11-28T10:00:00Z`, when the node reported one.
     static func lastExit(_ state: NodeServiceState) -> String {
         guard let code = state.lastExit else { return "" }
-        return ", last exit \(code)" + (state.lastExitAt.map { " at \(Timestamp.string($0))" } ?? "")
+        return ", last exit \(code)" + (state.lastExitReason.map { " (\(reason($0)))" } ?? "")
+            + (state.lastExitAt.map { " at \(Timestamp.string($0))" } ?? "")
+    }
+
+    /// systemd's Result words, for people.
+    static func reason(_ result: String) -> String {
+        switch result {
+        case "oom-kill": return "killed for using more memory than run.resources.memory"
+        case "signal": return "killed by a signal"
+        case "core-dump": return "dumped core"
+        case "exit-code": return "exited with an error"
+        case "timeout": return "timed out"
+        case "watchdog": return "watchdog timeout"
+        default: return result
+        }
     }
 }
 

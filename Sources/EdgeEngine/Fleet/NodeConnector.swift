@@ -76,8 +76,8 @@ public struct NodeConnector: Sendable {
             let lines = link.shell.facts
             let facts = NodeFacts(
                 node: node.name, reachable: true, lastSeen: now, lastContact: now,
-                os: lines.count > 2 ? lines[2] : lines.first, arch: lines.count > 1 ? lines[1] : nil,
-                hostKeyFingerprint: link.ssh.hostKey?.fingerprint, lastError: nil)
+                os: lines.count > 2 && !lines[2].isEmpty ? lines[2] : lines.first, arch: lines.count > 1 ? lines[1] : nil,
+                hostKeyFingerprint: link.ssh.hostKey?.fingerprint, lastError: nil, runtime: link.runtime?.fact)
             // What the body fails at (a command, a time limit) is that work's outcome, not the
             // node's: the node answered and let us in, so its facts carry no error.
             do {

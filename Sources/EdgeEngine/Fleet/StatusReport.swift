@@ -13,6 +13,7 @@ public struct StatusReport: Sendable {
         public var arch: String?
         public var lastError: String?
         public var services: [String]
+        public var runtime: NodeRuntime?
     }
 
     public var nodes: [NodeRow]
@@ -26,7 +27,8 @@ public struct StatusReport: Sendable {
             let f = inventory.facts[item.resource.name]
             return NodeRow(
                 name: item.resource.name, address: item.resource.nodeSpec!.address, reachable: f?.reachable, lastSeen: f?.lastSeen,
-                os: f?.os, arch: f?.arch, lastError: f?.lastError, services: inventory.fleet.services(onNode: item.resource.name))
+                os: f?.os, arch: f?.arch, lastError: f?.lastError, services: inventory.fleet.services(onNode: item.resource.name),
+                runtime: f?.runtime.flatMap(NodeRuntime.init(fact:)))
         }
         services = FleetHealth(inventory: inventory).services
     }
@@ -94,6 +96,12 @@ public struct StatusReport: Sendable {
                 out.append(Problem(object: "\(s.name) on \(n.node)", phase: n.phase.rawValue, since: n.since, reason: n.reason ?? ""))
             }
         }
+        for n in nodes where !skip.contains(n.name) && !n.services.isEmpty && n.runtime == .supervisor(boot: nil) {
+            out.append(
+                Problem(
+                    object: "node/\(n.name)", phase: "NoBootHook", since: nil,
+                    reason: "not connected as root, so nothing starts its services at boot; after a reboot they run again at the next reconcile"))
+        }
         return out
     }
 
@@ -130,6 +138,7 @@ public struct StatusReport: Sendable {
                         .object([
                             ("name", .string(n.name)), ("address", .string(n.address)), ("reachable", n.reachable.map(JSONValue.bool) ?? .null),
                             ("lastSeen", .date(n.lastSeen)), ("os", .str(n.os)), ("arch", .str(n.arch)), ("lastError", .str(n.lastError)),
+                            ("runtime", .str(n.runtime?.fact)),
                             ("services", .array(n.services.map(JSONValue.string))),
                         ])
                     })

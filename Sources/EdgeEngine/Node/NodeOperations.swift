@@ -21,6 +21,7 @@ public struct ServiceObservation: Sendable, Equatable {
     public var recentRestarts = 0
     public var lastExit: Int? = nil
     public var lastExitAt: Date? = nil
+    public var lastExitReason: String? = nil
 
     /// The cheap drift check, in words: files of the release changed after it was activated,
     /// or entries added to or removed from its directory (nil: no drift seen). The one place
@@ -44,10 +45,10 @@ public struct ServiceObservation: Sendable, Equatable {
 
 extension ServiceObservation {
     /// Parses one `edge_observe` line
-    /// (`service NAME CURRENT PREVIOUS STATE PID MODIFIED ENTRIES UNIT RESTARTS RECENT EXIT EXITED`).
+    /// (`service NAME CURRENT PREVIOUS STATE PID MODIFIED ENTRIES UNIT RESTARTS RECENT EXIT EXITED WHY`).
     init?(line: String) {
         let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard f.count == 13, f[0] == "service" else { return nil }
+        guard f.count == 14, f[0] == "service" else { return nil }
         self.init(
             service: f[1], current: f[2].isEmpty ? nil : f[2], previous: f[3].isEmpty ? nil : f[3],
             process: Process(rawValue: f[4]) ?? .stopped, pid: Int32(f[5]), modifiedFiles: Int(f[6]) ?? 0, entryCount: Int(f[7]) ?? 0)
@@ -56,6 +57,7 @@ extension ServiceObservation {
         recentRestarts = Int(f[10]) ?? 0
         lastExit = Int(f[11])
         lastExitAt = Double(f[12]).map(Date.init(timeIntervalSince1970:))
+        lastExitReason = f[13] == "-" || f[13].isEmpty ? nil : f[13]
     }
 
     /// What the state records of this observation.
@@ -66,6 +68,7 @@ extension ServiceObservation {
         state.recentRestarts = recentRestarts
         state.lastExit = lastExit
         state.lastExitAt = lastExitAt
+        state.lastExitReason = lastExitReason
         return state
     }
 }
@@ -89,6 +92,8 @@ public final class NodeLink {
     public let shell: NodeShell
     public let layout: NodeLayout
     public var node: String { ssh.target.node }
+    /// How the node runs services (the last line of its facts).
+    public var runtime: NodeRuntime? { shell.facts.count > 3 ? NodeRuntime(fact: shell.facts[3]) : nil }
 
     /// Starts the node's session shell (installing the node library if it lacks it).
     public init(session: SSHSession, root: String) throws {

@@ -34,6 +34,7 @@ public struct DescribePresenter: Sendable {
                 ("Reachable", f?.reachable.map { $0 ? "yes" : "no" } ?? "never contacted"),
                 ("Last seen", f?.lastSeen.map { Timestamp.string($0) } ?? "<never>"),
                 ("OS / arch", "\(f?.os ?? "?") / \(f?.arch ?? "?")"),
+                ("Runtime", f?.runtime.flatMap(NodeRuntime.init(fact:))?.description ?? "<not known yet>"),
                 ("Host key", f?.hostKeyFingerprint ?? "<not recorded>"),
             ]
             if let error = f?.lastError { out.append(("Last error", error)) }

@@ -32,6 +32,7 @@ public enum NodePlanRenderer {
         for removal in plan.removals {
             lines.append(style.red("- \(removal.node)  remove service/\(removal.service)"))
         }
+        for warning in plan.warnings { lines.append(style.yellow("warning: ") + warning) }
         return lines.joined(separator: "\n")
     }
 }

@@ -8,7 +8,7 @@ public struct ProgressEvent: Sendable {
     public var group: String?
     public var batch: String?
     /// started, staging, staged, batch, healthy, failed, pending, halted, rolledBack, paused, done,
-    /// unreachable, removed, skipped, nothing
+    /// unreachable, removed, skipped, nothing, warning
     public var kind: String
     public var message: String
     /// For `staging` and `batch`: how many nodes the phase covers (what a progress bar counts to).
@@ -42,6 +42,7 @@ public struct ProgressEvent: Sendable {
         case "failed", "halted", "unreachable": text = style.red(message)
         case "healthy", "done": text = style.green(message)
         case "rolledBack", "pending", "paused": text = style.yellow(message)
+        case "warning": text = style.yellow("warning: " + message)
         default: text = message
         }
         return (head.isEmpty ? "" : head.joined(separator: " ") + ": ") + text

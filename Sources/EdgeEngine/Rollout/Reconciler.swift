@@ -98,7 +98,7 @@ public final class Reconciler: @unchecked Sendable {
                     let cause = s.drift(expectedEntries: expected)
                     states[s.service] = s.state(driftCause: cause)
                 }
-                observed[node] = ObservedNode(reachable: true, services: states)
+                observed[node] = ObservedNode(reachable: true, services: states, runtime: boxes[node]!.link.runtime)
                 toRecord[node] = states
             case .failure(let error):
                 progress.emit(ProgressEvent(node: node, kind: "failed", message: "observing failed: \(error)"))
@@ -144,6 +144,7 @@ public final class Reconciler: @unchecked Sendable {
         outcome.pendingNodes = plan.pendingNodes
         outcome.paused = considered.intersection(paused).sorted()
         if options.dryRun { return outcome }
+        for warning in plan.warnings { progress.emit(ProgressEvent(kind: "warning", message: warning)) }
 
         // Removals: services deleted, or nodes that left a service's groups.
         let removalResults = FanOut.run(plan.removals, parallel: parallel) { removal -> (Removal, Error?) in
@@ -213,7 +214,7 @@ public final class Reconciler: @unchecked Sendable {
         // A node never contacted is planned as empty (everything to install); one last seen
         // unreachable stays pending.
         for name in fleet.nodes.keys where facts[name]?.reachable != false {
-            observed[name] = ObservedNode(reachable: true)
+            observed[name] = ObservedNode(reachable: true, runtime: facts[name]?.runtime.flatMap(NodeRuntime.init(fact:)))
         }
         for item in try store.nodeServices() where observed[item.node] != nil {
             observed[item.node]?.services[item.service] = item.state
