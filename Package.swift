@@ -42,7 +42,9 @@ let package = Package(
         // and their presentation (tables, JSON, YAML). Knows nothing of ArgumentParser.
         .target(
             name: "EdgeEngine",
-            dependencies: ["EdgeCore", "EdgeStore", "EdgeSSH", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "EdgeCore", "EdgeStore", "EdgeSSH", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // The only importer of CLibSSH: sessions, exec, transfer, host keys, fan-out.
         .target(name: "EdgeSSH", dependencies: ["CLibSSH", "EdgeCore"]),

@@ -173,13 +173,13 @@ _edgectl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    apply|diff|get|describe|delete|reconcile|rollout|status|logs|exec|node|completion|help)
+    apply|diff|get|describe|delete|reconcile|rollout|status|logs|exec|node|render|completion|help)
         # Offer subcommand argument completions
         "_edgectl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'apply diff get describe delete reconcile rollout status logs exec node completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'apply diff get describe delete reconcile rollout status logs exec node render completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -286,7 +286,7 @@ _edgectl_get() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __edgectl_add_completions -W 'nodes'$'\n''nodegroups'$'\n''services'$'\n''releases'$'\n''events'
+        __edgectl_add_completions -W 'nodes'$'\n''nodegroups'$'\n''services'$'\n''secrets'$'\n''releases'$'\n''events'
         return
         ;;
     2)
@@ -781,6 +781,43 @@ _edgectl_node_trust() {
     case "${positional_number}" in
     1)
         __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion node trust -- positional@0 "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_edgectl_render() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --version -h --help)
+    repeating_options=(-f --filename)
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout --node --output -o)
+    __edgectl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--node')
+        __edgectl_add_completions -W "$(__edgectl_custom_complete ---completion render -- --node "${COMP_CWORD}" "$(__edgectl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '-f'|'--filename')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(yaml|yml)'
+        return
+        ;;
+    '--output'|'-o')
+        __edgectl_add_completions -W 'text'$'\n''yaml'$'\n''json'
         return
         ;;
     esac

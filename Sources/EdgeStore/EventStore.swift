@@ -12,7 +12,7 @@ extension StateStore {
                 INSERT INTO event (time, type, objectKind, objectName, reason, message, generation)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [time, type.rawValue, kind, name, reason, message, generation])
+            arguments: [time, type.rawValue, kind, name, reason, Redactor.shared.redact(message), generation])
     }
 
     public func appendEvent(

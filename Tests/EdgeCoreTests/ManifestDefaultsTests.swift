@@ -42,7 +42,7 @@ struct ManifestDefaultsTests {
         let spec = try #require(resources.first { $0.kind == .service }?.serviceSpec)
         #expect(spec.run.user == "relay")
         #expect(spec.run.resources == ResourceLimits(memoryBytes: 256 << 20, cpuPercent: 150))
-        let unit = ServiceUnit(service: "web", spec: spec, release: "r1", node: "n1")
+        let unit = try ServiceUnit(service: "web", spec: spec, release: "r1", node: "n1")
         #expect(unit.fields["run.user"] == "relay")
         #expect(unit.fields["run.resources.memory"] == String(256 << 20))
         #expect(unit.fields["run.resources.cpu"] == "150%")
@@ -52,7 +52,7 @@ struct ManifestDefaultsTests {
         #expect(file.contains("EDGE_CPU_QUOTA='150'\n"))
         var without = spec
         without.run.user = nil
-        #expect(ServiceUnit(service: "web", spec: without, release: "r1", node: "n1").digest != unit.digest)
+        #expect(try ServiceUnit(service: "web", spec: without, release: "r1", node: "n1").digest != unit.digest)
     }
 
     @Test(

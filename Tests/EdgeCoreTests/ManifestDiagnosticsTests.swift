@@ -53,7 +53,7 @@ let diagnosticCases: [DiagnosticCase] = [
         expected: [("a.yaml", 1, 13, "unknown apiVersion \"edgectl/v9\"")]),
     DiagnosticCase(
         name: "unknown kind with suggestion", files: ["a.yaml": node.replacingOccurrences(of: "kind: Node", with: "kind: Nod")],
-        expected: [("a.yaml", 2, 7, "unknown kind \"Nod\"; expected one of Node, NodeGroup, Service (did you mean \"Node\"?)")]),
+        expected: [("a.yaml", 2, 7, "unknown kind \"Nod\"; expected one of Node, NodeGroup, Service, Secret (did you mean \"Node\"?)")]),
     DiagnosticCase(
         name: "unknown field with suggestion",
         files: ["a.yaml": node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{address: x, prot: 22}")],
@@ -151,6 +151,43 @@ let diagnosticCases: [DiagnosticCase] = [
             ("a.yaml", 17, 47, "spec.run.resources.memory must be a size of at least 1Mi such as 256Mi or 1Gi, not \"12x\""),
             ("a.yaml", 17, 57, "spec.run.resources.cpu must be a percentage of one CPU such as 50% or 200%, not \"5\""),
         ]),
+    DiagnosticCase(
+        name: "env template names a label the node lacks",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + service(goodService.replacingOccurrences(of: "[./run]}", with: "[./run], env: {SITE: \"${node.labels.site}\"}}"))
+        ],
+        expected: [("a.yaml", 17, 40, "run.env.SITE: ${node.labels.site} is not defined for node n1")]),
+    DiagnosticCase(
+        name: "env names a Secret that does not exist",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + service(goodService.replacingOccurrences(of: "[./run]}", with: "[./run], env: {DB: {secret: nope}}}"))
+        ],
+        expected: [("a.yaml", 17, 46, "spec.run.env.DB.secret names Secret \"nope\", which does not exist")]),
+    DiagnosticCase(
+        name: "config template names a var no node has",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + service(goodService + "\n  config:\n    files:\n      - {path: a.conf, template: ./t.tmpl}"),
+            "t.tmpl": "line1\nup=${vars.upstream}\n",
+        ],
+        expected: [("t.tmpl", 2, 4, "config.files[0] (a.conf): ${vars.upstream} is not defined for node n1")]),
+    DiagnosticCase(
+        name: "config template syntax and a secret in a world-readable file",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + service(
+                    goodService
+                        + "\n  config:\n    files:\n      - {path: a.conf, template: ./t.tmpl}\n      - {path: b.conf, template: ./s.tmpl, mode: \"0644\"}"
+                ) + "\n---\napiVersion: edgectl/v1\nkind: Secret\nmetadata: {name: pw}\nspec: {from: {env: PW}}\n",
+            "t.tmpl": "ok\n  ${vars.x\n",
+            "s.tmpl": "pw=${secrets.pw}\n",
+        ],
+        expected: [
+            ("t.tmpl", 2, 3, "unterminated \"${\""),
+            ("a.yaml", 21, 50, "spec.config.files[1].mode: a file that uses a secret is at most 0640"),
+        ]),
 ]
 
 @Suite("Manifest diagnostics")
@@ -160,7 +197,9 @@ struct ManifestDiagnosticsTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         dir.write("bundle/run", "#!/bin/sh\n", mode: 0o755)
-        let inputs = testCase.files.keys.sorted().map { name in
+        // Files that are not manifests (config templates) are written beside them.
+        for (name, text) in testCase.files where !name.hasSuffix(".yaml") { dir.write(name, text) }
+        let inputs = testCase.files.keys.filter { $0.hasSuffix(".yaml") }.sorted().map { name in
             ManifestInput(displayPath: name, text: testCase.files[name]!, baseDirectory: dir.path)
         }
         do {

@@ -86,8 +86,8 @@ struct NodeLibraryTests {
         )
         let hostile = ["it's", "a\nb", "$(touch pwned)", "-rf", "`id`", " spaced ", "\\", "--"]
         var spec = ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"] + hostile))
-        spec.run.env = ["OUT": out, "K": "v'$(touch pwned)\n\"x\""]
-        let unit = ServiceUnit(service: "-svc", spec: spec, release: "d1", node: "n")
+        spec.run.env = ["OUT": .text(out), "K": .text("v'$(touch pwned)\n\"x\"")]
+        let unit = try ServiceUnit(service: "-svc", spec: spec, release: "d1", node: "n")
         let started = try session.call("edge_switch", ["-svc", "d1", unit.digest, "2"], input: .bytes(unit.file))
         #expect(started.status == 0, "\(started.stderrText)")
         #expect(poll(10) { FileManager.default.fileExists(atPath: out) })
@@ -111,8 +111,8 @@ struct NodeLibraryTests {
         try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
         try node.release("d2", script: "#!/bin/sh\nexec sleep 301\n")
         let spec = ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"]))
-        let u1 = ServiceUnit(service: "web", spec: spec, release: "d1", node: "n")
-        let u2 = ServiceUnit(service: "web", spec: spec, release: "d2", node: "n")
+        let u1 = try ServiceUnit(service: "web", spec: spec, release: "d1", node: "n")
+        let u2 = try ServiceUnit(service: "web", spec: spec, release: "d2", node: "n")
         #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2"], input: .bytes(u1.file)).status == 0)
         #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "2"], input: .bytes(u2.file)).status == 0)
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
@@ -137,7 +137,7 @@ struct NodeLibraryTests {
         let node = try Node(shell)
         let session = try node.session()
         try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
-        let unit = ServiceUnit(
+        let unit = try ServiceUnit(
             service: "web", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
         #expect(try session.call("edge_switch", ["web", "d1", unit.digest, "2"], input: .bytes(unit.file)).status == 0)
         #expect(poll(5) { (try? pid(node, "web")) != nil })
@@ -163,7 +163,7 @@ struct NodeLibraryTests {
         // An rc.local the node already had: edgectl's line goes before its `exit 0`, and only it leaves.
         try Data("#!/bin/sh\necho theirs\nexit 0\n".utf8).write(to: URL(fileURLWithPath: etc + "/rc.local"))
         try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
-        let unit = ServiceUnit(
+        let unit = try ServiceUnit(
             service: "web", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
         #expect(try session.call("edge_switch", ["web", "d1", unit.digest, "2"], input: .bytes(unit.file)).status == 0)
         let hook = try String(contentsOfFile: etc + "/rc.local", encoding: .utf8).split(separator: "\n").map(String.init)

@@ -53,9 +53,16 @@ enum FleetFixture {
         spec:
           bundle: {path: ./bundles/web, version: "1.4.2"}
           nodeGroups: [berlin, munich]
-          run: {command: [./bin/web, --port, "8080"]}
+          run:
+            command: [./bin/web, --port, "8080"]
+            env: {SITE: "${node.labels.site}", DB_PASSWORD: {secret: db-password}}
           healthCheck: {http: {port: 8080, path: /healthz}}
           rollout: {maxUnavailable: 50%, canary: 1}
+        ---
+        apiVersion: edgectl/v1
+        kind: Secret
+        metadata: {name: db-password}
+        spec: {from: {env: WEB_DB_PASSWORD}}
         ---
         apiVersion: edgectl/v1
         kind: Service

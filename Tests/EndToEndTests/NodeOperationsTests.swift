@@ -49,7 +49,8 @@ final class NodeOperationsTests: FleetTestCase {
 
     func deploy(_ ops: NodeOperations, _ service: String, _ release: Release, from path: String, port: Int) throws -> PushReport {
         let report = try ops.push(release, from: path)
-        try ops.switchTo(service: service, unit: ops.unit(service: service, spec: spec(port: port), release: release.digest), grace: 2)
+        try ops.switchTo(
+            service: service, unit: try ServiceUnit(service: service, spec: spec(port: port), release: release.digest, node: ops.node), grace: 2)
         XCTAssertEqual(try ops.waitHealthy(service: service, check: spec(port: port).healthCheck), .healthy)
         return report
     }
@@ -200,7 +201,8 @@ final class NodeOperationsTests: FleetTestCase {
         XCTAssertEqual(try answer(fleet, 3, port: 8070), "good")
 
         _ = try ops.push(bad, from: pathBad)
-        try ops.switchTo(service: "roll", unit: ops.unit(service: "roll", spec: spec(port: 8070), release: bad.digest), grace: 2)
+        try ops.switchTo(
+            service: "roll", unit: try ServiceUnit(service: "roll", spec: spec(port: 8070), release: bad.digest, node: ops.node), grace: 2)
         let outcome = try ops.waitHealthy(service: "roll", check: spec(port: 8070).healthCheck)
         guard case .unhealthy(let reason) = outcome else { return XCTFail("a crashing release must not be healthy") }
         XCTAssertTrue(reason.contains("exited"), reason)

@@ -280,7 +280,7 @@ final class RuntimeTests: FleetTestCase {
                 return node["phase"] as? String == "Failed" && (node["reason"] as? String ?? "").hasPrefix("crash loop: ")
             }
         }
-        XCTAssertTrue(poll(50, every: 2) { looping() }, "\((try? statusNodes()) ?? [])")
+        XCTAssertTrue(poll(70, every: 2) { looping() }, "\((try? statusNodes()) ?? [])")
         let node = try XCTUnwrap(try statusNodes().first { $0["node"] as? String == fleet.nodeName(1) })
         XCTAssertTrue((node["reason"] as? String ?? "").contains("last exit 3"), "\(node)")
         XCTAssertGreaterThanOrEqual(node["restarts"] as? Int ?? 0, 5)

@@ -37,12 +37,64 @@ public enum ManifestLoader {
             }
         }
 
+        if diagnostics.isEmpty { diagnostics += templateProblems(parsed, existing: existing) }
+
         if !diagnostics.isEmpty {
             let order = Dictionary(inputs.enumerated().map { ($1.displayPath, $0) }, uniquingKeysWith: { a, _ in a })
             diagnostics.sort { (order[$0.file] ?? 0, $0.line, $0.column) < (order[$1.file] ?? 0, $1.line, $1.column) }
             throw ManifestError(diagnostics)
         }
         return parsed.compactMap(\.resource)
+    }
+
+    /// Every template use rendered for every node its service runs on (with the recorded
+    /// state's nodes and groups where the files do not redefine them): a name some node lacks
+    /// is reported at its use, naming the nodes.
+    static func templateProblems(_ parsed: [ParsedResource], existing: [Resource]) -> [Diagnostic] {
+        let fresh = parsed.compactMap(\.resource)
+        let replaced = Set(fresh.map(\.id))
+        let fleet = Fleet(existing.filter { !replaced.contains($0.id) } + fresh)
+        var diagnostics: [Diagnostic] = []
+        for item in parsed where !item.templates.isEmpty {
+            guard let resource = item.resource, let config = resource.serviceSpec.map({ $0.config ?? ConfigSpec() }) else { continue }
+            let targets = fleet.targets(ofService: resource.name)
+            for use in item.templates {
+                var missing: [(node: String, error: Template.Missing)] = []
+                for node in targets {
+                    let spec = fleet.nodes[node]
+                    let context = TemplateContext(
+                        nodeName: node, nodeAddress: spec?.nodeSpec?.address ?? "", labels: spec?.labels ?? [:],
+                        vars: config.variables(node: node, labels: spec?.labels ?? [:]))
+                    do {
+                        _ = try use.template.render(context, masked: true)
+                    } catch {
+                        missing.append((node, error))
+                    }
+                }
+                // One diagnostic per name used, listing the nodes that lack it.
+                var byUse: [String: [String]] = [:]
+                var first: [String: Template.Missing] = [:]
+                for (node, error) in missing {
+                    let key = "\(error.line):\(error.column)"
+                    byUse[key, default: []].append(node)
+                    first[key] = first[key] ?? error
+                }
+                for (key, nodes) in byUse.sorted(by: { $0.key < $1.key }) {
+                    let error = first[key]!
+                    let at = use.location(line: error.line, column: error.column)
+                    let lines = use.text.split(separator: "\n", omittingEmptySubsequences: false)
+                    let source = at.line >= 1 && at.line <= lines.count ? String(lines[at.line - 1]).trimmingTrailingCR() : nil
+                    let shown =
+                        nodes.count > 3 ? nodes.prefix(3).joined(separator: ", ") + " and \(nodes.count - 3) more" : nodes.joined(separator: ", ")
+                    diagnostics.append(
+                        Diagnostic(
+                            file: use.file, line: at.line, column: at.column,
+                            message: "\(use.field): ${\(error.reference)} is not defined for node\(nodes.count == 1 ? "" : "s") \(shown)",
+                            sourceLine: source))
+                }
+            }
+        }
+        return diagnostics
     }
 
     private static func diagnostic(at location: SourceLocation, inputs: [ManifestInput], _ message: String) -> Diagnostic {

@@ -9,6 +9,9 @@ public struct ParsedResource: Sendable {
     public var id: ResourceID
     public var nameLocation: SourceLocation
     public var references: [Reference]
+    /// Every template of a Service, with where it was written: checked per node once the
+    /// whole fleet is known (a label one node lacks is an error at its use).
+    public var templates: [TemplateUse] = []
 
     public struct Reference: Sendable {
         public var kind: ResourceKind
@@ -60,7 +63,7 @@ public enum ManifestParser {
 }
 
 /// Reads one YAML document into a resource.
-private struct DocumentParser {
+struct DocumentParser {
     let reader: YAMLFieldReader
     let baseDirectory: String
 
@@ -111,6 +114,7 @@ private struct DocumentParser {
         guard let specNode else { return nil }
         let path = "\(what) spec"
         var references: [ParsedResource.Reference] = []
+        var templates: [TemplateUse] = []
         let spec: ResourceSpec?
         var release: Release?
         switch kind {
@@ -119,16 +123,20 @@ private struct DocumentParser {
         case .nodeGroup:
             spec = readGroup(specNode, path: path, references: &references).map(ResourceSpec.nodeGroup)
         case .service:
-            if let (service, rel) = readService(specNode, path: path, references: &references) {
+            if let (service, rel) = readService(specNode, path: path, references: &references, templates: &templates) {
                 spec = .service(service)
                 release = rel
             } else {
                 spec = nil
             }
+        case .secret:
+            spec = readSecret(specNode, path: path).map(ResourceSpec.secret)
         }
         guard let name else { return nil }
         let resource = ok ? spec.map { Resource(name: name, labels: labels, spec: $0, source: reader.location(root), release: release) } : nil
-        return ParsedResource(resource: resource, id: ResourceID(kind, name), nameLocation: nameLocation, references: references)
+        var parsed = ParsedResource(resource: resource, id: ResourceID(kind, name), nameLocation: nameLocation, references: references)
+        parsed.templates = templates
+        return parsed
     }
 
     func readLabels(_ node: Node, path: String) -> [String: String] {
@@ -198,10 +206,12 @@ private struct DocumentParser {
         return spec
     }
 
-    func readService(_ node: Node, path: String, references: inout [ParsedResource.Reference]) -> (ServiceSpec, Release?)? {
+    func readService(
+        _ node: Node, path: String, references: inout [ParsedResource.Reference], templates: inout [TemplateUse]
+    ) -> (ServiceSpec, Release?)? {
         guard
             let f = reader.fields(
-                node, path: path, known: ["bundle", "nodeGroups", "selector", "run", "healthCheck", "rollout"])
+                node, path: path, known: ["bundle", "nodeGroups", "selector", "run", "healthCheck", "rollout", "config"])
         else { return nil }
         var bundle: BundleSpec?
         var release: Release?
@@ -268,7 +278,7 @@ private struct DocumentParser {
                 if !limits.isEmpty { run?.resources = limits }
             }
             if let envNode = reader.optional(rf, "env") {
-                for entry in reader.stringMap(envNode, path: "spec.run.env") ?? [] {
+                for entry in readEnv(envNode, references: &references, templates: &templates) {
                     if entry.key.isEmpty || entry.key.contains("=") || entry.key.first!.isNumber
                         || !entry.key.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) })
                     {
@@ -302,6 +312,8 @@ private struct DocumentParser {
         if let n = reader.optional(f, "healthCheck") { health = readHealth(n) }
         var rollout = RolloutSpec()
         if let n = reader.optional(f, "rollout") { rollout = readRollout(n) ?? rollout }
+        var config: ConfigSpec?
+        if let n = reader.optional(f, "config") { config = readConfig(n, references: &references, templates: &templates) }
 
         guard let bundle, let run else { return nil }
         var spec = ServiceSpec(bundle: bundle, run: run)
@@ -309,6 +321,7 @@ private struct DocumentParser {
         spec.selector = selector
         spec.healthCheck = health
         spec.rollout = rollout
+        spec.config = config
         return (spec, release)
     }
 

@@ -11,8 +11,11 @@ final class YAMLFieldReader {
     private let lines: [Substring]
     private(set) var diagnostics: [Diagnostic] = []
 
+    let manifestText: String
+
     init(file: String, text: String) {
         self.file = file
+        self.manifestText = text
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     }
 
@@ -24,6 +27,13 @@ final class YAMLFieldReader {
     func error(_ message: String, line: Int, column: Int) {
         let source = line >= 1 && line <= lines.count ? String(lines[line - 1]).trimmingTrailingCR() : nil
         diagnostics.append(Diagnostic(file: file, line: line, column: column, message: message, sourceLine: source))
+    }
+
+    /// A problem in another file the manifest names (a config template), shown with its line.
+    func error(_ message: String, file other: String, text: String, line: Int, column: Int) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let source = line >= 1 && line <= lines.count ? String(lines[line - 1]).trimmingTrailingCR() : nil
+        diagnostics.append(Diagnostic(file: other, line: line, column: column, message: message, sourceLine: source))
     }
 
     func error(_ message: String, at node: Node) {

@@ -5,6 +5,7 @@ public struct Fleet: Sendable {
     public private(set) var nodes: [String: Resource] = [:]
     public private(set) var groups: [String: Resource] = [:]
     public private(set) var services: [String: Resource] = [:]
+    public private(set) var secrets: [String: Resource] = [:]
     private var membersByGroup: [String: [String]] = [:]
     private var groupsByNode: [String: [String]] = [:]
     private var servicesByNode: [String: [String]] = [:]
@@ -15,6 +16,7 @@ public struct Fleet: Sendable {
             case .node: nodes[resource.name] = resource
             case .nodeGroup: groups[resource.name] = resource
             case .service: services[resource.name] = resource
+            case .secret: secrets[resource.name] = resource
             }
         }
         for (name, group) in groups {
@@ -56,6 +58,19 @@ public struct Fleet: Sendable {
 
     public func targets(ofService name: String) -> [String] {
         stages(ofService: name).flatMap(\.nodes)
+    }
+
+    /// The unit of `service` for `node`, rendered without secrets' values (see `ServiceUnit`).
+    public func unit(
+        ofService service: String, node: String, release: String, secrets: ((String) throws -> ServiceUnit.SecretValue)? = nil
+    )
+        throws -> ServiceUnit
+    {
+        guard let spec = services[service]?.serviceSpec else { throw ServiceUnit.RenderError(message: "service/\(service) is not desired") }
+        let resource = nodes[node]
+        return try ServiceUnit(
+            service: service, spec: spec, release: release, node: node, address: resource?.nodeSpec?.address ?? "",
+            labels: resource?.labels ?? [:], root: resource?.nodeSpec?.root ?? "/var/lib/edgectl", secrets: secrets)
     }
 
     /// The services that run on a node, sorted.

@@ -6,10 +6,18 @@ public enum ResourceKind: String, Sendable, Codable, CaseIterable, Hashable, Com
     case node = "Node"
     case nodeGroup = "NodeGroup"
     case service = "Service"
+    case secret = "Secret"
 
     /// Apply order: things are created before what refers to them.
     public static func < (a: ResourceKind, b: ResourceKind) -> Bool { a.order < b.order }
-    private var order: Int { self == .node ? 0 : self == .nodeGroup ? 1 : 2 }
+    private var order: Int {
+        switch self {
+        case .node: return 0
+        case .nodeGroup: return 1
+        case .secret: return 2
+        case .service: return 3
+        }
+    }
 
     /// Accepts what people type on a command line: `node`, `nodes`, `ng`, `svc`, `Service`…
     public init?(argument: String) {
@@ -17,6 +25,7 @@ public enum ResourceKind: String, Sendable, Codable, CaseIterable, Hashable, Com
         case "node", "nodes", "no": self = .node
         case "nodegroup", "nodegroups", "ng", "group", "groups": self = .nodeGroup
         case "service", "services", "svc": self = .service
+        case "secret", "secrets": self = .secret
         default: return nil
         }
     }
@@ -89,7 +98,7 @@ public struct RunSpec: Sendable, Hashable, Codable {
     }
 
     public var command: [String]
-    public var env: [String: String] = [:]
+    public var env: [String: EnvValue] = [:]
     /// nil: `always` (optional so states written before the field existed still read).
     public var restart: RestartPolicy?
     /// nil: 10 s.
@@ -164,6 +173,7 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
     public var run: RunSpec
     public var healthCheck: HealthCheckSpec?
     public var rollout: RolloutSpec = RolloutSpec()
+    public var config: ConfigSpec?
     public init(bundle: BundleSpec, run: RunSpec) {
         self.bundle = bundle
         self.run = run
@@ -174,12 +184,14 @@ public enum ResourceSpec: Sendable, Hashable {
     case node(NodeSpec)
     case nodeGroup(NodeGroupSpec)
     case service(ServiceSpec)
+    case secret(SecretSpec)
 
     public var kind: ResourceKind {
         switch self {
         case .node: return .node
         case .nodeGroup: return .nodeGroup
         case .service: return .service
+        case .secret: return .secret
         }
     }
 }
@@ -208,6 +220,7 @@ public struct Resource: Sendable, Hashable {
     public var nodeSpec: NodeSpec? { if case .node(let s) = spec { return s } else { return nil } }
     public var groupSpec: NodeGroupSpec? { if case .nodeGroup(let s) = spec { return s } else { return nil } }
     public var serviceSpec: ServiceSpec? { if case .service(let s) = spec { return s } else { return nil } }
+    public var secretSpec: SecretSpec? { if case .secret(let s) = spec { return s } else { return nil } }
 
     /// The spec as canonical JSON (sorted keys): what is stored and compared.
     public func specJSON() -> String {
@@ -218,6 +231,7 @@ public struct Resource: Sendable, Hashable {
         case .node(let s): data = try! encoder.encode(s)
         case .nodeGroup(let s): data = try! encoder.encode(s)
         case .service(let s): data = try! encoder.encode(s)
+        case .secret(let s): data = try! encoder.encode(s)
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -242,6 +256,7 @@ public struct Resource: Sendable, Hashable {
         case .node: spec = .node(try decoder.decode(NodeSpec.self, from: data))
         case .nodeGroup: spec = .nodeGroup(try decoder.decode(NodeGroupSpec.self, from: data))
         case .service: spec = .service(try decoder.decode(ServiceSpec.self, from: data))
+        case .secret: spec = .secret(try decoder.decode(SecretSpec.self, from: data))
         }
         return Resource(name: name, labels: labels, spec: spec)
     }

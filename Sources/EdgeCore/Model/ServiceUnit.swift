@@ -2,46 +2,125 @@ import Crypto
 import Foundation
 
 /// What runs on one node for one service: the release plus everything in the spec that
-/// reaches the node (`run.*`, `healthCheck`). Any difference between the desired unit and
-/// the one a node runs is a change, rolled out like a new release; a rollback restores the
-/// previous unit whole (the node keeps it beside the previous release).
+/// reaches the node (`run.*`, `healthCheck`, the config files rendered for that node, the
+/// secrets' values). Any difference between the desired unit and the one a node runs is a
+/// change, rolled out like a new release; a rollback restores the previous unit whole (the
+/// node keeps it, its config directory included, beside the previous release).
 ///
-/// `fields` names each part by its manifest path (`run.env.LOG_LEVEL`), so a plan can say
-/// what changed; the digest is over those fields, so equal units have equal digests.
+/// `fields` names each part by its manifest path (`run.env.LOG_LEVEL`,
+/// `config.files.relay.conf`, `secrets.db-password`), so a plan can say what changed; the
+/// digest is over those fields, so equal units have equal digests. Fields never hold a
+/// secret's value: env values and files are compared as rendered with `<secret NAME>` in
+/// place of values, and each secret is a keyed fingerprint of its value.
 public struct ServiceUnit: Sendable, Equatable {
     public var release: String
     public var fields: [String: String]
     public var digest: String
     public var command: [String]
+    /// The process's environment, values as the node gets them (secrets included).
     public var environment: [(String, String)]
     public var restart: RunSpec.RestartPolicy
     public var stopTimeoutSeconds: Int
     public var user: String?
     public var resources: ResourceLimits?
+    /// The config files as the node gets them, relative to `$EDGE_CONFIG_DIR`.
+    public var files: [RenderedFile]
+    /// Where the node keeps this unit's config files.
+    public var configDirectory: String
 
-    public init(service: String, spec: ServiceSpec, release: String, node: String) {
+    public struct RenderedFile: Sendable, Equatable {
+        public var path: String
+        public var content: Data
+        public var mode: Int
+        /// Whether the content holds a secret's value (shown masked, never printed).
+        public var holdsSecret: Bool
+    }
+
+    /// A secret's value for this node, and its keyed fingerprint (what the state may keep).
+    public struct SecretValue: Sendable {
+        public var value: String
+        public var fingerprint: String
+        public init(value: String, fingerprint: String) {
+            self.value = value
+            self.fingerprint = fingerprint
+        }
+    }
+
+    public struct RenderError: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Renders the unit for `node`. `secrets` gives each secret's value for this node; without
+    /// it (`nil`: `status`, `render`, validation) values stay masked and no `secrets.*` field is
+    /// made, so the fields compare as far as they can be known without reading a secret.
+    public init(
+        service: String, spec: ServiceSpec, release: String, node: String, address: String = "", labels: [String: String] = [:],
+        root: String = "/var/lib/edgectl", secrets: ((String) throws -> SecretValue)? = nil
+    ) throws {
         self.release = release
         command = spec.run.command
         restart = spec.run.restartPolicy
         stopTimeoutSeconds = spec.run.stopTimeout
         user = spec.run.user
         resources = spec.run.resources
-        environment =
-            spec.run.env.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-            + [("EDGE_NODE", node), ("EDGE_SERVICE", service), ("EDGE_RELEASE", release)]
+        let config = spec.config ?? ConfigSpec()
+        var resolved: [String: SecretValue] = [:]
+        if let secrets {
+            let names = Set(spec.run.env.values.flatMap(\.secretNames) + config.secretNames)
+            for name in names.sorted() { resolved[name] = try secrets(name) }
+        }
+        let values = resolved
+        let context = TemplateContext(
+            nodeName: node, nodeAddress: address, labels: labels, vars: config.variables(node: node, labels: labels),
+            secret: { values[$0]?.value })
+        func render(_ template: Template, _ field: String, masked: Bool) throws -> String {
+            do {
+                return try template.render(context, masked: masked)
+            } catch {
+                throw RenderError(message: "\(field): ${\(error.reference)} is not defined for node \(node)")
+            }
+        }
+
         var fields: [String: String] = [
             "release": release,
             "run.command": ServiceUnit.json(spec.run.command),
             "run.restart": restart.rawValue,
             "run.stopTimeoutSeconds": String(stopTimeoutSeconds),
         ]
-        for (key, value) in spec.run.env { fields["run.env." + key] = value }
+        var environment: [(String, String)] = []
+        for (key, value) in spec.run.env.sorted(by: { $0.key < $1.key }) {
+            switch value {
+            case .template(let template):
+                fields["run.env." + key] = try render(template, "run.env.\(key)", masked: true)
+                environment.append((key, try render(template, "run.env.\(key)", masked: false)))
+            case .secret(let name):
+                fields["run.env." + key] = TemplateContext.mask(name)
+                environment.append((key, values[name]?.value ?? TemplateContext.mask(name)))
+            }
+        }
+        var files: [RenderedFile] = []
+        for file in config.files.sorted(by: { $0.path < $1.path }) {
+            let field = "config.files." + file.path
+            let masked = try render(file.template, field, masked: true)
+            let real = try render(file.template, field, masked: false)
+            fields[field] = "mode \(String(file.mode, radix: 8)) sha256:" + BundleScanner.hex(SHA256.hash(data: Data(masked.utf8)))
+            files.append(
+                RenderedFile(path: file.path, content: Data(real.utf8), mode: file.mode, holdsSecret: !file.template.secretNames.isEmpty))
+        }
+        for (name, value) in resolved { fields["secrets." + name] = value.fingerprint }
         if let user { fields["run.user"] = user }
         if let bytes = resources?.memoryBytes { fields["run.resources.memory"] = String(bytes) }
         if let percent = resources?.cpuPercent { fields["run.resources.cpu"] = "\(percent)%" }
         if let check = spec.healthCheck { fields["healthCheck"] = ServiceUnit.json(check) }
         self.fields = fields
+        self.files = files
         digest = ServiceUnit.digest(of: fields)
+        configDirectory = "\(root)/services/\(service)/config/\(digest)"
+        self.environment =
+            environment + [
+                ("EDGE_NODE", node), ("EDGE_SERVICE", service), ("EDGE_RELEASE", release), ("EDGE_CONFIG_DIR", configDirectory),
+            ]
     }
 
     public static func == (a: ServiceUnit, b: ServiceUnit) -> Bool { a.digest == b.digest }
@@ -50,8 +129,9 @@ public struct ServiceUnit: Sendable, Equatable {
         BundleScanner.hex(SHA256.hash(data: Data(json(fields).utf8)))
     }
 
-    /// The node's unit file: sourced by the service's supervisor before each start, so it
-    /// holds the environment (mode 0600 on the node) and the command as `set --` words.
+    /// The node's unit file: sourced by the service's supervisor (or systemd's sh) before each
+    /// start, so it holds the environment (mode 0600, the service user's, on the node) and
+    /// the command as `set --` words. It reaches the node on the session's standard input.
     public var file: Data {
         var text = "EDGE_UNIT=\(ShellQuote.quote(digest))\n"
         text += "EDGE_RESTART=\(ShellQuote.quote(restart.rawValue))\n"
@@ -62,6 +142,25 @@ public struct ServiceUnit: Sendable, Equatable {
         for (key, value) in environment { text += "export \(key)=\(ShellQuote.quote(value))\n" }
         text += "set -- " + ShellQuote.command(command) + "\n"
         return Data(text.utf8)
+    }
+
+    /// The config files as one tar stream (what `edge_config` unpacks).
+    public var configArchive: Data {
+        var tar: [UInt8] = []
+        let now = Int64(Date().timeIntervalSince1970)
+        var directories: Set<String> = []
+        for file in files {
+            var parts = file.path.split(separator: "/").dropLast().map(String.init)
+            var prefix: [String] = []
+            while !parts.isEmpty {
+                prefix.append(parts.removeFirst())
+                let dir = prefix.joined(separator: "/")
+                if directories.insert(dir).inserted { tar += TarWriter.header(name: dir + "/", type: .directory, mode: 0o750, size: 0, mtime: now) }
+            }
+            tar += TarWriter.header(name: file.path, mode: UInt32(file.mode), size: Int64(file.content.count), mtime: now)
+            tar += [UInt8](file.content) + TarWriter.padding(forSize: Int64(file.content.count))
+        }
+        return Data(tar + TarWriter.trailer)
     }
 
     /// The manifest paths whose values differ between two units' fields, sorted.

@@ -369,9 +369,21 @@ extension NodeLibrary {
             ln -s "$_target" "$_s/.current.new"
             mv -fT "$_s/.current.new" "$_s/current"
             if [ -f "$_s/unit.new" ]; then mv -f "$_s/unit.new" "$_s/unit"; fi
+            edge_config_prune "$_s"
             echo "$2" >>"$_s/history"
             rm -f "$_s/restarts" "$_s/exit"
             touch "$_s/activated"
+        }
+
+        # Keeps the config directories of the unit and the previous one (a rollback brings it back).
+        edge_config_prune() {
+            [ -d "$1/config" ] || return 0
+            _keep1=$(edge_unit_of "$1/unit")
+            _keep2=$(edge_unit_of "$1/unit.prev")
+            for _cd in "$1"/config/* "$1"/config/.tmp-*; do
+                [ -d "$_cd" ] || continue
+                case ${_cd##*/} in "$_keep1" | "$_keep2") ;; *) rm -rf -- "$_cd" ;; esac
+            done
         }
 
         # edge_rollback SERVICE: swaps current and previous, and the units with them (no
@@ -468,6 +480,7 @@ extension NodeLibrary {
         # (WHY: its Result, such as oom-kill, or - ).
         edge_sd_observe() {
             systemctl show -p ActiveState -p SubState -p MainPID -p NRestarts -p ExecMainStatus -p ExecMainExitTimestampMonotonic -p Result \
+                -p ExecMainStartTimestampMonotonic \
                 "edgectl-$1.service" 2>/dev/null | awk -F= -v now="$(date +%s)" -v up="$(cut -d' ' -f1 /proc/uptime)" '
                 { v[$1] = $2 }
                 END {
@@ -475,7 +488,10 @@ extension NodeLibrary {
                         (v["ActiveState"] == "inactive" && v["NRestarts"] == 0 && v["ExecMainExitTimestampMonotonic"] == 0) ? "stopped" : "dead"
                     pid = (v["MainPID"] > 0) ? v["MainPID"] : "-"
                     restarts = v["NRestarts"] + 0
-                    recent = (state != "running" && restarts >= 5) ? restarts : 0
+                    # systemd keeps no restart times: a crash loop is 5 restarts and a process that is
+                    # down or up for less than 60 s (so a look in the instant it runs sees it too).
+                    upfor = up - v["ExecMainStartTimestampMonotonic"] / 1000000
+                    recent = (restarts >= 5 && (state != "running" || upfor < 60)) ? restarts : 0
                     mono = v["ExecMainExitTimestampMonotonic"] + 0
                     if (mono > 0) { code = v["ExecMainStatus"]; at = int(now - (up - mono / 1000000)) } else { code = "-"; at = "-" }
                     why = (v["Result"] == "" || v["Result"] == "success") ? "-" : v["Result"]
@@ -700,9 +716,33 @@ extension NodeLibrary {
             fi
             edge_stop "$_svc" "$_grace"
             if [ "$_dig" != - ]; then
+                if [ ! -d "$_s/config/$_unit" ]; then
+                    mkdir -p "$_s/config"
+                    (umask 077 && mkdir "$_s/config/$_unit")
+                    if [ -n "$_user" ]; then chown "$_user" "$_s/config/$_unit"; fi
+                fi
                 edge_activate "$_svc" "$_dig" "$_unit"
             fi
             edge_start "$_svc"
+        }
+
+        # edge_config SERVICE UNIT USER; stdin: a tar of the unit's config files. Unpacked into
+        # services/SERVICE/config/UNIT (the unit's EDGE_CONFIG_DIR) under a temporary name and
+        # renamed into place, so the service never sees half a config; owned by USER (the
+        # service's user, or who we are), private to it: files keep their modes (at most 0640
+        # for a file with a secret), the directory is 0700. A unit's directory is written once.
+        edge_config() {
+            _c=$EDGE_ROOT/services/$1/config
+            if [ -d "$_c/$2" ]; then
+                cat >/dev/null
+                return 0
+            fi
+            mkdir -p "$_c"
+            rm -rf "$_c/.tmp-$2"
+            (umask 077 && mkdir "$_c/.tmp-$2" && cd "$_c/.tmp-$2" && tar -xf -)
+            chmod 700 "$_c/.tmp-$2"
+            if [ -n "$3" ]; then chown -R "$3" "$_c/.tmp-$2"; fi
+            mv "$_c/.tmp-$2" "$_c/$2"
         }
 
         # edge_as USER COMMAND...: replaces this shell with COMMAND run as USER (as it is when

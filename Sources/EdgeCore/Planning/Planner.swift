@@ -126,14 +126,14 @@ public struct Plan: Sendable, Equatable {
 public enum Planner {
     /// - Parameters:
     ///   - releases: the desired release digest of each service.
-    ///   - units: the desired unit of each service (a service without one is compared by release only).
+    ///   - units: the desired unit of each service on each node (one without is compared by release only).
     ///   - knownUnits: the fields of units seen before, by digest, to name what changed.
     ///   - removalsOf: the services whose removal may be planned (nil: any no longer desired).
     ///   - observed: what each node reported; a node absent from it was not observed (pending).
     ///   - only: restrict to these services (nil: all). Paused services should be left out by the caller.
     ///   - nodeFilter: restrict to nodes passing this test (for `-l`).
     public static func plan(
-        fleet: Fleet, releases: [String: String], units: [String: ServiceUnit] = [:], knownUnits: [String: [String: String]] = [:],
+        fleet: Fleet, releases: [String: String], units: [String: [String: ServiceUnit]] = [:], knownUnits: [String: [String: String]] = [:],
         observed: [String: ObservedNode], only: Set<String>? = nil, removalsOf: Set<String>? = nil,
         nodeFilter: (String) -> Bool = { _ in true }
     ) -> Plan {
@@ -147,7 +147,7 @@ public enum Planner {
                 let steps = nodes.map {
                     NodeStep(
                         node: $0,
-                        action: action(service: name, release: release, unit: units[name], knownUnits: knownUnits, observed: observed[$0]))
+                        action: action(service: name, release: release, unit: units[name]?[$0], knownUnits: knownUnits, observed: observed[$0]))
                 }
                 var rest = steps[...]
                 if index == 0 && spec.rollout.canary > 0 {

@@ -71,14 +71,13 @@ public struct FleetHealth: Sendable {
         services = inventory.stored(.service).map { item in
             let name = item.resource.name
             let desired = item.releaseDigest
-            let desiredUnit = item.resource.serviceSpec.flatMap { spec in
-                desired.map { ServiceUnit(service: name, spec: spec, release: $0, node: "").digest }
-            }
             let paused = inventory.paused.contains(name)
             let nodes = inventory.fleet.targets(ofService: name).map { node in
-                FleetHealth.node(
-                    node, service: name, desired: desired, desiredUnit: desiredUnit, facts: inventory.facts[node],
-                    seen: observed["\(name)/\(node)"], paused: paused)
+                let seen = observed["\(name)/\(node)"]
+                return FleetHealth.node(
+                    node, service: name, desired: desired,
+                    unitDiffers: FleetHealth.unitDiffers(inventory: inventory, service: name, node: node, release: desired, seen: seen),
+                    facts: inventory.facts[node], seen: seen, paused: paused)
             }
             let phases = Set(nodes.map(\.phase))
             let phase: ServiceHealth.Phase
@@ -109,8 +108,20 @@ public struct FleetHealth: Sendable {
     /// Every service on one node.
     public func services(onNode node: String) -> [NodeServiceHealth] { byNode[node] ?? [] }
 
+    /// Whether the node runs another unit of the desired release than the manifests say, as far
+    /// as the state tells without reading secrets: the fields of the node's unit against the
+    /// desired ones rendered for that node, secrets' fingerprints aside (a rotation shows in
+    /// `diff` and is rolled out by `apply`/`reconcile`, which read the secrets).
+    static func unitDiffers(inventory: Inventory, service: String, node: String, release: String?, seen: StoredNodeService?) -> Bool {
+        guard let release, let unit = seen?.state.unit, let known = inventory.knownUnits[unit],
+            let desired = try? inventory.fleet.unit(ofService: service, node: node, release: release)
+        else { return false }
+        let public_ = { (fields: [String: String]) in fields.filter { !$0.key.hasPrefix("secrets.") } }
+        return public_(known) != public_(desired.fields)
+    }
+
     static func node(
-        _ node: String, service: String, desired: String?, desiredUnit: String? = nil, facts: NodeFacts?, seen: StoredNodeService?,
+        _ node: String, service: String, desired: String?, unitDiffers: Bool = false, facts: NodeFacts?, seen: StoredNodeService?,
         paused: Bool
     ) -> NodeServiceHealth {
         var h = NodeServiceHealth(
@@ -134,7 +145,6 @@ public struct FleetHealth: Sendable {
         let onDesired = seen.state.current == desired
         // A unit known to differ (a changed env or command) is not what is desired yet; a
         // node that predates units is judged by its release.
-        let unitDiffers = desiredUnit != nil && seen.state.unit != nil && seen.state.unit != desiredUnit
         if let error = seen.lastError {
             h.phase = .failed
             h.reason = error

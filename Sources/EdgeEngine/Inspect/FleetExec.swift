@@ -92,6 +92,7 @@ public struct FleetExec: Sendable {
     public func run(_ request: ExecRequest, on nodes: [Resource], sink: @escaping @Sendable (NodeLine) -> Void) throws -> ExecSummary {
         let delivery = LineDelivery(ordered: false, sink: sink)
         let capture = OutputCapture()
+        SecretResolver.learn(store: store, nodes: nodes.map(\.name))
         let connector = NodeConnector(store: store, settings: settings)
         // Run by `sh` on the node's session shell: the login shell need not be POSIX.
         let outcomes = try connector.withSessions(nodes) { link -> Int32 in

@@ -53,6 +53,7 @@ public struct FleetLogs: Sendable {
         var settings = self.settings
         // Every followed node needs its own stream open at once.
         if request.follow { settings.parallel = max(settings.parallel, nodes.count) }
+        SecretResolver.learn(store: store, nodes: nodes.map(\.name))
         let connector = NodeConnector(store: store, settings: settings)
         let outcomes = try connector.withSessions(nodes) { link -> Int32 in
             let node = link.node

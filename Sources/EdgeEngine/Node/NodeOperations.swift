@@ -272,11 +272,6 @@ public final class NodeOperations {
         try call("edge_activate", [service, digest, ""], what: "activating \(service)")
     }
 
-    /// The unit a service would run on this node.
-    public func unit(service: String, spec: ServiceSpec, release: String) -> ServiceUnit {
-        ServiceUnit(service: service, spec: spec, release: release, node: node)
-    }
-
     /// Starts the service's supervisor on the unit in place.
     public func start(service: String) throws {
         try call("edge_start", [service], what: "starting \(service)")
@@ -285,6 +280,14 @@ public final class NodeOperations {
     /// Stop, make `unit` (its release already on the node) the service's unit, and start it
     /// under its supervisor, in one call. The unit file (with the environment) is the call's input.
     public func switchTo(service: String, unit: ServiceUnit, grace: Int = 10) throws {
+        // Its config files first, into a directory of the unit's own (kept while the unit may
+        // come back by a rollback), owned by the service's user; their bytes, secrets included,
+        // travel on the session's standard input only.
+        if !unit.files.isEmpty {
+            try call(
+                "edge_config", [service, unit.digest, unit.user ?? ""], input: .bytes(unit.configArchive),
+                what: "writing \(service)'s config files")
+        }
         try call(
             "edge_switch", [service, unit.release, unit.digest, String(grace)], input: .bytes(unit.file),
             what: "switching \(service) to \(String(unit.release.prefix(12)))")

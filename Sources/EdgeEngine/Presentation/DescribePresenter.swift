@@ -50,6 +50,12 @@ public struct DescribePresenter: Sendable {
                     })
                 sections.append("Services:\n" + indent(table.render(maxWidth: fit)))
             }
+        case .secret(let spec):
+            let presenter = ResourcePresenter(inventory: inventory, now: now)
+            out += [
+                ("From", ResourcePresenter.source(spec)), ("Value", "<never shown or stored; read when a run needs it>"),
+                ("Used by", presenter.usedBy(secret: r.name).joined(separator: ", ").nonEmpty ?? "<none>"),
+            ]
         case .nodeGroup(let spec):
             out += [
                 ("Selector", spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>"),
@@ -78,7 +84,12 @@ public struct DescribePresenter: Sendable {
             out += [
                 ("Bundle", spec.bundle.path), ("Version", spec.bundle.version ?? "<none>"), ("Release", item.releaseDigest ?? "<none>"),
                 ("Command", spec.run.command.joined(separator: " ")),
-                ("Env", spec.run.env.isEmpty ? "<none>" : Formatting.labels(spec.run.env)),
+                ("Env", spec.run.env.isEmpty ? "<none>" : Formatting.labels(spec.run.env.mapValues(\.display))),
+                (
+                    "Config files",
+                    spec.config.map { $0.files.map { "\($0.path) (\($0.templatePath), \(String($0.mode, radix: 8)))" } }?.joined(separator: ", ")
+                        .nonEmpty ?? "<none>"
+                ),
                 ("Health check", health(spec.healthCheck)),
                 (
                     "Rollout",

@@ -13,6 +13,8 @@ public struct Inventory: Sendable {
     public var paused: Set<String>
     /// Each service's latest rollout (state: Complete, Incomplete, Failed, RolledBack, Paused, Progressing).
     public var rollouts: [String: RolloutRecord]
+    /// The fields of every unit seen, by digest (to tell whether a node's unit is the desired one).
+    public var knownUnits: [String: [String: String]] = [:]
 
     public init(store: StateStore) throws {
         resources = try store.resources()
@@ -25,6 +27,7 @@ public struct Inventory: Sendable {
         var last: [String: RolloutRecord] = [:]
         for rollout in try store.rollouts() { last[rollout.service] = rollout }
         rollouts = last
+        knownUnits = try store.knownUnits()
     }
 
     /// For tests that render a fixed fleet (golden output).

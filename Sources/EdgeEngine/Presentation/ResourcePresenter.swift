@@ -2,15 +2,16 @@ import EdgeCore
 import EdgeStore
 import Foundation
 
-/// The kinds `get` lists: the three resource kinds plus releases and events.
+/// The kinds `get` lists: the resource kinds plus releases and events.
 public enum ListKind: String, Sendable, CaseIterable {
-    case nodes, nodegroups, services, releases, events
+    case nodes, nodegroups, services, secrets, releases, events
 
     public init?(argument: String) {
         switch argument.lowercased() {
         case "node", "nodes", "no": self = .nodes
         case "nodegroup", "nodegroups", "ng", "group", "groups": self = .nodegroups
         case "service", "services", "svc": self = .services
+        case "secret", "secrets": self = .secrets
         case "release", "releases", "rel": self = .releases
         case "event", "events", "ev": self = .events
         default: return nil
@@ -22,6 +23,7 @@ public enum ListKind: String, Sendable, CaseIterable {
         case .nodes: return .node
         case .nodegroups: return .nodeGroup
         case .services: return .service
+        case .secrets: return .secret
         default: return nil
         }
     }
@@ -103,7 +105,34 @@ public struct ResourcePresenter: Sendable {
                     }
                     return row
                 })
+        case .secret:
+            return Table(
+                headers: ["NAME", "FROM", "USED BY", "AGE"],
+                rows: items.map { item in
+                    [
+                        item.resource.name, item.resource.secretSpec.map(ResourcePresenter.source) ?? "-",
+                        usedBy(secret: item.resource.name).joined(separator: ",").nonEmpty ?? "<none>",
+                        Formatting.age(since: item.createdAt, now: now),
+                    ]
+                })
         }
+    }
+
+    /// Where a secret's value is read (never the value): `env DB_PASSWORD`, `file …`, `command pass show db`.
+    static func source(_ spec: SecretSpec) -> String {
+        switch spec.from {
+        case .env(let name): return "env \(name)"
+        case .file(let template): return "file \(template.source)"
+        case .command(let argv): return "command \(argv.joined(separator: " "))"
+        }
+    }
+
+    /// The services whose env or config files use a secret.
+    func usedBy(secret: String) -> [String] {
+        inventory.fleet.services.values.filter { service in
+            guard let spec = service.serviceSpec else { return false }
+            return spec.run.env.values.contains { $0.secretNames.contains(secret) } || (spec.config?.secretNames.contains(secret) ?? false)
+        }.map(\.name).sorted()
     }
 
     /// `hello,clock(Failed)`: the services a node should run, with the phase of those not Running.
@@ -154,6 +183,8 @@ public struct ResourcePresenter: Sendable {
                 ("ready", .int(h.ready)), ("desired", .int(h.nodes.count)),
                 ("nodes", .array(h.nodes.map(\.json))),
             ])
+        case .secret:
+            return .object([("usedBy", .array(usedBy(secret: name).map(JSONValue.string)))])
         }
     }
 

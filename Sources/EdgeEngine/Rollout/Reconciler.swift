@@ -135,12 +135,21 @@ public final class Reconciler: @unchecked Sendable {
                     ))
             }
         }
+        // Each node's unit: templates rendered for it, secrets read (a service whose units
+        // cannot be made fails here, before any of its nodes is touched).
+        let resolver = try SecretResolver(fleet: fleet, keyPath: SecretResolver.keyPath(forState: store.path))
+        let made = Reconciler.desiredUnits(fleet, secrets: resolver, only: considered.subtracting(paused).subtracting(blocked))
+        for (service, reason) in made.failures.sorted(by: { $0.key < $1.key }) {
+            progress.emit(ProgressEvent(service: service, kind: "failed", message: "\(reason); no node was changed"))
+        }
         // Removals are planned for every service no longer desired on a node (a deleted one
         // included), unless the run was narrowed to some services.
         let plan = Planner.plan(
-            fleet: fleet, releases: desired, units: Reconciler.desiredUnits(fleet), knownUnits: try store.knownUnits(), observed: observed,
-            only: considered.subtracting(paused).subtracting(blocked), removalsOf: options.services, nodeFilter: nodeFilter)
+            fleet: fleet, releases: desired, units: made.units, knownUnits: try store.knownUnits(), observed: observed,
+            only: considered.subtracting(paused).subtracting(blocked).subtracting(made.failures.keys), removalsOf: options.services,
+            nodeFilter: nodeFilter)
         var outcome = ReconcileOutcome(plan: plan)
+        outcome.failed += made.failures.keys.sorted()
         outcome.pendingNodes = plan.pendingNodes
         outcome.paused = considered.intersection(paused).sorted()
         if options.dryRun { return outcome }
@@ -171,7 +180,8 @@ public final class Reconciler: @unchecked Sendable {
             let service = fleet.services[servicePlan.service]!
             outcome.mutated = true
             let result = try RolloutRun(
-                reconciler: self, service: service, plan: servicePlan, observed: observed, boxes: boxes, fleet: fleet, options: options
+                reconciler: self, service: service, plan: servicePlan, units: made.units[servicePlan.service] ?? [:], observed: observed,
+                boxes: boxes, fleet: fleet, options: options
             ).execute()
             switch result {
             case .complete: break
@@ -198,12 +208,28 @@ public final class Reconciler: @unchecked Sendable {
         fleet.services.compactMapValues { $0.release?.digest }
     }
 
-    /// Each service's desired unit (its digest and fields are the same on every node).
-    public static func desiredUnits(_ fleet: Fleet) -> [String: ServiceUnit] {
-        fleet.services.compactMapValues { service in
-            guard let spec = service.serviceSpec, let release = service.release?.digest else { return nil }
-            return ServiceUnit(service: service.name, spec: spec, release: release, node: "")
+    /// Each service's unit on each of its nodes (templates rendered for the node, secrets read
+    /// when `secrets` is given). A service whose units cannot be made (a secret that cannot be
+    /// read, a name a node lacks) is in `failures`, with the reason, instead.
+    public static func desiredUnits(
+        _ fleet: Fleet, secrets: SecretResolver?, only: Set<String>? = nil
+    ) -> (units: [String: [String: ServiceUnit]], failures: [String: String]) {
+        var units: [String: [String: ServiceUnit]] = [:]
+        var failures: [String: String] = [:]
+        for (name, service) in fleet.services where only?.contains(name) ?? true {
+            guard let release = service.release?.digest else { continue }
+            do {
+                var byNode: [String: ServiceUnit] = [:]
+                for node in fleet.targets(ofService: name) {
+                    byNode[node] = try fleet.unit(
+                        ofService: name, node: node, release: release, secrets: secrets.map { r in { try r.value($0, node: node) } })
+                }
+                units[name] = byNode
+            } catch {
+                failures[name] = "\(error)"
+            }
         }
+        return (units, failures)
     }
 
     /// Plans from the last observation in the state, contacting no node (`--no-refresh`).
@@ -225,9 +251,13 @@ public final class Reconciler: @unchecked Sendable {
                 return outcome.hasPrefix("RolledBack") || outcome.hasPrefix("Failed")
             })
         let paused = try store.pausedServices()
-        return Planner.plan(
-            fleet: fleet, releases: desiredReleases(fleet), units: desiredUnits(fleet), knownUnits: try store.knownUnits(), observed: observed,
-            only: Set(fleet.services.keys).subtracting(paused).subtracting(blocked))
+        let resolver = try SecretResolver(fleet: fleet, keyPath: SecretResolver.keyPath(forState: store.path))
+        let made = desiredUnits(fleet, secrets: resolver)
+        var plan = Planner.plan(
+            fleet: fleet, releases: desiredReleases(fleet), units: made.units, knownUnits: try store.knownUnits(), observed: observed,
+            only: Set(fleet.services.keys).subtracting(paused).subtracting(blocked).subtracting(made.failures.keys))
+        for (service, reason) in made.failures.sorted(by: { $0.key < $1.key }) { plan.warnings.append("\(service): \(reason)") }
+        return plan
     }
 
     /// Entries per known release (for the cheap drift check's file count).

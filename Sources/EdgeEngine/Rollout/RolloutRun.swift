@@ -10,6 +10,8 @@ struct RolloutRun {
     let reconciler: Reconciler
     let service: Resource
     let plan: ServicePlan
+    /// The unit each node gets (rendered for it, secrets read).
+    let units: [String: ServiceUnit]
     let observed: [String: ObservedNode]
     let boxes: [String: SessionBox]
     let fleet: Fleet
@@ -56,7 +58,9 @@ struct RolloutRun {
             default: return true
             }
         }
-        try store.recordUnit(ServiceUnit(service: name, spec: spec, release: release, node: ""))
+        // The fields of each unit this rollout makes (never a secret's value), to say later what changed.
+        var recorded: Set<String> = []
+        for step in plan.changes { if let unit = units[step.node], recorded.insert(unit.digest).inserted { try store.recordUnit(unit) } }
         let bundle = spec.bundle.path
         let verify = options.verify
         // The bundle on this machine is checked once, and only if some node lacks files.
@@ -201,7 +205,9 @@ struct RolloutRun {
     func switchNode(_ step: NodeStep, release: String) -> SwitchResult {
         let from = observed[step.node]?.services[name]?.current
         let ops = ops(step.node)
-        let unit = ops.unit(service: name, spec: spec, release: release)
+        guard let unit = units[step.node] else {
+            return SwitchResult(node: step.node, from: from, unit: nil, activated: false, step: "failed", message: "no unit was made for this node")
+        }
         let changesUnit: Bool
         switch step.action {
         case .install, .update, .reconfigure: changesUnit = true

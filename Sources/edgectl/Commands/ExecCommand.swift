@@ -83,8 +83,8 @@ struct ExecCommand: ParsableCommand {
                     let status = outcome.exitCode.map { "exit \($0)" } ?? (outcome.unreachable ? "unreachable" : "not run")
                     let colour = outcome.succeeded ? style.green : style.red
                     Output.print(style.bold("── \(outcome.node) ") + colour("(\(status))"))
-                    FileHandle.standardOutput.write(Data(outcome.stdout.utf8))
-                    FileHandle.standardError.write(Data(outcome.stderr.utf8))
+                    Output.out(outcome.stdout)
+                    Output.err(outcome.stderr)
                 }
             }
             if output == .text {

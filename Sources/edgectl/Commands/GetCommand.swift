@@ -72,7 +72,7 @@ struct GetCommand: ParsableCommand {
             let presenter = ResourcePresenter(inventory: try Inventory(store: store))
             let width = Output.terminalWidth
             switch listKind {
-            case .nodes, .nodegroups, .services:
+            case .nodes, .nodegroups, .services, .secrets:
                 let resourceKind = listKind.resourceKind!
                 var items = presenter.inventory.stored(resourceKind)
                 if let name { items = items.filter { $0.resource.name == name } }
@@ -142,6 +142,6 @@ enum Duration {
 
 extension Output {
     static func print(_ text: String, terminator: String) {
-        FileHandle.standardOutput.write(Data((text + terminator).utf8))
+        Output.out(text + terminator)
     }
 }

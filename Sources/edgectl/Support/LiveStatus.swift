@@ -46,7 +46,7 @@ final class LiveStatus: @unchecked Sendable {
     func handle(_ event: ProgressEvent) {
         lock.lock()
         defer { lock.unlock() }
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + event.line(style: style) + "\n").utf8))
+        Output.err("\r\u{1B}[2K" + event.line(style: style) + "\n")
         let service = event.service ?? ""
         switch event.kind {
         case "staging":
@@ -94,7 +94,7 @@ final class LiveStatus: @unchecked Sendable {
         }
         text += String(format: " %.1fs", Date().timeIntervalSince(since))
         if let columns = LiveStatus.columns(), text.count > columns - 1 { text = String(text.prefix(max(0, columns - 1))) }
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + style.dim(text)).utf8))
+        Output.err("\r\u{1B}[2K" + style.dim(text))
     }
 
     private static func columns() -> Int? {

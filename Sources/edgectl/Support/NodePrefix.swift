@@ -27,6 +27,6 @@ struct NodePrefix: Sendable {
     func write(_ line: NodeLine) {
         let isOut = line.channel == .stdout
         let text = format(line.node, line.text, style: isOut ? stdoutStyle : stderrStyle) + "\n"
-        (isOut ? FileHandle.standardOutput : FileHandle.standardError).write(Data(text.utf8))
+        if isOut { Output.out(text) } else { Output.err(text) }
     }
 }

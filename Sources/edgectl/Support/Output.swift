@@ -3,30 +3,32 @@ import EdgeCore
 import EdgeEngine
 import Foundation
 
-/// Writing to the terminal, and turning failures into the SPEC's exit codes.
+/// Writing to the terminal, and turning failures into the SPEC's exit codes. Everything
+/// edgectl prints goes through `out`/`err`, which mask any secret value a run has read
+/// (`Redactor`), wherever it came from: a plan, an error, a node's output.
 enum Output {
-    static func print(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data(Redactor.shared.redact(text).utf8))
     }
 
-    static func error(_ text: String, style: Style) {
-        FileHandle.standardError.write(Data((style.red("error: ") + text + "\n").utf8))
+    static func err(_ text: String) {
+        FileHandle.standardError.write(Data(Redactor.shared.redact(text).utf8))
     }
 
-    static func warn(_ text: String, style: Style) {
-        FileHandle.standardError.write(Data((style.yellow("warning: ") + text + "\n").utf8))
-    }
+    static func print(_ text: String) { out(text + "\n") }
 
-    static func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
-    }
+    static func error(_ text: String, style: Style) { err(style.red("error: ") + text + "\n") }
+
+    static func warn(_ text: String, style: Style) { err(style.yellow("warning: ") + text + "\n") }
+
+    static func note(_ text: String) { err(text + "\n") }
 
     /// Runs a command body; reports an `EdgeError` or `ManifestError` on stderr and exits with its code.
     static func run(_ global: GlobalOptions, _ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as ManifestError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            err(error.description + "\n")
             throw ExitCode(FailureKind.invalidInput.exitCode)
         } catch let error as EdgeError {
             Output.error(error.message, style: global.stderrStyle)

@@ -1,0 +1,68 @@
+import ArgumentParser
+import EdgeCore
+import EdgeEngine
+import Foundation
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Show what a node would get for a service: its environment and config files.",
+        discussion: """
+            Renders the service's templates for that node on this machine (vars, then the
+            overrides that match it, in order), from the recorded desired state or, with -f,
+            from manifests read over it. Secrets are never read: each shows as
+            <secret NAME>. Contacts no node.
+
+            Examples:
+              edgectl render service/relay --node gw-berlin-01
+              edgectl render service/relay --node gw-berlin-01 -o yaml
+              edgectl render service/relay --node gw-berlin-01 -f manifests/
+            """)
+
+    enum RenderFormat: String, ExpressibleByArgument, CaseIterable { case text, yaml, json }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The service, as service/NAME or NAME.", valueName: "service"))
+    var service: String
+
+    @Option(help: ArgumentHelp("The node to render for.", valueName: "name"), completion: .custom(NameCompletion.complete))
+    var node: String
+
+    @Option(
+        name: [.short, .customLong("filename")],
+        help: ArgumentHelp("Render from these manifests (over the recorded state) instead. Repeatable.", valueName: "path"),
+        completion: .file(extensions: ["yaml", "yml"]))
+    var filename: [String] = []
+
+    @Option(name: .shortAndLong, help: "Output format: text, yaml or json.")
+    var output: RenderFormat = .text
+
+    var serviceName: String { service.hasPrefix("service/") ? String(service.dropFirst("service/".count)) : service }
+
+    func validate() throws {
+        if service.contains("/") && !service.hasPrefix("service/") {
+            throw ValidationError("render takes a service (service/NAME), got \"\(service)\"")
+        }
+    }
+
+    func run() throws {
+        try Output.run(global) {
+            let store = try global.openStore()
+            var resources: [Resource]?
+            if !filename.isEmpty {
+                let inputs = try ManifestInput.collect(paths: filename, recursive: false) {
+                    String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                }
+                resources = try DesiredStateService(store: store).plan(inputs: inputs, prune: false).resulting(
+                    from: try store.resources().map(\.resource))
+            }
+            let preview = try UnitPreview.make(store: store, resources: resources, service: serviceName, node: node)
+            switch output {
+            case .text: Output.print(preview.text(style: global.stdoutStyle))
+            case .yaml: Output.out(preview.json.yaml())
+            case .json: Output.print(preview.json.render())
+            }
+        }
+    }
+}
