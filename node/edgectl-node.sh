@@ -372,6 +372,74 @@ edge_activate() {
     touch "$_s/activated"
 }
 
+# --- confirmed activation ---
+
+# edge_arm SERVICE NONCE SECONDS UNIT: records the attempt (its nonce, deadline and the unit
+# it switches to) and starts its watchdog, detached like a supervisor. A newer attempt
+# replaces the file, so an older watchdog finds another nonce and does nothing.
+edge_arm() {
+    _a=$EDGE_ROOT/services/$1
+    mkdir -p "$_a"
+    echo "$2 $(($(date +%s) + $3)) $4" >"$_a/attempt.new"
+    mv -f "$_a/attempt.new" "$_a/attempt"
+    rm -f "$_a/reverted"
+    echo "$2 armed $(date +%s)" >>"$_a/attempts"
+    edge_boot_install
+    # shellcheck disable=SC2016 # expanded by the watchdog's shell
+    setsid sh -c 'EDGE_LIB=$1 && . "$1" && edge_watchdog "$2" "$3" "$4" "$5"' edgectl-watchdog "$EDGE_LIB" "$EDGE_ROOT" "$1" "$2" "$3" \
+        </dev/null >/dev/null 2>&1 3<&- &
+}
+
+edge_watchdog() {
+    EDGE_ROOT=$1
+    sleep "$4"
+    edge_expire "$2" "$3" "not confirmed within $4s"
+}
+
+# Takes the attempt file if it holds NONCE (a rename, so the watchdog and a confirmation
+# never both take it); prints the unit the attempt switched to.
+edge_take_attempt() {
+    _a=$EDGE_ROOT/services/$1
+    mv "$_a/attempt" "$_a/attempt.taken-$$" 2>/dev/null || return 1
+    read -r _an _ad _au <"$_a/attempt.taken-$$" || true
+    if [ "$_an" != "$2" ]; then
+        # Another attempt's: put it back untouched.
+        mv "$_a/attempt.taken-$$" "$_a/attempt"
+        return 1
+    fi
+    rm -f "$_a/attempt.taken-$$"
+    echo "$_au"
+}
+
+# edge_expire SERVICE NONCE REASON: the attempt was not confirmed: back to the previous unit
+# (stop, swap, start) if the attempt's unit is the one in place, and say why in `reverted`.
+edge_expire() {
+    _e=$EDGE_ROOT/services/$1
+    _eu=$(edge_take_attempt "$1" "$2") || return 0
+    _what=reverted
+    if [ "$(edge_unit_of "$_e/unit")" = "$_eu" ]; then
+        edge_stop "$1" 10
+        if [ -e "$_e/previous" ] && edge_rollback "$1" >/dev/null 2>&1; then
+            edge_start "$1" >/dev/null
+        else
+            _what=stopped
+        fi
+    fi
+    echo "$(date +%s) $_what: $3" >"$_e/reverted"
+    echo "$2 $_what $(date +%s) $3" >>"$_e/attempts"
+}
+
+# edge_confirm SERVICE NONCE: commits the attempt NONCE (its watchdog then finds nothing to
+# do). Fails when that attempt is not the one pending: reverted, superseded, or unknown.
+edge_confirm() {
+    if ! edge_take_attempt "$1" "$2" >/dev/null; then
+        echo "attempt $2 is not pending on this node (reverted, superseded or never armed)" >&2
+        exit 4
+    fi
+    echo "$2 committed $(date +%s)" >>"$EDGE_ROOT/services/$1/attempts"
+    echo committed
+}
+
 # Keeps the config directories of the unit and the previous one (a rollback brings it back).
 edge_config_prune() {
     [ -d "$1/config" ] || return 0
@@ -383,14 +451,19 @@ edge_config_prune() {
     done
 }
 
-# edge_rollback SERVICE: swaps current and previous, and the units with them (no
-# transfer); prints the digest now current.
+# edge_rollback SERVICE [UNIT]: swaps current and previous, and the units with them (no
+# transfer); prints the digest now current. With UNIT, only when that unit is in place
+# (else prints "unchanged": the node is elsewhere already, e.g. it went back by itself).
 edge_rollback() {
     _s=$EDGE_ROOT/services/$1
+    if [ -n "${2:-}" ] && [ "$(edge_unit_of "$_s/unit")" != "$2" ]; then
+        echo "unchanged $(edge_unit_of "$_s/unit")"
+        return 0
+    fi
     _prev=$(readlink "$_s/previous" 2>/dev/null) || { echo "no previous release to roll back to" >&2; exit 3; }
     [ -d "$_s/previous/" ] || { echo "the previous release is no longer on this node" >&2; exit 3; }
     _cur=$(readlink "$_s/current")
-    rm -f "$_s/.current.new" "$_s/.previous.new"
+    rm -f "$_s/.current.new" "$_s/.previous.new" "$_s/attempt"
     ln -s "$_prev" "$_s/.current.new"
     mv -fT "$_s/.current.new" "$_s/current"
     ln -s "$_cur" "$_s/.previous.new"
@@ -456,6 +529,31 @@ edge_sd_start() {
     systemctl enable --quiet "edgectl-$1.service" 2>/dev/null
     systemctl restart "edgectl-$1.service"
     systemctl show -p MainPID --value "edgectl-$1.service"
+}
+
+# On a systemd node the boot script runs from a oneshot unit of this root's, which takes
+# back an attempt left unconfirmed by a reboot (its watchdog did not survive it).
+edge_sd_boot_unit() {
+    echo "edgectl-boot-$(edge_root_id).service"
+}
+
+edge_sd_boot_install() {
+    _bu=/etc/systemd/system/$(edge_sd_boot_unit)
+    [ -f "$_bu" ] && return 0
+    printf '[Unit]\nDescription=edgectl: take back unconfirmed attempts under %s\nAfter=local-fs.target\n\n' "$EDGE_ROOT" >"$_bu.new"
+    printf '[Service]\nType=oneshot\nExecStart=/bin/sh %s\n\n[Install]\nWantedBy=multi-user.target\n' \
+        "$(edge_sd_word "$EDGE_ROOT/boot")" >>"$_bu.new"
+    mv -f "$_bu.new" "$_bu"
+    systemctl daemon-reload
+    systemctl enable --quiet "$(edge_sd_boot_unit)" 2>/dev/null
+}
+
+edge_sd_boot_remove() {
+    _bu=/etc/systemd/system/$(edge_sd_boot_unit)
+    [ -f "$_bu" ] || return 0
+    systemctl disable --quiet "$(edge_sd_boot_unit)" 2>/dev/null || true
+    rm -f "$_bu"
+    systemctl daemon-reload
 }
 
 edge_sd_stop() {
@@ -552,8 +650,6 @@ edge_boot_hook() {
 }
 
 edge_boot_install() {
-    _hook=$(edge_boot_hook)
-    [ -n "$_hook" ] || return 0
     {
         echo '#!/bin/sh'
         echo '# Written by edgectl: starts the services of this root that are not running,'
@@ -565,6 +661,12 @@ edge_boot_install() {
     } >"$EDGE_ROOT/boot.new"
     chmod 755 "$EDGE_ROOT/boot.new"
     mv -f "$EDGE_ROOT/boot.new" "$EDGE_ROOT/boot"
+    if edge_systemd; then
+        edge_sd_boot_install
+        return 0
+    fi
+    _hook=$(edge_boot_hook)
+    [ -n "$_hook" ] || return 0
     _line=$(edge_boot_line)
     if [ -f "$_hook" ] && grep -qxF "$_line" "$_hook"; then return 0; fi
     if [ ! -f "$_hook" ]; then
@@ -582,6 +684,7 @@ edge_boot_install() {
 # nothing else), once no service of this root is left.
 edge_boot_uninstall() {
     rm -f "$EDGE_ROOT/boot"
+    edge_sd_boot_remove
     _hook=$(edge_boot_hook)
     [ -n "$_hook" ] && [ -f "$_hook" ] || return 0
     _line=$(edge_boot_line)
@@ -597,6 +700,12 @@ edge_boot_uninstall() {
 # edge_boot ROOT: run by the boot hook.
 edge_boot() {
     EDGE_ROOT=$1
+    # An attempt still pending at boot was never confirmed (its watchdog died with the node).
+    for _b in "$EDGE_ROOT"/services/*; do
+        if [ -f "$_b/attempt" ] && read -r _bn _bd _bu <"$_b/attempt"; then
+            edge_expire "${_b##*/}" "$_bn" "the node restarted before the attempt was confirmed" || true
+        fi
+    done
     for _b in "$EDGE_ROOT"/services/*; do
         if [ ! -f "$_b/unit" ] || [ -f "$_b/systemd" ]; then continue; fi
         [ "$(edge_state "$_b")" = running ] || (edge_start "${_b##*/}" >/dev/null)
@@ -691,8 +800,10 @@ edge_stop() {
     edge_end "$_s/child" 1
 }
 
-# edge_switch SERVICE DIGEST|- UNIT GRACE; stdin: the unit file (none with -).
-# Stop, make the unit current (- keeps the one in place: a restart) and start, in one call.
+# edge_switch SERVICE DIGEST|- UNIT GRACE [NONCE SECONDS]; stdin: the unit file (none
+# with -). Stop, make the unit current (- keeps the one in place: a restart) and start, in
+# one call. With NONCE, a watchdog is armed first: unless edgectl confirms this attempt
+# within SECONDS, the node goes back to the unit it runs now by itself (edge_expire).
 edge_switch() {
     _svc=$1 _dig=$2 _unit=$3 _grace=$4
     _s=$EDGE_ROOT/services/$_svc
@@ -711,6 +822,7 @@ edge_switch() {
             chown "$_user" "$_s/unit.new"
         fi
     fi
+    if [ -n "${5:-}" ]; then edge_arm "$_svc" "$5" "$6" "$_unit"; fi
     edge_stop "$_svc" "$_grace"
     if [ "$_dig" != - ]; then
         if [ ! -d "$_s/config/$_unit" ]; then
@@ -780,18 +892,20 @@ edge_remove() {
     edge_sd_remove "$1"
     rm -rf -- "$EDGE_ROOT/services/$1"
     for _r in "$EDGE_ROOT"/services/*; do
-        [ -f "$_r/unit" ] && [ ! -f "$_r/systemd" ] && return 0
+        [ -f "$_r/unit" ] && return 0
     done
     edge_boot_uninstall
 }
 
 # edge_observe LOGCAP: one line per managed service, TAB-separated:
 #   service NAME CURRENT PREVIOUS running|dead|stopped PID MODIFIED ENTRIES UNIT
-#           RESTARTS RECENT EXIT EXITED WHY
+#           RESTARTS RECENT EXIT EXITED WHY REVERTED REVERT-REASON
 # MODIFIED counts files of the current release changed since activation, ENTRIES the
 # entries of its directory, RESTARTS the restarts since activation (RECENT: within
 # the last 300 s), EXIT and EXITED the last exit status and when (epoch seconds), WHY
-# what ended it when the node knows (systemd's Result: oom-kill, signal…; else -).
+# what ended it when the node knows (systemd's Result: oom-kill, signal…; else -),
+# REVERTED when the node last went back by itself from an unconfirmed attempt (epoch or -)
+# and why.
 # Also caps each log at LOGCAP bytes.
 edge_observe() {
     _cap=$1
@@ -824,6 +938,9 @@ edge_observe() {
         _exit=-
         _exited=-
         _why=-
+        _rev=-
+        _revwhy=
+        if [ -f "$_s/reverted" ]; then read -r _rev _revwhy <"$_s/reverted" || true; fi
         if [ -f "$_s/exit" ]; then read -r _exit _exited <"$_s/exit" || true; fi
         if [ -n "$_sd" ]; then
             # shellcheck disable=SC2086 # seven words
@@ -834,8 +951,8 @@ edge_observe() {
         if [ -f "$_s/log" ] && [ "$(edge_size "$_s/log")" -gt "$_cap" ]; then
             tail -c $((_cap / 2)) "$_s/log" >"$_s/log.tmp" && cat "$_s/log.tmp" >"$_s/log" && rm -f "$_s/log.tmp"
         fi
-        printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "${_cur##*/}" "${_prev##*/}" "$_run" "$_pid" \
-            $((_drift)) $((_count)) "$(edge_unit_of "$_s/unit")" $((_restarts)) $((_recent)) "$_exit" "$_exited" "$_why"
+        printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "${_cur##*/}" "${_prev##*/}" "$_run" "$_pid" \
+            $((_drift)) $((_count)) "$(edge_unit_of "$_s/unit")" $((_restarts)) $((_recent)) "$_exit" "$_exited" "$_why" "$_rev" "$_revwhy"
     done
 }
 

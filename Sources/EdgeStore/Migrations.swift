@@ -177,6 +177,15 @@ enum Migrations {
                     ALTER TABLE nodeService ADD COLUMN lastExitReason TEXT;
                     """)
         }
+        migrator.registerMigration("v7-node-reverts") { db in
+            // revertedAt/revertReason: when a node last went back by itself from an attempt
+            // edgectl did not confirm (confirmed activation), and why.
+            try db.execute(
+                sql: """
+                    ALTER TABLE nodeService ADD COLUMN revertedAt TEXT;
+                    ALTER TABLE nodeService ADD COLUMN revertReason TEXT;
+                    """)
+        }
         return migrator
     }
 }

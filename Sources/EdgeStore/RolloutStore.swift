@@ -51,14 +51,14 @@ extension StateStore {
                     try db.execute(
                         sql: """
                             INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, since, lastError,
-                                unit, restarts, recentRestarts, lastExit, lastExitAt, lastExitReason)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                unit, restarts, recentRestarts, lastExit, lastExitAt, lastExitReason, revertedAt, revertReason)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, state.driftCause,
                             Timestamp.string(time), Timestamp.string(unchanged?.since ?? time), unchanged?.lastError,
                             state.unit, state.restarts, state.recentRestarts, state.lastExit, state.lastExitAt.map(Timestamp.string),
-                            state.lastExitReason,
+                            state.lastExitReason, state.revertedAt.map(Timestamp.string), state.revertReason,
                         ])
                 }
             }
@@ -77,18 +77,20 @@ extension StateStore {
             try db.execute(
                 sql: """
                     INSERT INTO nodeService (node, service, current, previous, process, drifted, driftCause, observedAt, lastError, since,
-                        unit, restarts, recentRestarts, lastExit, lastExitAt, lastExitReason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        unit, restarts, recentRestarts, lastExit, lastExitAt, lastExitReason, revertedAt, revertReason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (node, service) DO UPDATE SET current = excluded.current, previous = excluded.previous,
                         process = excluded.process, drifted = excluded.drifted, driftCause = excluded.driftCause,
                         observedAt = excluded.observedAt, lastError = excluded.lastError, since = excluded.since,
                         unit = excluded.unit, restarts = excluded.restarts, recentRestarts = excluded.recentRestarts,
-                        lastExit = excluded.lastExit, lastExitAt = excluded.lastExitAt, lastExitReason = excluded.lastExitReason
+                        lastExit = excluded.lastExit, lastExitAt = excluded.lastExitAt, lastExitReason = excluded.lastExitReason,
+                        revertedAt = excluded.revertedAt, revertReason = excluded.revertReason
                     """,
                 arguments: [
                     node, service, state.current, state.previous, state.process.rawValue, state.drifted ? 1 : 0, state.driftCause,
                     Timestamp.string(time), error, Timestamp.string(since), state.unit, state.restarts, state.recentRestarts,
-                    state.lastExit, state.lastExitAt.map(Timestamp.string), state.lastExitReason,
+                    state.lastExit, state.lastExitAt.map(Timestamp.string), state.lastExitReason, state.revertedAt.map(Timestamp.string),
+                    state.revertReason,
                 ])
         }
     }
@@ -120,6 +122,8 @@ extension StateStore {
         state.lastExit = row["lastExit"]
         state.lastExitAt = (row["lastExitAt"] as String?).flatMap(Timestamp.date)
         state.lastExitReason = row["lastExitReason"]
+        state.revertedAt = (row["revertedAt"] as String?).flatMap(Timestamp.date)
+        state.revertReason = row["revertReason"]
         return StoredNodeService(
             node: row["node"], service: row["service"],
             state: state,

@@ -117,7 +117,7 @@ struct NodeLibraryTests {
         #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "2"], input: .bytes(u2.file)).status == 0)
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
         let observed = try session.call("edge_observe", ["1000000"]).lines
-        #expect(observed == ["service\tweb\td2\td1\trunning\t\(try pid(node, "web"))\t0\t2\t\(u2.digest)\t0\t0\t-\t-\t-"])
+        #expect(observed == ["service\tweb\td2\td1\trunning\t\(try pid(node, "web"))\t0\t2\t\(u2.digest)\t0\t0\t-\t-\t-\t-\t"])
         #expect(try session.call("edge_rollback", ["web"]).stdoutText == "d1\n")
         #expect(try session.call("edge_switch", ["web", "-", "-", "2"]).status == 0)
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
@@ -186,6 +186,39 @@ struct NodeLibraryTests {
         #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
         #expect(try String(contentsOfFile: etc + "/rc.local", encoding: .utf8) == "#!/bin/sh\necho theirs\nexit 0\n")
         #expect(!FileManager.default.fileExists(atPath: node.root + "/boot"))
+    }
+
+    @Test(arguments: shells) func anAttemptCommitsOnlyWithItsOwnNonceAndRevertsByItselfOtherwise(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
+        try node.release("d2", script: "#!/bin/sh\nexec sleep 301\n")
+        let spec = ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"]))
+        let u1 = try ServiceUnit(service: "web", spec: spec, release: "d1", node: "n")
+        let u2 = try ServiceUnit(service: "web", spec: spec, release: "d2", node: "n")
+        #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2", "nonce-a", "2"], input: .bytes(u1.file)).status == 0)
+        #expect(try session.call("edge_confirm", ["web", "nonce-a"]).stdoutText == "committed\n")
+        // A new attempt: the earlier nonce (a stale confirmation) never commits it.
+        #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "2", "nonce-b", "2"], input: .bytes(u2.file)).status == 0)
+        let stale = try session.call("edge_confirm", ["web", "nonce-a"])
+        #expect(stale.status == 4)
+        #expect(stale.stderrText.contains("attempt nonce-a is not pending"))
+        // Unconfirmed: at its deadline the node goes back to d1's unit whole and says why.
+        let unitOf = { (try? String(contentsOfFile: node.root + "/services/web/unit", encoding: .utf8))?.split(separator: "\n").first ?? "" }
+        #expect(poll(10) { unitOf() == "EDGE_UNIT='\(u1.digest)'" }, "back on the first unit")
+        #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
+        let reverted = try String(contentsOfFile: node.root + "/services/web/reverted", encoding: .utf8)
+        #expect(reverted.hasSuffix(" reverted: not confirmed within 2s\n"), "\(reverted)")
+        let line = try #require(try session.call("edge_observe", ["1000000"]).lines.first)
+        #expect(line.hasSuffix("\treverted: not confirmed within 2s"), "\(line)")
+        // Confirming after the revert is refused too; a pending attempt at boot goes back.
+        #expect(try session.call("edge_confirm", ["web", "nonce-b"]).status == 4)
+        #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "2", "nonce-c", "60"], input: .bytes(u2.file)).status == 0)
+        #expect(try session.call("edge_boot", [node.root]).status == 0)
+        #expect(unitOf() == "EDGE_UNIT='\(u1.digest)'", "a node that restarts before the deadline goes back at boot")
+        let attempts = try String(contentsOfFile: node.root + "/services/web/attempts", encoding: .utf8)
+        #expect(attempts.contains("nonce-c reverted") && attempts.contains("the node restarted before the attempt was confirmed"), "\(attempts)")
+        #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
     }
 
     @Test(arguments: shells) func aLargeRequestAndALargeReplyInOneSession(shell: Shell) throws {

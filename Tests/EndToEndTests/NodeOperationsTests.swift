@@ -208,7 +208,8 @@ final class NodeOperationsTests: FleetTestCase {
         XCTAssertTrue(reason.contains("exited"), reason)
 
         let sentBefore = ops.session.bytesSent
-        XCTAssertEqual(try ops.rollback(service: "roll"), good.digest)
+        XCTAssertTrue(try ops.rollback(service: "roll"))
+        XCTAssertEqual(try ops.observe().first { $0.service == "roll" }?.current, good.digest)
         try ops.restart(service: "roll", grace: 2)
         XCTAssertEqual(try ops.waitHealthy(service: "roll", check: spec(port: 8070).healthCheck), .healthy)
         XCTAssertEqual(try answer(fleet, 3, port: 8070), "good")

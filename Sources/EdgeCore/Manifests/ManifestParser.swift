@@ -373,7 +373,8 @@ struct DocumentParser {
 
     func readRollout(_ node: Node) -> RolloutSpec? {
         guard
-            let f = reader.fields(node, path: "spec.rollout", known: ["maxUnavailable", "maxFailures", "canary", "autoRollback"])
+            let f = reader.fields(
+                node, path: "spec.rollout", known: ["maxUnavailable", "maxFailures", "canary", "autoRollback", "confirmSeconds"])
         else { return nil }
         var spec = RolloutSpec()
         if let n = reader.optional(f, "maxUnavailable"), let value = countOrPercent(n, path: "spec.rollout.maxUnavailable") {
@@ -388,6 +389,9 @@ struct DocumentParser {
         }
         if let n = reader.optional(f, "canary") { spec.canary = reader.int(n, path: "spec.rollout.canary", range: 0...100_000) ?? 0 }
         if let n = reader.optional(f, "autoRollback") { spec.autoRollback = reader.bool(n, path: "spec.rollout.autoRollback") ?? true }
+        if let n = reader.optional(f, "confirmSeconds") {
+            spec.confirmSeconds = reader.int(n, path: "spec.rollout.confirmSeconds", range: 0...86400)
+        }
         return spec
     }
 

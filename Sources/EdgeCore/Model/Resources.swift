@@ -163,6 +163,9 @@ public struct RolloutSpec: Sendable, Hashable, Codable {
     public var maxFailures: IntOrPercent = .count(0)
     public var canary: Int = 0
     public var autoRollback: Bool = true
+    /// A switched node not confirmed within this long goes back by itself (0: off). nil: 60.
+    public var confirmSeconds: Int?
+    public var confirmWithin: Int { confirmSeconds ?? 60 }
     public init() {}
 }
 

@@ -19,6 +19,9 @@ public struct NodeServiceState: Sendable, Equatable {
     public var lastExitAt: Date?
     /// What ended it, when the node knows (systemd's Result: `oom-kill`, `signal`, …).
     public var lastExitReason: String?
+    /// When the node last went back by itself from an attempt edgectl did not confirm, and why.
+    public var revertedAt: Date?
+    public var revertReason: String?
 
     public init(
         current: String?, previous: String? = nil, process: Process, drifted: Bool = false, driftCause: String? = nil, unit: String? = nil

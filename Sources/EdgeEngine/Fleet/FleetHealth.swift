@@ -151,6 +151,9 @@ public struct FleetHealth: Sendable {
         } else if seen.state.recentRestarts >= 5 {
             h.phase = .failed
             h.reason = "crash loop: \(seen.state.restarts) restarts" + FleetHealth.lastExit(seen.state)
+        } else if let at = seen.state.revertedAt, !onDesired || unitDiffers {
+            h.phase = .failed
+            h.reason = FleetHealth.revertText(seen.state) + " at \(Timestamp.string(at))"
         } else if seen.state.drifted {
             h.phase = .drifted
             h.reason = seen.state.driftCause ?? "the release's files differ from what was installed"
@@ -181,6 +184,15 @@ extension FleetHealth {
         guard let code = state.lastExit else { return "" }
         return ", last exit \(code)" + (state.lastExitReason.map { " (\(reason($0)))" } ?? "")
             + (state.lastExitAt.map { " at \(Timestamp.string($0))" } ?? "")
+    }
+
+    /// `reverted by the node: not confirmed within 60s`.
+    static func revertText(_ state: NodeServiceState) -> String {
+        let reason = state.revertReason ?? "reverted: not confirmed"
+        let (what, why) =
+            reason.hasPrefix("stopped: ")
+            ? ("stopped by the node", reason.dropFirst(9)) : ("reverted by the node", reason.dropFirst(reason.hasPrefix("reverted: ") ? 10 : 0))
+        return "\(what): \(why)"
     }
 
     /// systemd's Result words, for people.

@@ -22,6 +22,8 @@ public struct ServiceObservation: Sendable, Equatable {
     public var lastExit: Int? = nil
     public var lastExitAt: Date? = nil
     public var lastExitReason: String? = nil
+    public var revertedAt: Date? = nil
+    public var revertReason: String? = nil
 
     /// The cheap drift check, in words: files of the release changed after it was activated,
     /// or entries added to or removed from its directory (nil: no drift seen). The one place
@@ -45,10 +47,10 @@ public struct ServiceObservation: Sendable, Equatable {
 
 extension ServiceObservation {
     /// Parses one `edge_observe` line
-    /// (`service NAME CURRENT PREVIOUS STATE PID MODIFIED ENTRIES UNIT RESTARTS RECENT EXIT EXITED WHY`).
+    /// (`service NAME CURRENT PREVIOUS STATE PID MODIFIED ENTRIES UNIT RESTARTS RECENT EXIT EXITED WHY REVERTED REASON`).
     init?(line: String) {
         let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard f.count == 14, f[0] == "service" else { return nil }
+        guard f.count == 16, f[0] == "service" else { return nil }
         self.init(
             service: f[1], current: f[2].isEmpty ? nil : f[2], previous: f[3].isEmpty ? nil : f[3],
             process: Process(rawValue: f[4]) ?? .stopped, pid: Int32(f[5]), modifiedFiles: Int(f[6]) ?? 0, entryCount: Int(f[7]) ?? 0)
@@ -58,6 +60,8 @@ extension ServiceObservation {
         lastExit = Int(f[11])
         lastExitAt = Double(f[12]).map(Date.init(timeIntervalSince1970:))
         lastExitReason = f[13] == "-" || f[13].isEmpty ? nil : f[13]
+        revertedAt = Double(f[14]).map(Date.init(timeIntervalSince1970:))
+        revertReason = revertedAt == nil || f[15].isEmpty ? nil : f[15]
     }
 
     /// What the state records of this observation.
@@ -69,6 +73,8 @@ extension ServiceObservation {
         state.lastExit = lastExit
         state.lastExitAt = lastExitAt
         state.lastExitReason = lastExitReason
+        state.revertedAt = revertedAt
+        state.revertReason = revertReason
         return state
     }
 }
@@ -279,7 +285,9 @@ public final class NodeOperations {
 
     /// Stop, make `unit` (its release already on the node) the service's unit, and start it
     /// under its supervisor, in one call. The unit file (with the environment) is the call's input.
-    public func switchTo(service: String, unit: ServiceUnit, grace: Int = 10) throws {
+    /// With `attempt` (a nonce and a number of seconds), the node arms a watchdog first: unless
+    /// `confirm` reaches it within that long, it goes back to the unit it runs now by itself.
+    public func switchTo(service: String, unit: ServiceUnit, grace: Int = 10, attempt: (nonce: String, seconds: Int)? = nil) throws {
         // Its config files first, into a directory of the unit's own (kept while the unit may
         // come back by a rollback), owned by the service's user; their bytes, secrets included,
         // travel on the session's standard input only.
@@ -289,8 +297,17 @@ public final class NodeOperations {
                 what: "writing \(service)'s config files")
         }
         try call(
-            "edge_switch", [service, unit.release, unit.digest, String(grace)], input: .bytes(unit.file),
+            "edge_switch", [service, unit.release, unit.digest, String(grace)] + (attempt.map { [$0.nonce, String($0.seconds)] } ?? []),
+            input: .bytes(unit.file),
             what: "switching \(service) to \(String(unit.release.prefix(12)))")
+    }
+
+    /// Commits attempt `nonce` (only on a connection opened after the switch: see RolloutRun).
+    public func confirm(service: String, nonce: String) throws {
+        let reply = try call("edge_confirm", [service, nonce], what: "confirming \(service)")
+        guard reply.stdoutText.hasPrefix("committed") else {
+            throw SSHError(node: node, step: .exec, message: "confirming \(service): the node did not report the attempt committed")
+        }
     }
 
     public func stop(service: String, grace: Int = 10) throws {
@@ -307,8 +324,12 @@ public final class NodeOperations {
     }
 
     /// Switches back to the previous release (no transfer) and returns its digest. The caller restarts.
-    public func rollback(service: String) throws -> String {
-        try call("edge_rollback", [service], what: "rolling back \(service)").stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// Swaps back to the previous unit; with `unit`, only if that is the unit in place (false:
+    /// the node is already elsewhere, e.g. it went back by itself).
+    @discardableResult
+    public func rollback(service: String, from unit: String? = nil) throws -> Bool {
+        let out = try call("edge_rollback", [service] + (unit.map { [$0] } ?? []), what: "rolling back \(service)").stdoutText
+        return !out.hasPrefix("unchanged")
     }
 
     // MARK: Health

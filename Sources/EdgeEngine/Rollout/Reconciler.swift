@@ -119,6 +119,15 @@ public final class Reconciler: @unchecked Sendable {
                     message: "restarted \(new) time\(new == 1 ? "" : "s") on \(node) by its supervisor\(FleetHealth.lastExit(state))")
             }
         }
+        // A node that went back by itself from an unconfirmed attempt, seen for the first time.
+        for (node, states) in toRecord.sorted(by: { $0.key < $1.key }) {
+            for (service, state) in states.sorted(by: { $0.key < $1.key }) {
+                guard let at = state.revertedAt, before["\(node)/\(service)"]?.revertedAt != at else { continue }
+                try store.appendEvent(
+                    type: .warning, kind: "Service", name: service, reason: "Reverted",
+                    message: "\(node): \(FleetHealth.revertText(state)) at \(Timestamp.string(at))")
+            }
+        }
 
         // A revision that failed or was rolled back is not retried until a new apply (or undo).
         var blocked = Set<String>()

@@ -108,7 +108,7 @@ struct RolloutRun {
             }
         }
 
-        var changed: [(node: String, from: String?)] = []
+        var changed: [(node: String, from: String?, unit: String?)] = []
         if failures <= maxFailures {
             for (index, batch) in plan.batches.enumerated() {
                 if try store.pausedServices().contains(name) {
@@ -123,12 +123,12 @@ struct RolloutRun {
                     "batch", batch: batch, index: label, total: work.count,
                     "\(batch.canary ? "canary " : "")\(work.map(\.node).joined(separator: ", "))")
                 let results = FanOut.run(work, parallel: reconciler.parallel) { step in
-                    let r = self.switchNode(step, release: release)
+                    let r = self.switchNode(step, release: release, rollout: rollout)
                     if r.step == "healthy" { self.emit("healthy", node: r.node, batch: batch, index: label, r.message) }
                     return r
                 }
                 for r in results {
-                    if r.activated { changed.append((r.node, r.from)) }
+                    if r.activated && !r.revertsItself { changed.append((r.node, r.from, r.unit)) }
                     try store.recordStep(rollout: rollout, node: r.node, step: r.step, fromRelease: r.from, message: r.message)
                     switch r.step {
                     case "healthy":
@@ -197,12 +197,15 @@ struct RolloutRun {
         var from: String?
         var unit: String?
         var activated: Bool
+        /// Switched, then lost before it was confirmed: it goes back by itself (its session is
+        /// gone, so a rollback from here would only wait for time-outs).
+        var revertsItself = false
         var step: String
         var message: String
     }
 
     /// Stop, switch to the new unit (release and spec), start, and wait for health on one node.
-    func switchNode(_ step: NodeStep, release: String) -> SwitchResult {
+    func switchNode(_ step: NodeStep, release: String, rollout rolloutID: Int64?) -> SwitchResult {
         let from = observed[step.node]?.services[name]?.current
         let ops = ops(step.node)
         guard let unit = units[step.node] else {
@@ -214,24 +217,47 @@ struct RolloutRun {
         default: changesUnit = false
         }
         var result = SwitchResult(node: step.node, from: from, unit: unit.digest, activated: false, step: "failed", message: "")
+        // Confirmed activation: a change of unit is an attempt with its own nonce; the node
+        // reverts by itself unless a connection opened after the switch confirms it in time.
+        let confirmSeconds = spec.rollout.confirmWithin
+        let attempt = changesUnit && confirmSeconds > 0 ? (nonce: RolloutRun.nonce(), seconds: confirmSeconds) : nil
         do {
             if step.action == .restart {
                 try ops.restart(service: name, grace: options.stopGrace)
             } else {
                 // A repair switches to the same unit: nothing moves, the drift marker is reset.
-                try ops.switchTo(service: name, unit: unit, grace: options.stopGrace)
+                if let attempt, let rollout = rolloutID {
+                    try? store.recordStep(
+                        rollout: rollout, node: step.node, step: "switching", fromRelease: from,
+                        message:
+                            "attempt \(attempt.nonce): the node reverts by itself unless confirmed by \(Timestamp.string(Date().addingTimeInterval(Double(attempt.seconds))))"
+                    )
+                }
+                try ops.switchTo(service: name, unit: unit, grace: options.stopGrace, attempt: attempt)
             }
             result.activated = changesUnit
             switch try ops.waitHealthy(service: name, check: spec.healthCheck) {
             case .healthy:
+                if let attempt {
+                    try confirm(step.node, nonce: attempt.nonce)
+                    if let rollout = rolloutID {
+                        try? store.recordStep(rollout: rollout, node: step.node, step: "committed", message: "attempt \(attempt.nonce)")
+                    }
+                }
                 result.step = "healthy"
-                result.message = "healthy on \(String(release.prefix(12)))"
+                result.message = "healthy on \(String(release.prefix(12)))" + (attempt == nil ? "" : ", confirmed")
             case .unhealthy(let reason):
                 result.message = "unhealthy: \(reason)"
             }
-        } catch let error as SSHError where error.isUnreachable {
+        } catch let error as SSHError where error.isUnreachable && !(attempt != nil && result.activated) {
             result.step = "pending"
             result.message = "\(error)"
+        } catch let error as SSHError where error.isUnreachable {
+            // Lost after the switch: the release may have broken the way in. Not confirmed, so
+            // the node goes back by itself; for the rollout it is a failed node.
+            result.revertsItself = true
+            result.message =
+                "unreachable after the switch (\(error)); not confirmed, the node goes back to its previous unit by itself within \(confirmSeconds)s"
         } catch {
             // The switch may have stopped half-way: ask the node which unit it has now, so a
             // rollback swaps back only what really moved.
@@ -243,17 +269,39 @@ struct RolloutRun {
         return result
     }
 
+    /// Confirms an attempt over a new connection (so a release that broke the way in cannot be
+    /// confirmed); the node answers once it has committed it.
+    func confirm(_ node: String, nonce: String) throws {
+        guard let resource = fleet.nodes[node] else { throw EdgeError.runtime("node/\(node) is not in the desired state") }
+        do {
+            let link = try reconciler.connector.freshLink(resource)
+            defer { link.shell.close() }
+            try NodeOperations(link: link).confirm(service: name, nonce: nonce)
+        } catch {
+            throw SSHError(
+                node: node, step: .exec,
+                message: "not confirmed: \(error); the node goes back to its previous unit by itself within \(spec.rollout.confirmWithin)s")
+        }
+    }
+
+    static func nonce() -> String {
+        (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
     /// Every node this rollout switched goes back to the unit it ran before (release, command,
     /// environment, restart policy): the node keeps it beside the previous release, so nothing
     /// is transferred. A node that had no release loses the service.
-    func rollBack(_ changed: [(node: String, from: String?)], rollout: Int64) throws {
-        let results = FanOut.run(changed.map { RollbackItem(node: $0.node, from: $0.from) }, parallel: reconciler.parallel) {
+    func rollBack(_ changed: [(node: String, from: String?, unit: String?)], rollout: Int64) throws {
+        let results = FanOut.run(changed.map { RollbackItem(node: $0.node, from: $0.from, unit: $0.unit) }, parallel: reconciler.parallel) {
             item -> (RollbackItem, Error?) in
             do {
                 let ops = self.ops(item.node)
                 if item.from != nil {
-                    _ = try ops.rollback(service: name)
-                    try ops.restart(service: name, grace: options.stopGrace)
+                    // Only from the unit this rollout put there: a node that already went back by
+                    // itself (not confirmed) is not swapped again.
+                    if try ops.rollback(service: name, from: item.unit) {
+                        try ops.restart(service: name, grace: options.stopGrace)
+                    }
                     if case .unhealthy(let reason) = try ops.waitHealthy(service: name, check: spec.healthCheck) {
                         throw EdgeError.runtime("the previous release is not healthy either: \(reason)")
                     }
@@ -282,6 +330,7 @@ struct RolloutRun {
     struct RollbackItem: Sendable {
         var node: String
         var from: String?
+        var unit: String?
     }
 }
 

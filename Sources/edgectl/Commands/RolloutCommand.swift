@@ -59,6 +59,13 @@ struct RolloutCommand: ParsableCommand {
                     "  revision \(rollout.revision.map(String.init) ?? "-"), release \(Formatting.short(rollout.release)), started \(Timestamp.string(rollout.startedAt))"
                 )
                 if let message = rollout.message { Output.print("  \(message)") }
+                // Nodes switched by this rollout and not (yet) confirmed: each goes back by itself
+                // at its deadline unless a run confirms it.
+                var lastStep: [String: RolloutStepRecord] = [:]
+                for step in try store.rolloutSteps(rollout.id) { lastStep[step.node] = step }
+                for step in lastStep.values.filter({ $0.step == "switching" }).sorted(by: { $0.node < $1.node }) {
+                    Output.print("  awaiting confirmation: \(step.node): \(step.message ?? "")")
+                }
                 let desired = item.releaseDigest
                 let rows = try store.nodeServices().filter { $0.service == service.name }.map { n in
                     [
