@@ -429,9 +429,18 @@ edge_expire() {
     echo "$2 $_what $(date +%s) $3" >>"$_e/attempts"
 }
 
-# edge_confirm SERVICE NONCE: commits the attempt NONCE (its watchdog then finds nothing to
-# do). Fails when that attempt is not the one pending: reverted, superseded, or unknown.
+# edge_confirm SERVICE NONCE [marker]: commits the attempt NONCE (its watchdog then finds
+# nothing to do). Fails when that attempt is not the one pending: reverted, superseded, or
+# unknown. With "marker", only if a new connection left services/SERVICE/confirm-NONCE
+# (named by this attempt's nonce, so one left by an earlier attempt never counts).
 edge_confirm() {
+    if [ "${3:-}" = marker ]; then
+        if [ ! -f "$EDGE_ROOT/services/$1/confirm-$2" ]; then
+            echo "no confirmation of attempt $2 arrived over a new connection" >&2
+            exit 4
+        fi
+        rm -f "$EDGE_ROOT/services/$1/confirm-"*
+    fi
     if ! edge_take_attempt "$1" "$2" >/dev/null; then
         echo "attempt $2 is not pending on this node (reverted, superseded or never armed)" >&2
         exit 4

@@ -197,7 +197,14 @@ struct NodeLibraryTests {
         let u1 = try ServiceUnit(service: "web", spec: spec, release: "d1", node: "n")
         let u2 = try ServiceUnit(service: "web", spec: spec, release: "d2", node: "n")
         #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2", "nonce-a", "2"], input: .bytes(u1.file)).status == 0)
-        #expect(try session.call("edge_confirm", ["web", "nonce-a"]).stdoutText == "committed\n")
+        // Confirming with a marker needs the marker of this very attempt, left by a new connection.
+        let markers = node.root + "/services/web/confirm-"
+        #expect(try session.call("edge_confirm", ["web", "nonce-a", "marker"]).status == 4, "no marker yet")
+        _ = FileManager.default.createFile(atPath: markers + "nonce-old", contents: Data())
+        #expect(try session.call("edge_confirm", ["web", "nonce-a", "marker"]).status == 4, "another attempt's marker")
+        _ = FileManager.default.createFile(atPath: markers + "nonce-a", contents: Data())
+        #expect(try session.call("edge_confirm", ["web", "nonce-a", "marker"]).stdoutText == "committed\n")
+        #expect(!FileManager.default.fileExists(atPath: markers + "nonce-old"), "markers are cleared")
         // A new attempt: the earlier nonce (a stale confirmation) never commits it.
         #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "2", "nonce-b", "2"], input: .bytes(u2.file)).status == 0)
         let stale = try session.call("edge_confirm", ["web", "nonce-a"])

@@ -46,11 +46,10 @@ public struct NodeConnector: Sendable {
     /// A new connection to one node, with its own session shell (for confirming an attempt:
     /// it must prove that the node still lets edgectl in after the switch). Host keys are
     /// checked as on every connection; no facts are recorded.
-    public func freshLink(_ node: Resource) throws -> NodeLink {
+    public func freshSession(_ node: Resource) throws -> SSHSession {
         let trust = try HostKeyTrust(store: store, nodes: [node], insecureAcceptAny: false)
         let options = SSHOptions(connectTimeout: settings.connectTimeout, operationTimeout: settings.operationTimeout)
-        let session = try SSHSession(target: NodeConnector.target(for: node), options: options, verifier: trust)
-        return try NodeLink(session: session, root: node.nodeSpec!.root)
+        return try SSHSession(target: NodeConnector.target(for: node), options: options, verifier: trust)
     }
 
     /// Contacts every node in parallel (bounded), starts its session shell, runs `body` with

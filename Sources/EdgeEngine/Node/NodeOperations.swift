@@ -303,8 +303,9 @@ public final class NodeOperations {
     }
 
     /// Commits attempt `nonce` (only on a connection opened after the switch: see RolloutRun).
-    public func confirm(service: String, nonce: String) throws {
-        let reply = try call("edge_confirm", [service, nonce], what: "confirming \(service)")
+    /// With `marker`, the node commits only if a new connection left `confirm-<nonce>`.
+    public func confirm(service: String, nonce: String, marker: Bool = false) throws {
+        let reply = try call("edge_confirm", [service, nonce] + (marker ? ["marker"] : []), what: "confirming \(service)")
         guard reply.stdoutText.hasPrefix("committed") else {
             throw SSHError(node: node, step: .exec, message: "confirming \(service): the node did not report the attempt committed")
         }

@@ -236,10 +236,14 @@ struct RolloutRun {
                 try ops.switchTo(service: name, unit: unit, grace: options.stopGrace, attempt: attempt)
             }
             result.activated = changesUnit
+            // The confirmation's connection is opened now, after the switch, while the health
+            // gate runs (its handshake is most of its cost); it is used only once the gate passes.
+            let fresh = attempt.map { _ in Background { try self.freshSession(step.node) } }
+            defer { _ = fresh?.value }
             switch try ops.waitHealthy(service: name, check: spec.healthCheck) {
             case .healthy:
-                if let attempt {
-                    try confirm(step.node, nonce: attempt.nonce)
+                if let attempt, let fresh {
+                    try confirm(step.node, nonce: attempt.nonce, over: fresh.value)
                     if let rollout = rolloutID {
                         try? store.recordStep(rollout: rollout, node: step.node, step: "committed", message: "attempt \(attempt.nonce)")
                     }
@@ -270,18 +274,34 @@ struct RolloutRun {
     }
 
     /// Confirms an attempt over a new connection (so a release that broke the way in cannot be
-    /// confirmed); the node answers once it has committed it.
-    func confirm(_ node: String, nonce: String) throws {
+    /// confirmed); the node answers once it has committed it. The new connection leaves a
+    /// marker named after the attempt's nonce through SFTP (no login shell starts), then the
+    /// run's session asks the node to commit on seeing it; a node without SFTP is confirmed
+    /// through a shell on the new connection instead.
+    func confirm(_ node: String, nonce: String, over fresh: Swift.Result<SSHSession, Error>) throws {
         guard let resource = fleet.nodes[node] else { throw EdgeError.runtime("node/\(node) is not in the desired state") }
         do {
-            let link = try reconciler.connector.freshLink(resource)
-            defer { link.shell.close() }
-            try NodeOperations(link: link).confirm(service: name, nonce: nonce)
+            let session = try fresh.get()
+            let marker = NodeLayout(root: resource.nodeSpec!.root).service(name) + "/confirm-" + nonce
+            do {
+                try session.createMarker(at: marker)
+            } catch let error as SSHError where error.step == .transfer {
+                let link = try NodeLink(session: session, root: resource.nodeSpec!.root)
+                defer { link.shell.close() }
+                try NodeOperations(link: link).confirm(service: name, nonce: nonce)
+                return
+            }
+            try ops(node).confirm(service: name, nonce: nonce, marker: true)
         } catch {
             throw SSHError(
                 node: node, step: .exec,
                 message: "not confirmed: \(error); the node goes back to its previous unit by itself within \(spec.rollout.confirmWithin)s")
         }
+    }
+
+    func freshSession(_ node: String) throws -> SSHSession {
+        guard let resource = fleet.nodes[node] else { throw EdgeError.runtime("node/\(node) is not in the desired state") }
+        return try reconciler.connector.freshSession(resource)
     }
 
     static func nonce() -> String {
