@@ -92,12 +92,14 @@ final class RolloutTests: FleetTestCase {
     func testEachRunStartsEveryNodesLoginShellOnce() throws {
         func starts() throws -> [Int] { try (1...6).map { try fleet.shellStarts($0) } }
         var before = try starts()
-        // A node that is switched costs one more: its confirmation comes over a connection
-        // opened after the switch (confirmed activation), which proves the node still lets us in.
+        // A switched node's confirmation comes over a second connection (confirmed activation),
+        // through the SFTP subsystem: the test nodes' sshd serves it in-process
+        // (internal-sftp), so no shell starts for it. (With an external sftp-server, sshd starts
+        // it through the user's shell: one more start per switched node.)
         let runs: [(String, [String], Int, () throws -> Void)] = [
-            ("first rollout", ["apply", "-f", dir.path + "/m"], 2, {}),
+            ("first rollout", ["apply", "-f", dir.path + "/m"], 1, {}),
             ("no-op apply", ["apply", "-f", dir.path + "/m"], 1, {}),
-            ("update", ["apply", "-f", dir.path + "/m"], 2, { try self.release("2.0", broken: false) }),
+            ("update", ["apply", "-f", dir.path + "/m"], 1, { try self.release("2.0", broken: false) }),
             ("status", ["status"], 1, {}),
             ("exec", ["exec", "--all", "--", "true"], 1, {}),
             ("logs", ["logs", "web", "--tail", "1"], 1, {}),

@@ -62,6 +62,7 @@ final class SSHFleetTests: FleetTestCase {
         let new = try fleet.fingerprint(5)
         XCTAssertNotEqual(old, new)
         let refused = try statusJSON(state)[fleet.nodeName(5)]!
+        XCTAssertEqual(refused["reachable"] as? Bool, false, "a node whose host key is refused is not reachable")
         let error = try XCTUnwrap(refused["lastError"] as? String)
         XCTAssertTrue(error.contains("node \(fleet.nodeName(5))"), error)
         XCTAssertTrue(error.contains(old) && error.contains(new), "names both fingerprints: \(error)")
@@ -71,7 +72,9 @@ final class SSHFleetTests: FleetTestCase {
         let trust = try Edgectl.run(["node", "trust", fleet.nodeName(5)], state: state)
         XCTAssertEqual(trust.status, 0, trust.stderr)
         XCTAssertTrue(trust.stdout.contains("old: \(old)") && trust.stdout.contains("new: \(new)"), trust.stdout)
-        XCTAssertTrue(try statusJSON(state)[fleet.nodeName(5)]!["lastError"] is NSNull)
+        let trusted = try statusJSON(state)[fleet.nodeName(5)]!
+        XCTAssertTrue(trusted["lastError"] is NSNull)
+        XCTAssertEqual(trusted["reachable"] as? Bool, true)
     }
 
     func testPartitionedNodeIsUnreachableWithinTheTimeoutOthersFinish() throws {

@@ -76,10 +76,13 @@ public struct NodeConnector: Sendable {
                 }
             } catch {
                 let sshError = error as? SSHError ?? SSHError(node: node.name, step: .connect, message: "\(error)")
-                // Refused (host key, auth) is still "reached"; only a node that does not answer is unreachable.
+                // A node that does not answer is unreachable, and so is one whose host key is refused
+                // (SPEC): scripts reading `reachable` must not take it for fine. One that refuses
+                // us (authentication) did answer.
+                let refusedKey = sshError.step == .hostKey
                 let facts = NodeFacts(
-                    node: node.name, reachable: !sshError.isUnreachable, lastSeen: sshError.isUnreachable ? nil : now, lastContact: now,
-                    lastError: sshError.description)
+                    node: node.name, reachable: !(sshError.isUnreachable || refusedKey), lastSeen: sshError.isUnreachable ? nil : now,
+                    lastContact: now, lastError: sshError.description)
                 return NodeOutcome(node: node.name, result: .failure(sshError), facts: facts)
             }
             let lines = link.shell.facts

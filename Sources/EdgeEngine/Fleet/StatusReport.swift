@@ -88,7 +88,9 @@ public struct StatusReport: Sendable {
             skip.insert(n.name)
             out.append(
                 Problem(
-                    object: "node/\(n.name)", phase: n.reachable == false ? "Unreachable" : "Refused", since: n.lastSeen,
+                    object: "node/\(n.name)",
+                    phase: n.lastError?.contains("host key") == true ? "HostKeyRefused" : n.reachable == false ? "Unreachable" : "Refused",
+                    since: n.lastSeen,
                     reason: n.lastError ?? "did not answer"))
         }
         for s in services {
