@@ -186,7 +186,7 @@ _edgectl() {
 
 _edgectl_apply() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --verbose -v -R --recursive --insecure-accept-host-keys --dry-run --prune --verify --version -h --help)
+    non_repeating_flags=(--no-color --verbose -v -R --recursive --dry-run --prune --verify --version -h --help)
     repeating_options=(-f --filename)
     non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -o --output)
     __edgectl_offer_flags_options 0
@@ -376,7 +376,7 @@ _edgectl_delete() {
 
 _edgectl_reconcile() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys --verify --version -h --help)
+    non_repeating_flags=(--no-color --verbose -v --verify --version -h --help)
     repeating_options=(--service)
     non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -l --selector -o --output)
     __edgectl_offer_flags_options 0
@@ -501,7 +501,7 @@ _edgectl_rollout_history() {
 
 _edgectl_rollout_undo() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys --version -h --help)
+    non_repeating_flags=(--no-color --verbose -v --version -h --help)
     repeating_options=()
     non_repeating_options=(--state --parallel --connect-timeout --lock-timeout --to-revision -o --output)
     __edgectl_offer_flags_options 1
@@ -689,7 +689,7 @@ _edgectl_logs() {
 
 _edgectl_exec() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys --all --grouped --version -h --help)
+    non_repeating_flags=(--no-color --verbose -v --all --grouped --version -h --help)
     repeating_options=(--node --group)
     non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -l --selector --timeout -o --output)
     __edgectl_offer_flags_options -1
@@ -757,7 +757,7 @@ _edgectl_node_trust() {
     repeating_flags=()
     non_repeating_flags=(--no-color --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout --expect)
     __edgectl_offer_flags_options 1
 
     # Offer option value completions
@@ -773,6 +773,9 @@ _edgectl_node_trust() {
         return
         ;;
     '--lock-timeout')
+        return
+        ;;
+    '--expect')
         return
         ;;
     esac

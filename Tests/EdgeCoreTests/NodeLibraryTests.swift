@@ -214,6 +214,7 @@ struct NodeLibraryTests {
         let unitOf = { (try? String(contentsOfFile: node.root + "/services/web/unit", encoding: .utf8))?.split(separator: "\n").first ?? "" }
         #expect(poll(10) { unitOf() == "EDGE_UNIT='\(u1.digest)'" }, "back on the first unit")
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
+        #expect(poll(5) { FileManager.default.fileExists(atPath: node.root + "/services/web/reverted") })
         let reverted = try String(contentsOfFile: node.root + "/services/web/reverted", encoding: .utf8)
         #expect(reverted.hasSuffix(" reverted: not confirmed within 2s\n"), "\(reverted)")
         let line = try #require(try session.call("edge_observe", ["1000000"]).lines.first)

@@ -36,7 +36,7 @@ struct ReleaseDigestTests {
         let fm = FileManager.default
         switch change {
         case "byte": dir.write("b/etc/conf", "a=2\n", mode: 0o644)
-        case "mode": try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: root + "/etc/conf")
+        case "mode": try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/etc/conf")
         case "path": try fm.moveItem(atPath: root + "/README", toPath: root + "/README.txt")
         case "symlink":
             try fm.removeItem(atPath: root + "/run")
@@ -45,6 +45,26 @@ struct ReleaseDigestTests {
         default: _ = dir.mkdir("b/empty")
         }
         #expect(try digest(root) != before)
+    }
+
+    @Test func modesAreNormalisedSoNoSetuidOrGroupWritableEntryReachesANode() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let root = try makeBundle(dir)
+        let fm = FileManager.default
+        let plain = try digest(root)
+        // A checkout under umask 000 and a setuid helper: the same release as a tidy checkout
+        // where only the owner's execute bit differs from its default.
+        try fm.setAttributes([.posixPermissions: 0o4777], ofItemAtPath: root + "/bin/run")
+        try fm.setAttributes([.posixPermissions: 0o666], ofItemAtPath: root + "/etc/conf")
+        try fm.setAttributes([.posixPermissions: 0o2777], ofItemAtPath: root + "/etc")
+        let release = try BundleScanner.scan(root)
+        #expect(release.entries.first { $0.path == "bin/run" }?.mode == 0o755)
+        #expect(release.entries.first { $0.path == "etc/conf" }?.mode == 0o644)
+        #expect(release.entries.first { $0.path == "etc" }?.mode == 0o755)
+        #expect(release.digest == plain)
+        #expect(NodeLayout.readOnlyMode(0o4755) == 0o555)
+        #expect(NodeLayout.storeName(release.entries.first { $0.path == "bin/run" }!).hasSuffix("-555"))
     }
 
     @Test func entriesDescribeFilesModesAndLinks() throws {

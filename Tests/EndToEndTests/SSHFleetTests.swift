@@ -67,9 +67,21 @@ final class SSHFleetTests: FleetTestCase {
         XCTAssertTrue(error.contains("node \(fleet.nodeName(5))"), error)
         XCTAssertTrue(error.contains(old) && error.contains(new), "names both fingerprints: \(error)")
         XCTAssertTrue(error.contains("edgectl node trust \(fleet.nodeName(5))"))
-        // Still refused on the next run: nothing changes until trust.
+        // Still refused on the next run: nothing changes until trust, not even with
+        // --insecure-accept-host-keys (it never overrides a recorded key).
         XCTAssertNotNil(try statusJSON(state)[fleet.nodeName(5)]!["lastError"] as? String)
-        let trust = try Edgectl.run(["node", "trust", fleet.nodeName(5)], state: state)
+        let insecure = try Edgectl.run(["status", "-o", "json", "--insecure-accept-host-keys", "--connect-timeout", "3"], state: state)
+        XCTAssertTrue(insecure.stdout.contains("HOST KEY CHANGED"), insecure.stdout)
+        XCTAssertNotNil(try statusJSON(state)[fleet.nodeName(5)]!["lastError"] as? String)
+        // Trust needs the expected key: without a terminal, --expect; a wrong one records nothing.
+        let unasked = try Edgectl.run(["node", "trust", fleet.nodeName(5)], state: state)
+        XCTAssertEqual(unasked.status, 64, unasked.stderr)
+        XCTAssertTrue(unasked.stderr.contains("--expect SHA256:"), unasked.stderr)
+        let wrong = try Edgectl.run(["node", "trust", fleet.nodeName(5), "--expect", old], state: state)
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.stderr.contains("presents \(new)") && wrong.stderr.contains("nothing was recorded"), wrong.stderr)
+        XCTAssertNotNil(try statusJSON(state)[fleet.nodeName(5)]!["lastError"] as? String, "still refused")
+        let trust = try Edgectl.run(["node", "trust", fleet.nodeName(5), "--expect", new], state: state)
         XCTAssertEqual(trust.status, 0, trust.stderr)
         XCTAssertTrue(trust.stdout.contains("old: \(old)") && trust.stdout.contains("new: \(new)"), trust.stdout)
         let trusted = try statusJSON(state)[fleet.nodeName(5)]!

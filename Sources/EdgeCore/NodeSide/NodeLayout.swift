@@ -29,7 +29,8 @@ public struct NodeLayout: Sendable {
         "\(entry.digest ?? "")-\(String(readOnlyMode(entry.mode), radix: 8))"
     }
 
-    public static func readOnlyMode(_ mode: UInt32) -> UInt32 { mode & 0o7555 }
+    /// Stored files are read-only (a hand edit on the node shows as drift), never setuid/setgid.
+    public static func readOnlyMode(_ mode: UInt32) -> UInt32 { mode & 0o555 }
 
     /// The link text of `current`/`previous` for a release.
     public static func linkTarget(_ digest: String) -> String { "../../releases/" + digest }

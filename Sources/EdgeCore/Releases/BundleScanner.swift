@@ -10,6 +10,14 @@ import Foundation
 /// Walks a bundle directory, checks that it holds only what can be shipped
 /// safely, and computes its release digest.
 public enum BundleScanner {
+    /// The mode a bundle entry gets on a node, whatever the checkout had: directories 0755,
+    /// files 0755 or 0644 by the owner's execute bit. No setuid/setgid/sticky bits, and nothing
+    /// writable by group or others (a checkout under umask 002 or 000 would otherwise let any
+    /// user on the node change a service's files).
+    public static func normalized(_ mode: UInt32, directory: Bool) -> UInt32 {
+        directory || mode & 0o100 != 0 ? 0o755 : 0o644
+    }
+
     /// Problems that make a directory unusable as a bundle, one sentence each.
     public struct Problems: Error, Sendable {
         public var messages: [String]
@@ -70,7 +78,7 @@ public enum BundleScanner {
                 problems.append("cannot stat \"\(rel)\" in bundle: \(String(cString: strerror(errno)))")
                 continue
             }
-            let mode = UInt32(info.st_mode) & 0o7777
+            let mode = BundleScanner.normalized(UInt32(info.st_mode) & 0o7777, directory: UInt32(info.st_mode) & UInt32(S_IFMT) == UInt32(S_IFDIR))
             switch UInt32(info.st_mode) & UInt32(S_IFMT) {
             case UInt32(S_IFREG):
                 do {

@@ -19,8 +19,10 @@ public struct FleetService: Sendable {
         public var new: HostKey
     }
 
-    /// Re-pins a node's host key after a planned re-key: reads the key the node presents now and records it.
-    public func trust(node name: String) throws -> TrustChange {
+    /// Re-pins a node's host key after a planned re-key: reads the key the node presents now
+    /// and records it only when it is the one expected: `expect` (a `SHA256:` fingerprint), or
+    /// else what `confirm` says after seeing both fingerprints (a person at a terminal).
+    public func trust(node name: String, expect: String?, confirm: (TrustChange) -> Bool) throws -> TrustChange {
         guard let node = try store.resource(ResourceID(.node, name))?.resource else {
             throw EdgeError.runtime("node/\(name) not found in the desired state")
         }
@@ -29,6 +31,15 @@ public struct FleetService: Sendable {
         }
         let old = try store.trustedHostKeys()[name]
         let key = try connector.probeHostKey(node)
+        let change = TrustChange(node: name, old: old, new: key)
+        if let expect {
+            guard expect == key.fingerprint else {
+                throw EdgeError.runtime(
+                    "node/\(name) presents \(key.fingerprint) (\(key.type)), not the expected \(expect); nothing was recorded")
+            }
+        } else if !confirm(change) {
+            throw EdgeError.runtime("node/\(name): the new host key \(key.fingerprint) was not accepted; nothing was recorded")
+        }
         try store.trustHostKey(TrustedHostKey(node: name, keyType: key.type, publicKey: key.base64, fingerprint: key.fingerprint, trustedAt: Date()))
         try store.appendEvent(
             kind: "Node", name: name, reason: "HostKeyTrusted",

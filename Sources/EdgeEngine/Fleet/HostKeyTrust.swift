@@ -22,8 +22,9 @@ public final class HostKeyTrust: HostKeyVerifying, @unchecked Sendable {
         self.recorded = try store.trustedHostKeys()
     }
 
+    /// `insecureAcceptAny` (status' `--insecure-accept-host-keys`) never overrides a pin or a
+    /// recorded key: it only lets a node never seen before answer without recording its key.
     public func verify(node: String, key: HostKey) throws {
-        if insecure { return }
         if let pin = pins[node] {
             guard key.matches(pin: pin) else {
                 throw SSHError(
@@ -44,11 +45,12 @@ public final class HostKeyTrust: HostKeyVerifying, @unchecked Sendable {
                     message: """
                         HOST KEY CHANGED: recorded \(known.fingerprint) (\(known.keyType), trusted \(Timestamp.string(known.trustedAt))), \
                         now \(key.fingerprint) (\(key.type)); nothing was sent. If the node was re-keyed on purpose, \
-                        run: edgectl node trust \(node)
+                        check the new fingerprint on the node, then run: edgectl node trust \(node) --expect \(key.fingerprint)
                         """)
             }
             return
         }
+        if insecure { return }
         let trusted = TrustedHostKey(node: node, keyType: key.type, publicKey: key.base64, fingerprint: key.fingerprint, trustedAt: Date())
         try store.trustHostKey(trusted)
         try? store.appendEvent(kind: "Node", name: node, reason: "HostKeyTrusted", message: "first contact: trusted \(key.fingerprint) (\(key.type))")

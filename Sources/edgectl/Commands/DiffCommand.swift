@@ -21,6 +21,7 @@ struct DiffCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var manifests: ManifestOptions
     @OptionGroup var ssh: SSHOptionGroup
+    @OptionGroup var insecure: InsecureHostKeyOption
 
     @Flag(help: "Plan from the last observed state without contacting nodes.")
     var noRefresh = false
@@ -47,7 +48,8 @@ struct DiffCommand: ParsableCommand {
                     if event.kind == "unreachable" || event.kind == "failed" { Output.note(event.line(style: global.stderrStyle)) }
                 }
                 nodes = try Reconciler(
-                    store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: sink
+                    store: store, settings: ssh.settings(global, insecure: insecure), actor: Actor.current(command: Output.commandLine),
+                    progress: sink
                 )
                 .run(options).plan
             }

@@ -24,6 +24,7 @@ struct LogsCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var ssh: SSHOptionGroup
+    @OptionGroup var insecure: InsecureHostKeyOption
 
     @Argument(help: ArgumentHelp("The service: service/NAME or NAME.", valueName: "service/name"), completion: .custom(NameCompletion.services))
     var service: String
@@ -54,7 +55,7 @@ struct LogsCommand: ParsableCommand {
             request.targets = try nodes.targets()
             request.tail = Int(tail)
             request.follow = follow
-            let logs = FleetLogs(store: store, settings: ssh.settings(global))
+            let logs = FleetLogs(store: store, settings: ssh.settings(global, insecure: insecure))
             let chosen = try logs.nodes(for: request)
             let prefix = NodePrefix(nodes: chosen.map(\.name), global: global)
             let outcomes = try logs.run(request, on: chosen) { prefix.write($0) }

@@ -31,6 +31,7 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var ssh: SSHOptionGroup
+    @OptionGroup var insecure: InsecureHostKeyOption
 
     @Flag(help: "Answer from the state without contacting nodes.")
     var noRefresh = false
@@ -58,7 +59,7 @@ struct StatusCommand: ParsableCommand {
         try Output.run(global) {
             let store = try global.openStore()
             let labelSelector = try selector.map { try LabelSelector(parsing: $0) }
-            let settings = ssh.settings(global)
+            let settings = ssh.settings(global, insecure: insecure)
             let onTerminal = isatty(1) == 1
             repeat {
                 let started = Date()
@@ -97,17 +98,24 @@ struct StatusCommand: ParsableCommand {
 
 /// SSH options shared by the commands that contact nodes.
 struct SSHOptionGroup: ParsableArguments {
-    @Flag(help: "Accept any host key without checking or recording it. For throwaway labs only: this disables protection against impersonated nodes.")
-    var insecureAcceptHostKeys = false
-
-    func settings(_ global: GlobalOptions) -> ConnectionSettings {
-        if insecureAcceptHostKeys {
+    func settings(_ global: GlobalOptions, insecure: InsecureHostKeyOption? = nil) -> ConnectionSettings {
+        let accept = insecure?.insecureAcceptHostKeys ?? false
+        if accept {
             Output.warn(
-                "--insecure-accept-host-keys: host keys are NOT checked; any machine answering at a node's address is trusted",
+                "--insecure-accept-host-keys: the host key of a node never contacted before is accepted without being recorded; pinned and recorded keys are still enforced",
                 style: global.stderrStyle)
         }
         return ConnectionSettings(
             parallel: global.parallel, connectTimeout: global.connectTimeout, operationTimeout: max(60, global.connectTimeout * 6),
-            insecureAcceptHostKeys: insecureAcceptHostKeys)
+            insecureAcceptHostKeys: accept)
     }
+}
+
+/// Only on commands that change nothing on the nodes (`status`, `diff`, `logs`).
+struct InsecureHostKeyOption: ParsableArguments {
+    @Flag(
+        help:
+            "Let a node never contacted before answer without recording its host key (a throwaway lab). Never overrides a pinned or recorded key."
+    )
+    var insecureAcceptHostKeys = false
 }
