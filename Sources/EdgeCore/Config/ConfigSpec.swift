@@ -42,6 +42,18 @@ public enum EnvValue: Sendable, Hashable, Codable {
     }
 }
 
+extension ServiceSpec {
+    /// Whether the unit's fields can differ between nodes (a template in `run.env` or any
+    /// config file); when not, one rendering stands for every node.
+    public var rendersPerNode: Bool {
+        !(config?.files.isEmpty ?? true)
+            || run.env.values.contains {
+                if case .template(let template) = $0 { return !template.isLiteral }
+                return false
+            }
+    }
+}
+
 /// `config`: files rendered per node into `$EDGE_CONFIG_DIR`, from `vars` and the
 /// `overrides` that match the node (in order; a later match wins).
 public struct ConfigSpec: Sendable, Hashable, Codable {

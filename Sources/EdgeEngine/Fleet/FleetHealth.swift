@@ -72,12 +72,18 @@ public struct FleetHealth: Sendable {
             let name = item.resource.name
             let desired = item.releaseDigest
             let paused = inventory.paused.contains(name)
+            // A service without templates has the same unit fields on every node: rendered once
+            // (`status` on 10,000 nodes would otherwise render and hash 10,000 times per service).
+            let shared =
+                item.resource.serviceSpec?.rendersPerNode == false
+                ? desired.flatMap { try? inventory.fleet.unit(ofService: name, node: "", release: $0).fields } : nil
             let nodes = inventory.fleet.targets(ofService: name).map { node in
                 let seen = observed["\(name)/\(node)"]
+                let differs = FleetHealth.unitDiffers(inventory: inventory, seen: seen) {
+                    shared ?? desired.flatMap { try? inventory.fleet.unit(ofService: name, node: node, release: $0).fields }
+                }
                 return FleetHealth.node(
-                    node, service: name, desired: desired,
-                    unitDiffers: FleetHealth.unitDiffers(inventory: inventory, service: name, node: node, release: desired, seen: seen),
-                    facts: inventory.facts[node], seen: seen, paused: paused)
+                    node, service: name, desired: desired, unitDiffers: differs, facts: inventory.facts[node], seen: seen, paused: paused)
             }
             let phases = Set(nodes.map(\.phase))
             let phase: ServiceHealth.Phase
@@ -112,12 +118,10 @@ public struct FleetHealth: Sendable {
     /// as the state tells without reading secrets: the fields of the node's unit against the
     /// desired ones rendered for that node, secrets' fingerprints aside (a rotation shows in
     /// `diff` and is rolled out by `apply`/`reconcile`, which read the secrets).
-    static func unitDiffers(inventory: Inventory, service: String, node: String, release: String?, seen: StoredNodeService?) -> Bool {
-        guard let release, let unit = seen?.state.unit, let known = inventory.knownUnits[unit],
-            let desired = try? inventory.fleet.unit(ofService: service, node: node, release: release)
-        else { return false }
+    static func unitDiffers(inventory: Inventory, seen: StoredNodeService?, desired: () -> [String: String]?) -> Bool {
+        guard let unit = seen?.state.unit, let known = inventory.knownUnits[unit], let desired = desired() else { return false }
         let public_ = { (fields: [String: String]) in fields.filter { !$0.key.hasPrefix("secrets.") } }
-        return public_(known) != public_(desired.fields)
+        return public_(known) != public_(desired)
     }
 
     static func node(
