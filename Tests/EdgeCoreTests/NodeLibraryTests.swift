@@ -48,6 +48,17 @@ struct NodeLibraryTests {
             return session
         }
 
+        /// Releases d1 and d2 of service "web" (sleepers), and a unit of each.
+        func twoReleasesOfWeb() throws -> (ServiceUnit, ServiceUnit) {
+            try release("d1", script: "#!/bin/sh\nexec sleep 300\n")
+            try release("d2", script: "#!/bin/sh\nexec sleep 301\n")
+            let spec = ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"]))
+            return (
+                try ServiceUnit(service: "web", spec: spec, release: "d1", node: "n"),
+                try ServiceUnit(service: "web", spec: spec, release: "d2", node: "n")
+            )
+        }
+
         /// A release directory made by hand (the store and tar paths are tested on the fleet).
         func release(_ digest: String, script: String) throws {
             let dir = root + "/releases/" + digest
@@ -108,11 +119,7 @@ struct NodeLibraryTests {
     @Test(arguments: shells) func servicesActivateObserveRollBackAndStop(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()
-        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
-        try node.release("d2", script: "#!/bin/sh\nexec sleep 301\n")
-        let spec = ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"]))
-        let u1 = try ServiceUnit(service: "web", spec: spec, release: "d1", node: "n")
-        let u2 = try ServiceUnit(service: "web", spec: spec, release: "d2", node: "n")
+        let (u1, u2) = try node.twoReleasesOfWeb()
         #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2"], input: .bytes(u1.file)).status == 0)
         #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "2"], input: .bytes(u2.file)).status == 0)
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
@@ -191,11 +198,7 @@ struct NodeLibraryTests {
     @Test(arguments: shells) func anAttemptCommitsOnlyWithItsOwnNonceAndRevertsByItselfOtherwise(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()
-        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
-        try node.release("d2", script: "#!/bin/sh\nexec sleep 301\n")
-        let spec = ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"]))
-        let u1 = try ServiceUnit(service: "web", spec: spec, release: "d1", node: "n")
-        let u2 = try ServiceUnit(service: "web", spec: spec, release: "d2", node: "n")
+        let (u1, u2) = try node.twoReleasesOfWeb()
         #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2", "nonce-a", "2"], input: .bytes(u1.file)).status == 0)
         // Confirming with a marker needs the marker of this very attempt, left by a new connection.
         let markers = node.root + "/services/web/confirm-"

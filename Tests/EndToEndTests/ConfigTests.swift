@@ -227,6 +227,22 @@ final class ConfigTests: FleetTestCase {
         XCTAssertEqual(try edgectl(["diff", "-f", dir.path + "/m"]).status, 0, "converged after the rotation")
     }
 
+    func testASecretFromACommandIsItsStandardOutput() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        // The same value, now printed by a command (argv, no shell; its newline dropped): the
+        // fingerprint is the same, so no node changes.
+        try service(secretFrom: "{command: [printenv, TEST_DB_PASSWORD]}")
+        let diff = try edgectl(["diff", "-f", dir.path + "/m"])
+        for i in nodes { XCTAssertTrue(diff.stdout.contains("= \(fleet.nodeName(i))  up to date"), diff.stdout) }
+        // A new value from the command reaches every node.
+        password = sentinel + "-from-command"
+        let apply = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(apply.status, 0, apply.stderr)
+        XCTAssertFalse((apply.stdout + apply.stderr).contains(password))
+        XCTAssertTrue(poll(10) { (try? self.seen(3)) == self.expected(3, site: "berlin", upstream: "10.0.0.1") }, (try? seen(3)) ?? "")
+        XCTAssertEqual(try seen(1), expected(1, site: "berlin", upstream: "10.0.0.1"))
+    }
+
     func testAFailingSecretCommandChangesNoNode() throws {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         let before = [1, 2].map { fleet.servicePid($0, "app") }
