@@ -437,7 +437,7 @@ _edgectl_rollout_status() {
     repeating_flags=()
     non_repeating_flags=(--no-color --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -o --output)
     __edgectl_offer_flags_options 1
 
     # Offer option value completions
@@ -453,6 +453,10 @@ _edgectl_rollout_status() {
         return
         ;;
     '--lock-timeout')
+        return
+        ;;
+    '-o'|'--output')
+        __edgectl_add_completions -W 'text'$'\n''json'
         return
         ;;
     esac
@@ -470,7 +474,7 @@ _edgectl_rollout_history() {
     repeating_flags=()
     non_repeating_flags=(--no-color --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -o --output)
     __edgectl_offer_flags_options 1
 
     # Offer option value completions
@@ -486,6 +490,10 @@ _edgectl_rollout_history() {
         return
         ;;
     '--lock-timeout')
+        return
+        ;;
+    '-o'|'--output')
+        __edgectl_add_completions -W 'text'$'\n''json'
         return
         ;;
     esac

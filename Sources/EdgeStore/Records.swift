@@ -25,7 +25,10 @@ public struct RevisionRecord: Sendable {
     public var command: String
     public var user: String
     public var reason: String
-    public var outcome: String?
+    public var outcome: RevisionOutcome?
+
+    /// What the rollout rules need of it.
+    public var summary: RevisionSummary { RevisionSummary(revision: revision, release: release, outcome: outcome) }
 }
 
 public struct ReleaseRecord: Sendable {

@@ -30,7 +30,7 @@ extension StateStore {
                     service: row["service"], revision: row["revision"], specJSON: row["spec"], release: row["release"],
                     version: row["version"], generation: row["generation"],
                     createdAt: Timestamp.date(row["createdAt"]) ?? Date(timeIntervalSince1970: 0), command: row["command"],
-                    user: row["user"], reason: row["reason"], outcome: row["outcome"])
+                    user: row["user"], reason: row["reason"], outcome: (row["outcome"] as String?).map(RevisionOutcome.init(stored:)))
             }
         }
     }

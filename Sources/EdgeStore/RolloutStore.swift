@@ -18,7 +18,7 @@ public struct RolloutRecord: Sendable {
     public var service: String
     public var revision: Int?
     public var release: String
-    public var state: String
+    public var state: RolloutState
     public var startedAt: Date
     public var finishedAt: Date?
     public var command: String
@@ -28,7 +28,7 @@ public struct RolloutRecord: Sendable {
 public struct RolloutStepRecord: Sendable {
     public var rollout: Int64
     public var node: String
-    public var step: String
+    public var step: StepOutcome
     public var fromRelease: String?
     public var at: Date
     public var message: String?
@@ -166,20 +166,40 @@ extension StateStore {
         }
     }
 
-    public func finishRollout(_ id: Int64, state: String, message: String?) throws {
+    public func finishRollout(_ id: Int64, state: RolloutState, message: String?) throws {
         try write { db in
             try db.execute(
                 sql: "UPDATE rollout SET state = ?, finishedAt = ?, message = ? WHERE id = ?",
-                arguments: [state, Timestamp.string(Date()), message, id])
+                arguments: [state.rawValue, Timestamp.string(Date()), message, id])
         }
     }
 
-    public func recordStep(rollout: Int64, node: String, step: String, fromRelease: String? = nil, message: String? = nil) throws {
+    /// Marks every rollout still `Progressing` as `Interrupted`: called by a run that holds the
+    /// lock, so no live run owns them; the run that started them ended without finishing.
+    /// Returns the services concerned.
+    @discardableResult
+    public func interruptAbandonedRollouts(message: String) throws -> [String] {
+        try write { db in
+            let services = try String.fetchAll(db, sql: "SELECT DISTINCT service FROM rollout WHERE state = 'Progressing' ORDER BY service")
+            try db.execute(
+                sql: "UPDATE rollout SET state = ?, finishedAt = ?, message = ? WHERE state = 'Progressing'",
+                arguments: [RolloutState.interrupted.rawValue, Timestamp.string(Date()), message])
+            return services
+        }
+    }
+
+    public func recordStep(rollout: Int64, node: String, step: StepOutcome, fromRelease: String? = nil, message: String? = nil) throws {
         try write { db in
             try db.execute(
                 sql: "INSERT INTO rolloutStep (rollout, node, step, fromRelease, at, message) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [rollout, node, step, fromRelease, Timestamp.string(Date()), message])
+                arguments: [rollout, node, step.rawValue, fromRelease, Timestamp.string(Date()), message])
         }
+    }
+
+    /// A service's last `limit` rollouts, oldest first, with their steps: what `GateDebt` reads.
+    public func recentRollouts(service: String, limit: Int = 20) throws -> [(RolloutRecord, [RolloutStepRecord])] {
+        let all = try rollouts(service: service).suffix(limit)
+        return try all.map { ($0, try rolloutSteps($0.id)) }
     }
 
     public func rollouts(service: String? = nil) throws -> [RolloutRecord] {
@@ -189,7 +209,8 @@ extension StateStore {
                 arguments: service.map { [$0] } ?? [])
             return rows.map { row in
                 RolloutRecord(
-                    id: row["id"], service: row["service"], revision: row["revision"], release: row["release"], state: row["state"],
+                    id: row["id"], service: row["service"], revision: row["revision"], release: row["release"],
+                    state: RolloutState(rawValue: row["state"]) ?? .interrupted,
                     startedAt: Timestamp.date(row["startedAt"]) ?? Date(timeIntervalSince1970: 0),
                     finishedAt: (row["finishedAt"] as String?).flatMap(Timestamp.date), command: row["command"], message: row["message"])
             }
@@ -200,16 +221,17 @@ extension StateStore {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM rolloutStep WHERE rollout = ? ORDER BY rowid", arguments: [id]).map { row in
                 RolloutStepRecord(
-                    rollout: row["rollout"], node: row["node"], step: row["step"], fromRelease: row["fromRelease"],
+                    rollout: row["rollout"], node: row["node"], step: StepOutcome(rawValue: row["step"]) ?? .failed, fromRelease: row["fromRelease"],
                     at: Timestamp.date(row["at"]) ?? Date(timeIntervalSince1970: 0), message: row["message"])
             }
         }
     }
 
     /// Marks a revision's outcome (e.g. "RolledBack: …"), so history shows what became of it.
-    public func setRevisionOutcome(service: String, revision: Int, outcome: String) throws {
+    public func setRevisionOutcome(service: String, revision: Int, outcome: RevisionOutcome) throws {
         try write { db in
-            try db.execute(sql: "UPDATE revision SET outcome = ? WHERE service = ? AND revision = ?", arguments: [outcome, service, revision])
+            try db.execute(
+                sql: "UPDATE revision SET outcome = ? WHERE service = ? AND revision = ?", arguments: [outcome.description, service, revision])
         }
     }
 

@@ -132,10 +132,10 @@ enum FleetFixture {
             resources: stored, latestRevisions: ["web": 2, "relay": 1], releases: releases, facts: facts, nodeServices: nodeServices,
             rollouts: [
                 "web": RolloutRecord(
-                    id: 4, service: "web", revision: 2, release: webV2, state: "Incomplete", startedAt: ago(3570), finishedAt: ago(3540),
+                    id: 4, service: "web", revision: 2, release: webV2, state: .incomplete, startedAt: ago(3570), finishedAt: ago(3540),
                     command: "edgectl apply -f fleet/", message: "2 node(s) updated, 1 pending (unreachable)"),
                 "relay": RolloutRecord(
-                    id: 3, service: "relay", revision: 1, release: relayV1, state: "Failed", startedAt: ago(1810), finishedAt: ago(1800),
+                    id: 3, service: "relay", revision: 1, release: relayV1, state: .failed, startedAt: ago(1810), finishedAt: ago(1800),
                     command: "edgectl reconcile", message: "1 node(s) failed, more than maxFailures 0: halted"),
             ])
     }
@@ -179,10 +179,10 @@ enum FleetFixture {
     static let revisions = [
         RevisionRecord(
             service: "web", revision: 1, specJSON: "{}", release: webV1, version: "1.4.1", generation: 1, createdAt: ago(3 * 86400),
-            command: "edgectl apply -f fleet/", user: "ada", reason: "apply", outcome: "Complete"),
+            command: "edgectl apply -f fleet/", user: "ada", reason: "apply", outcome: .complete),
         RevisionRecord(
             service: "web", revision: 2, specJSON: "{}", release: webV2, version: "1.4.2", generation: 2, createdAt: ago(3600),
-            command: "edgectl apply -f fleet/", user: "ada", reason: "apply", outcome: "Incomplete"),
+            command: "edgectl apply -f fleet/", user: "ada", reason: "apply", outcome: .incomplete),
     ]
 
     static let events = [

@@ -155,7 +155,7 @@ final class RolloutTests: FleetTestCase {
         XCTAssertEqual(try versions(), Array(repeating: "2.0", count: 6))
         // The event log has the same order.
         let store = try StateStore(path: state)
-        let steps = try store.rolloutSteps(try XCTUnwrap(try store.rollouts(service: "web").last).id).filter { $0.step == "healthy" }.map(\.node)
+        let steps = try store.rolloutSteps(try XCTUnwrap(try store.rollouts(service: "web").last).id).filter { $0.step == .healthy }.map(\.node)
         XCTAssertEqual(steps.first, fleet.nodeName(1))
         XCTAssertEqual(Set(steps.suffix(3)), [fleet.nodeName(4), fleet.nodeName(5), fleet.nodeName(6)])
 
@@ -231,6 +231,55 @@ final class RolloutTests: FleetTestCase {
             XCTAssertEqual(resumed.status, 0, resumed.stderr)
             XCTAssertEqual(try versions(), Array(repeating: "k\(index)", count: 6), "after kill at \(killAfter)")
         }
+    }
+
+    /// Ctrl-C while the canary's health gate runs: the batch in flight finishes, no other node
+    /// moves, the rollout is `Interrupted` and edgectl exits 130; the next reconcile checks the
+    /// canary's health again before any other node moves.
+    func testSIGINTDuringTheCanarysGateStopsAtTheBatchAndTheNextRunGatesTheCanaryFirst() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        try release("2.0", broken: false, startDelay: 2)
+        let (process, out, err) = try Edgectl.start(["apply", "-f", dir.path + "/m", "-o", "json", "--connect-timeout", "3"], state: state)
+        var buffer = Data()
+        let handle = out.fileHandleForReading
+        while !String(decoding: buffer, as: UTF8.self).contains("\"kind\":\"batch\"") {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            buffer += chunk
+        }
+        kill(process.processIdentifier, SIGINT)
+        let (rest, stderr) = Shell.collect(process, out, err)
+        let text = String(decoding: buffer, as: UTF8.self) + rest
+        XCTAssertEqual(process.terminationStatus, 130, stderr)
+        let kinds = text.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["kind"] as? String
+        }
+        XCTAssertTrue(kinds.contains("interrupted"), text)
+        XCTAssertEqual(kinds.filter { $0 == "batch" }.count, 1, "no batch starts after the signal: \(text)")
+        XCTAssertTrue(text.contains("\"interrupted\":\"SIGINT\""), text)
+        XCTAssertEqual(try versions(), ["2.0"] + Array(repeating: "1.0", count: 5), "only the canary moved")
+        let store = try StateStore(path: state)
+        XCTAssertEqual(try store.rollouts(service: "web").last?.state, .interrupted)
+        let status = try edgectl(["rollout", "status", "service/web"])
+        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertTrue(status.stdout.contains("Interrupted"), status.stdout)
+
+        // The next run: the canary's gate comes first, then the other nodes move.
+        let plan = try edgectl(["diff", "-f", dir.path + "/m"])
+        XCTAssertTrue(plan.stdout.contains("health check again"), plan.stdout)
+        let next = try edgectl(["reconcile", "-o", "json"])
+        XCTAssertEqual(next.status, 0, next.stderr)
+        let rollout = try XCTUnwrap(try store.rollouts(service: "web").last)
+        XCTAssertEqual(rollout.state, .complete)
+        let steps = try store.rolloutSteps(rollout.id).filter { $0.step == .switching }
+        XCTAssertEqual(steps.first?.node, fleet.nodeName(1), "the canary is gated first")
+        XCTAssertEqual(steps.first?.message, "health check again")
+        let events = try events(next)
+        let canaryHealthy = try XCTUnwrap(events.firstIndex { $0["kind"] as? String == "healthy" && $0["node"] as? String == fleet.nodeName(1) })
+        let otherMoves = try XCTUnwrap(
+            events.firstIndex { $0["kind"] as? String == "batch" && !(($0["message"] as? String) ?? "").contains(fleet.nodeName(1)) })
+        XCTAssertLessThan(canaryHealthy, otherMoves, "the canary's gate passes before any other node moves")
+        XCTAssertEqual(try versions(), Array(repeating: "2.0", count: 6))
     }
 
     func testConcurrentApplyIsRefusedAndPauseStopsAtABatchBoundary() throws {

@@ -65,10 +65,13 @@ public enum NodeAction: Sendable, Equatable {
     case none
     /// The node did not answer; it is caught up when it does.
     case pending
+    /// Converged, but a run stopped before this node's health gate ended (or before its
+    /// rollout finished): it is health-checked again, in its batch, before later batches move.
+    case recheck
 
     public var isChange: Bool {
         switch self {
-        case .install, .update, .reconfigure, .restart, .repair: return true
+        case .install, .update, .reconfigure, .restart, .repair, .recheck: return true
         case .none, .pending: return false
         }
     }
@@ -78,6 +81,7 @@ public enum NodeAction: Sendable, Equatable {
         case .install: return "+"
         case .update, .reconfigure, .restart, .repair: return "~"
         case .none: return "="
+        case .recheck: return "?"
         case .pending: return "?"
         }
     }
@@ -135,10 +139,12 @@ public enum Planner {
     ///   - observed: what each node reported; a node absent from it was not observed (pending).
     ///   - only: restrict to these services (nil: all). Paused services should be left out by the caller.
     ///   - nodeFilter: restrict to nodes passing this test (for `-l`).
+    ///   - owedGates: per service, the nodes whose health gate a stopped run never saw pass
+    ///     (`GateDebt.owed`): converged ones are planned as `recheck`.
     public static func plan(
         fleet: Fleet, releases: [String: String], units: [String: [String: ServiceUnit]] = [:], knownUnits: [String: [String: String]] = [:],
         observed: [String: ObservedNode], only: Set<String>? = nil, removalsOf: Set<String>? = nil,
-        nodeFilter: (String) -> Bool = { _ in true }
+        nodeFilter: (String) -> Bool = { _ in true }, owedGates: [String: Set<String>] = [:]
     ) -> Plan {
         var services: [ServicePlan] = []
         for name in fleet.services.keys.sorted() where only?.contains(name) ?? true {
@@ -147,10 +153,11 @@ public enum Planner {
             for (index, stage) in fleet.stages(ofService: name).enumerated() {
                 let nodes = stage.nodes.filter(nodeFilter)
                 guard !nodes.isEmpty else { continue }
-                let steps = nodes.map {
-                    NodeStep(
-                        node: $0,
-                        action: action(service: name, release: release, unit: units[name]?[$0], knownUnits: knownUnits, observed: observed[$0]))
+                let owed = owedGates[name] ?? []
+                let steps = nodes.map { node in
+                    var action = action(service: name, release: release, unit: units[name]?[node], knownUnits: knownUnits, observed: observed[node])
+                    if action == .none && owed.contains(node) { action = .recheck }
+                    return NodeStep(node: node, action: action)
                 }
                 var rest = steps[...]
                 if index == 0 && spec.rollout.canary > 0 {

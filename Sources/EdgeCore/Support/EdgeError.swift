@@ -9,6 +9,8 @@ public enum FailureKind: Sendable {
     case invalidInput
     /// Exit 75: try again later (state locked, nodes unreachable).
     case temporary
+    /// Exit 130 / 143: stopped by SIGINT / SIGTERM (128 + the signal's number).
+    case interrupted(signal: Int32)
 
     public var exitCode: Int32 {
         switch self {
@@ -16,6 +18,7 @@ public enum FailureKind: Sendable {
         case .usage: return 64
         case .invalidInput: return 65
         case .temporary: return 75
+        case .interrupted(let signal): return 128 + signal
         }
     }
 }

@@ -89,8 +89,8 @@ public struct FleetHealth: Sendable {
             let phase: ServiceHealth.Phase
             switch inventory.rollouts[name]?.state {
             case _ where paused: phase = .paused
-            case "RolledBack"?: phase = .rolledBack
-            case "Failed"?: phase = .failed
+            case .rolledBack?: phase = .rolledBack
+            case .failed?: phase = .failed
             default:
                 if phases.subtracting([.running]).isEmpty {
                     phase = .converged

@@ -158,7 +158,7 @@ public struct StatusReport: Sendable {
                 "lastRollout",
                 s.lastRollout.map { r in
                     .object([
-                        ("state", .string(r.state)), ("revision", .int(r.revision)), ("release", .string(r.release)),
+                        ("state", .string(r.state.rawValue)), ("revision", .int(r.revision)), ("release", .string(r.release)),
                         ("startedAt", .date(r.startedAt)), ("finishedAt", .date(r.finishedAt)), ("message", .str(r.message)),
                     ])
                 } ?? .null
@@ -208,7 +208,7 @@ public struct StatusReport: Sendable {
                 rows: services.map { s in
                     [
                         s.name, s.revision.map(String.init) ?? "-", s.version ?? "-", s.phase.rawValue, "\(s.ready)/\(s.nodes.count)",
-                        s.lastRollout.map { "\($0.state) \(Formatting.age(since: $0.finishedAt ?? $0.startedAt, now: now))" } ?? "<none>",
+                        s.lastRollout.map { "\($0.state.rawValue) \(Formatting.age(since: $0.finishedAt ?? $0.startedAt, now: now))" } ?? "<none>",
                         s.nodeSummary,
                     ]
                 })

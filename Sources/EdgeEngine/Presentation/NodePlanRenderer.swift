@@ -24,6 +24,7 @@ public enum NodePlanRenderer {
                     case .repair: text = style.yellow("~ \(step.node)  repair drift")
                     case .none: text = style.dim("= \(step.node)  up to date")
                     case .pending: text = style.red("? \(step.node)  pending (unreachable)")
+                    case .recheck: text = style.yellow("? \(step.node)  health check again (a stopped run never saw its gate pass)")
                     }
                     lines.append("  " + where_.padding(toLength: max(18, where_.count + 2), withPad: " ", startingAt: 0) + text)
                 }

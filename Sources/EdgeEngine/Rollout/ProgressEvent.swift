@@ -1,3 +1,4 @@
+import EdgeCore
 import Foundation
 
 /// One thing that happened during a run, for the live view, the log lines and `-o json`.
@@ -7,14 +8,12 @@ public struct ProgressEvent: Sendable {
     public var node: String?
     public var group: String?
     public var batch: String?
-    /// started, staging, staged, batch, healthy, failed, pending, halted, rolledBack, paused, done,
-    /// unreachable, removed, skipped, nothing, warning
-    public var kind: String
+    public var kind: ProgressEventKind
     public var message: String
     /// For `staging` and `batch`: how many nodes the phase covers (what a progress bar counts to).
     public var total: Int?
 
-    public init(service: String? = nil, node: String? = nil, group: String? = nil, batch: String? = nil, kind: String, message: String) {
+    public init(service: String? = nil, node: String? = nil, group: String? = nil, batch: String? = nil, kind: ProgressEventKind, message: String) {
         self.service = service
         self.node = node
         self.group = group
@@ -25,7 +24,7 @@ public struct ProgressEvent: Sendable {
 
     public var json: JSONValue {
         .object([
-            ("time", .date(time)), ("kind", .string(kind)), ("service", .str(service)), ("node", .str(node)), ("group", .str(group)),
+            ("time", .date(time)), ("kind", .string(kind.rawValue)), ("service", .str(service)), ("node", .str(node)), ("group", .str(group)),
             ("batch", .str(batch)), ("total", .int(total)), ("message", .string(message)),
         ])
     }
@@ -39,11 +38,11 @@ public struct ProgressEvent: Sendable {
         if let node { head.append(style.cyan(node)) }
         let text: String
         switch kind {
-        case "failed", "halted", "unreachable": text = style.red(message)
-        case "healthy", "done": text = style.green(message)
-        case "rolledBack", "pending", "paused": text = style.yellow(message)
-        case "warning": text = style.yellow("warning: " + message)
-        default: text = message
+        case .failed, .halted, .unreachable: text = style.red(message)
+        case .healthy, .done: text = style.green(message)
+        case .rolledBack, .pending, .paused, .interrupted: text = style.yellow(message)
+        case .warning: text = style.yellow("warning: " + message)
+        case .started, .staging, .staged, .batch, .removed, .skipped, .nothing: text = message
         }
         return (head.isEmpty ? "" : head.joined(separator: " ") + ": ") + text
     }

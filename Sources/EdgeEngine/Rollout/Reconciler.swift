@@ -18,6 +18,8 @@ public struct ReconcileOptions: Sendable {
     /// Plan against these resources instead of the recorded ones (for `diff` and `--dry-run`
     /// of manifests not yet applied). Only with `dryRun`.
     public var resources: [Resource]?
+    /// Set by a signal: no new batch (or service) starts, and the run says it was interrupted.
+    public var interruption: Interruption?
 
     public init() {}
 }
@@ -31,8 +33,11 @@ public struct ReconcileOutcome: Sendable {
     public var pendingNodes: [String] = []
     /// Nodes where nothing could be changed because the connection failed for another reason.
     public var mutated = false
+    /// The signal that stopped the run (its rollouts are recorded `Interrupted`).
+    public var interrupted: Int32?
 
     public var exitKind: FailureKind? {
+        if let interrupted { return .interrupted(signal: interrupted) }
         if !failed.isEmpty { return .runtime }
         if !pendingNodes.isEmpty { return .temporary }
         return nil
@@ -68,6 +73,18 @@ public final class Reconciler: @unchecked Sendable {
             for name in only where fleet.services[name] == nil { throw EdgeError.runtime("service/\(name) not found in the desired state") }
             considered = only
         }
+        if !options.dryRun {
+            // This run holds the lock, so a rollout still `Progressing` belongs to a run that
+            // died (SIGKILL, power): it is recorded as interrupted, and its nodes owe a gate.
+            for service in try store.interruptAbandonedRollouts(
+                message: "the run that started it ended before it finished; its nodes are health-checked again")
+            {
+                progress.emit(
+                    ProgressEvent(
+                        service: service, kind: .warning,
+                        message: "an earlier run ended in the middle of its rollout; nodes it switched are health-checked again first"))
+            }
+        }
         let nodeFilter: (String) -> Bool = { name in options.selector.map { $0.matches(fleet.nodes[name]?.labels ?? [:]) } ?? true }
         let nodes = fleet.nodes.values.filter { nodeFilter($0.name) }.sorted { $0.name < $1.name }
 
@@ -78,7 +95,7 @@ public final class Reconciler: @unchecked Sendable {
             switch result {
             case .success(let box): connected[node] = box
             case .failure(let error):
-                progress.emit(ProgressEvent(node: node, kind: error.isUnreachable ? "unreachable" : "failed", message: error.description))
+                progress.emit(ProgressEvent(node: node, kind: error.isUnreachable ? .unreachable : .failed, message: error.description))
             }
         }
         let boxes = connected
@@ -101,7 +118,7 @@ public final class Reconciler: @unchecked Sendable {
                 observed[node] = ObservedNode(reachable: true, services: states, runtime: boxes[node]!.link.runtime)
                 toRecord[node] = states
             case .failure(let error):
-                progress.emit(ProgressEvent(node: node, kind: "failed", message: "observing failed: \(error)"))
+                progress.emit(ProgressEvent(node: node, kind: .failed, message: "observing failed: \(error)"))
             }
         }
         // Restarts the node's supervisor made since the last look become events (they happen
@@ -132,16 +149,14 @@ public final class Reconciler: @unchecked Sendable {
         // A revision that failed or was rolled back is not retried until a new apply (or undo).
         var blocked = Set<String>()
         for name in considered {
-            if let latest = try store.revisions(service: name).last, let outcome = latest.outcome,
-                outcome.hasPrefix("RolledBack") || outcome.hasPrefix("Failed")
-            {
+            if let latest = RevisionRules.blocked(try store.revisions(service: name).map(\.summary)) {
                 blocked.insert(name)
+                let what: String
+                if case .failed = latest.outcome { what = "failed" } else { what = "was rolled back" }
                 progress.emit(
                     ProgressEvent(
-                        service: name, kind: "skipped",
-                        message:
-                            "revision \(latest.revision) \(outcome.hasPrefix("Failed") ? "failed" : "was rolled back"); not retried until a new apply or `edgectl rollout undo`"
-                    ))
+                        service: name, kind: .skipped,
+                        message: "revision \(latest.revision) \(what); not retried until a new apply or `edgectl rollout undo`"))
             }
         }
         // Each node's unit: templates rendered for it, secrets read (a service whose units
@@ -149,20 +164,20 @@ public final class Reconciler: @unchecked Sendable {
         let resolver = try SecretResolver(fleet: fleet, keyPath: SecretResolver.keyPath(forState: store.path))
         let made = Reconciler.desiredUnits(fleet, secrets: resolver, only: considered.subtracting(paused).subtracting(blocked))
         for (service, reason) in made.failures.sorted(by: { $0.key < $1.key }) {
-            progress.emit(ProgressEvent(service: service, kind: "failed", message: "\(reason); no node was changed"))
+            progress.emit(ProgressEvent(service: service, kind: .failed, message: "\(reason); no node was changed"))
         }
         // Removals are planned for every service no longer desired on a node (a deleted one
         // included), unless the run was narrowed to some services.
         let plan = Planner.plan(
             fleet: fleet, releases: desired, units: made.units, knownUnits: try store.knownUnits(), observed: observed,
             only: considered.subtracting(paused).subtracting(blocked).subtracting(made.failures.keys), removalsOf: options.services,
-            nodeFilter: nodeFilter)
+            nodeFilter: nodeFilter, owedGates: try Reconciler.owedGates(store, services: considered))
         var outcome = ReconcileOutcome(plan: plan)
         outcome.failed += made.failures.keys.sorted()
         outcome.pendingNodes = plan.pendingNodes
         outcome.paused = considered.intersection(paused).sorted()
         if options.dryRun { return outcome }
-        for warning in plan.warnings { progress.emit(ProgressEvent(kind: "warning", message: warning)) }
+        for warning in plan.warnings { progress.emit(ProgressEvent(kind: .warning, message: warning)) }
 
         // Removals: services deleted, or nodes that left a service's groups.
         let removalResults = FanOut.run(plan.removals, parallel: parallel) { removal -> (Removal, Error?) in
@@ -177,15 +192,20 @@ public final class Reconciler: @unchecked Sendable {
         for (removal, error) in removalResults {
             outcome.mutated = true
             if let error {
-                progress.emit(ProgressEvent(service: removal.service, node: removal.node, kind: "failed", message: "removing failed: \(error)"))
+                progress.emit(ProgressEvent(service: removal.service, node: removal.node, kind: .failed, message: "removing failed: \(error)"))
             } else {
                 try store.recordNodeService(node: removal.node, service: removal.service, state: nil)
                 try store.appendEvent(kind: "Node", name: removal.node, reason: "ServiceRemoved", message: "stopped and removed \(removal.service)")
-                progress.emit(ProgressEvent(service: removal.service, node: removal.node, kind: "removed", message: "stopped and removed"))
+                progress.emit(ProgressEvent(service: removal.service, node: removal.node, kind: .removed, message: "stopped and removed"))
             }
         }
 
         for servicePlan in plan.services where !servicePlan.changes.isEmpty {
+            if let signal = options.interruption?.signal {
+                // No new rollout starts once a signal arrived.
+                outcome.interrupted = signal
+                break
+            }
             let service = fleet.services[servicePlan.service]!
             outcome.mutated = true
             let result = try RolloutRun(
@@ -199,13 +219,16 @@ public final class Reconciler: @unchecked Sendable {
             case .rolledBack:
                 outcome.failed.append(servicePlan.service)
                 outcome.rolledBack.append(servicePlan.service)
+            case .interrupted:
+                outcome.interrupted = options.interruption?.signal ?? SIGINT
             }
         }
+        if outcome.interrupted == nil, let signal = options.interruption?.signal { outcome.interrupted = signal }
         for servicePlan in plan.services where servicePlan.changes.isEmpty && !servicePlan.steps.isEmpty {
             let pending = servicePlan.pending.count
             progress.emit(
                 ProgressEvent(
-                    service: servicePlan.service, kind: pending > 0 ? "pending" : "nothing",
+                    service: servicePlan.service, kind: pending > 0 ? .pending : .nothing,
                     message: pending > 0 ? "\(pending) node(s) unreachable, pending" : "converged (release \(String(servicePlan.release.prefix(12))))"
                 ))
         }
@@ -254,19 +277,29 @@ public final class Reconciler: @unchecked Sendable {
         for item in try store.nodeServices() where observed[item.node] != nil {
             observed[item.node]?.services[item.service] = item.state
         }
-        let blocked = try Set(
-            fleet.services.keys.filter { name in
-                guard let outcome = try store.revisions(service: name).last?.outcome else { return false }
-                return outcome.hasPrefix("RolledBack") || outcome.hasPrefix("Failed")
-            })
+        let blocked = try Set(fleet.services.keys.filter { RevisionRules.blocked(try store.revisions(service: $0).map(\.summary)) != nil })
         let paused = try store.pausedServices()
         let resolver = try SecretResolver(fleet: fleet, keyPath: SecretResolver.keyPath(forState: store.path))
         let made = desiredUnits(fleet, secrets: resolver)
         var plan = Planner.plan(
             fleet: fleet, releases: desiredReleases(fleet), units: made.units, knownUnits: try store.knownUnits(), observed: observed,
-            only: Set(fleet.services.keys).subtracting(paused).subtracting(blocked).subtracting(made.failures.keys))
+            only: Set(fleet.services.keys).subtracting(paused).subtracting(blocked).subtracting(made.failures.keys),
+            owedGates: try owedGates(store, services: Set(fleet.services.keys)))
         for (service, reason) in made.failures.sorted(by: { $0.key < $1.key }) { plan.warnings.append("\(service): \(reason)") }
         return plan
+    }
+
+    /// Per service, the nodes whose health gate a stopped run never saw pass (`GateDebt`).
+    static func owedGates(_ store: StateStore, services: Set<String>) throws -> [String: Set<String>] {
+        var owed: [String: Set<String>] = [:]
+        for service in services {
+            let past = try store.recentRollouts(service: service).map { rollout, steps in
+                GateDebt.PastRollout(state: rollout.state, steps: steps.map { ($0.node, $0.step) })
+            }
+            let nodes = GateDebt.owed(past)
+            if !nodes.isEmpty { owed[service] = nodes }
+        }
+        return owed
     }
 
     /// Entries per known release (for the cheap drift check's file count).

@@ -5,7 +5,7 @@ import Foundation
 
 /// One service's rollout within a run: stage, batches behind health gates, halt and roll back.
 struct RolloutRun {
-    enum Result { case complete, paused, failed, rolledBack }
+    enum Result { case complete, paused, failed, rolledBack, interrupted }
 
     let reconciler: Reconciler
     let service: Resource
@@ -26,7 +26,7 @@ struct RolloutRun {
     }
 
     func emit(
-        _ kind: String, node: String? = nil, batch: ServicePlan.Batch? = nil, index: String? = nil, total: Int? = nil, _ message: String
+        _ kind: ProgressEventKind, node: String? = nil, batch: ServicePlan.Batch? = nil, index: String? = nil, total: Int? = nil, _ message: String
     ) {
         var event = ProgressEvent(service: name, node: node, group: batch?.group, batch: index, kind: kind, message: message)
         event.total = total
@@ -39,22 +39,21 @@ struct RolloutRun {
         let revision = try store.latestRevisions()[name]
         let rollout = try store.startRollout(service: name, revision: revision, release: release, command: reconciler.actor.command)
         emit(
-            "started",
+            .started,
             "rolling out release \(short)\(plan.version.map { " (\($0))" } ?? "") to \(plan.changes.count) node(s)\(revision.map { ", revision \($0)" } ?? "")"
         )
         guard let entries = try store.releaseEntries(digest: release) else {
             throw EdgeError.runtime("service/\(name): release \(short) is not recorded in the state; re-apply")
         }
         let fullRelease = Release(digest: release, entries: entries)
-        let maxFailures = spec.rollout.maxFailures.resolve(total: plan.steps.count)
-        var failures = 0
-        var failedNodes = Set<String>()
-        var pendingNodes = Set(plan.pending.map(\.node))
+        let policy = RolloutPolicy(spec.rollout, targets: plan.steps.count)
+        var progress = RolloutPolicy.Progress(batches: plan.batches.count)
+        progress.pending = Set(plan.pending.map(\.node))
 
         // Stage: every node that needs files gets them now, in parallel, so batches only switch and restart.
         let staging = plan.changes.filter {
             switch $0.action {
-            case .restart, .reconfigure: return false
+            case .restart, .reconfigure, .recheck: return false
             default: return true
             }
         }
@@ -65,7 +64,7 @@ struct RolloutRun {
         let verify = options.verify
         // The bundle on this machine is checked once, and only if some node lacks files.
         let bundleCheck = BundleCheck(path: bundle, release: release)
-        if !staging.isEmpty { emit("staging", total: staging.count, "sending the release to \(staging.count) node(s) that lack files") }
+        if !staging.isEmpty { emit(.staging, total: staging.count, "sending the release to \(staging.count) node(s) that lack files") }
         let staged = FanOut.run(staging, parallel: reconciler.parallel) { step -> (NodeStep, Swift.Result<PushReport, Error>) in
             let result = Swift.Result {
                 try ops(step.node).push(fullRelease, from: bundle, verify: verify || step.action == .repair) { try bundleCheck.require() }
@@ -73,7 +72,7 @@ struct RolloutRun {
             // Reported as each node finishes, so progress moves while the others still receive.
             if case .success(let report) = result {
                 emit(
-                    "staged", node: step.node,
+                    .staged, node: step.node,
                     report.filesSent == 0 ? "release already on the node" : "sent \(report.filesSent) file(s), \(Formatting.size(report.bytesSent))")
             }
             return (step, result)
@@ -82,114 +81,164 @@ struct RolloutRun {
             // The files here are not the release that was applied: nothing can be sent, and no
             // node has been switched, so this is not a node failure and nothing is rolled back.
             let message = "\(problem); restore it or apply the manifests again"
-            try store.finishRollout(rollout, state: "Failed", message: message)
+            try store.finishRollout(rollout, state: .failed, message: message)
             try store.appendEvent(type: .warning, kind: "Service", name: name, reason: "BundleChanged", message: message)
-            emit("failed", message)
+            emit(.failed, message)
             return .failed
         }
         for (step, result) in staged {
             switch result {
             case .success(let report):
                 try store.recordStep(
-                    rollout: rollout, node: step.node, step: "staged", message: "\(report.filesSent) files, \(report.bytesSent) bytes")
+                    rollout: rollout, node: step.node, step: .staged, message: "\(report.filesSent) files, \(report.bytesSent) bytes")
             case .failure(let error):
                 if (error as? SSHError)?.isUnreachable == true {
-                    pendingNodes.insert(step.node)
-                    emit("pending", node: step.node, "unreachable while staging: \(error)")
+                    progress.pending.insert(step.node)
+                    emit(.pending, node: step.node, "unreachable while staging: \(error)")
                 } else {
-                    failures += 1
-                    failedNodes.insert(step.node)
-                    try store.recordStep(rollout: rollout, node: step.node, step: "failed", message: "\(error)")
+                    progress.failed.insert(step.node)
+                    try store.recordStep(rollout: rollout, node: step.node, step: .failed, message: "\(error)")
                     try store.recordNodeService(
                         node: step.node, service: name,
                         state: observed[step.node]?.services[name] ?? NodeServiceState(current: nil, process: .stopped), error: "\(error)")
-                    emit("failed", node: step.node, "staging failed: \(error)")
+                    emit(.failed, node: step.node, "staging failed: \(error)")
                 }
             }
         }
 
-        var changed: [(node: String, from: String?, unit: String?)] = []
-        if failures <= maxFailures {
-            for (index, batch) in plan.batches.enumerated() {
-                if try store.pausedServices().contains(name) {
-                    try store.finishRollout(rollout, state: "Paused", message: "paused before batch \(index + 1) of \(plan.batches.count)")
-                    emit("paused", "paused before batch \(index + 1) of \(plan.batches.count); `edgectl rollout resume service/\(name)` continues")
-                    return .paused
+        // Batches, each behind its health gates, for as long as the policy says so.
+        var changed: [String: (from: String?, unit: String?)] = [:]
+        var decision: RolloutPolicy.Decision
+        while true {
+            progress.paused = try store.pausedServices().contains(name)
+            progress.interrupted = options.interruption?.isRequested ?? false
+            decision = policy.decide(progress)
+            guard case .runBatch(let index) = decision else { break }
+            for (node, move) in try runBatch(index, release: release, rollout: rollout, skipping: progress.failed.union(progress.pending)) {
+                switch move.result.step {
+                case .healthy, .committed: break
+                case .pending: progress.pending.insert(node)
+                default: progress.failed.insert(node)
                 }
-                let work = batch.steps.filter { $0.action.isChange && !failedNodes.contains($0.node) && !pendingNodes.contains($0.node) }
-                if work.isEmpty { continue }
-                let label = "\(index + 1)/\(plan.batches.count)"
-                emit(
-                    "batch", batch: batch, index: label, total: work.count,
-                    "\(batch.canary ? "canary " : "")\(work.map(\.node).joined(separator: ", "))")
-                let results = FanOut.run(work, parallel: reconciler.parallel) { step in
-                    let r = self.switchNode(step, release: release, rollout: rollout)
-                    if r.step == "healthy" { self.emit("healthy", node: r.node, batch: batch, index: label, r.message) }
-                    return r
+                if move.result.activated && !move.result.revertsItself {
+                    changed[node] = (move.result.from, move.result.unit)
+                    progress.switched.insert(node)
                 }
-                for r in results {
-                    if r.activated && !r.revertsItself { changed.append((r.node, r.from, r.unit)) }
-                    try store.recordStep(rollout: rollout, node: r.node, step: r.step, fromRelease: r.from, message: r.message)
-                    switch r.step {
-                    case "healthy":
-                        try store.recordNodeService(
-                            node: r.node, service: name,
-                            state: NodeServiceState(current: release, previous: r.from, process: .running, unit: r.unit))
-                    case "pending":
-                        pendingNodes.insert(r.node)
-                        emit("pending", node: r.node, batch: batch, index: label, r.message)
-                    default:
-                        failures += 1
-                        failedNodes.insert(r.node)
-                        try store.recordNodeService(
-                            node: r.node, service: name,
-                            state: NodeServiceState(
-                                current: r.activated ? release : r.from, previous: nil, process: .dead,
-                                unit: r.activated ? r.unit : observed[r.node]?.services[name]?.unit),
-                            error: r.message)
-                        emit("failed", node: r.node, batch: batch, index: label, r.message)
-                    }
-                }
-                if failures > maxFailures { break }
             }
+            progress.batchesDone += 1
         }
+        return try conclude(decision, policy: policy, progress: progress, changed: changed, rollout: rollout, revision: revision)
+    }
 
-        if failures > maxFailures {
-            let message = "\(failures) node(s) failed, more than maxFailures \(spec.rollout.maxFailures): halted"
-            emit("halted", message)
+    /// Carries out the decision that ended the batches: records the rollout and the revision
+    /// as the policy says, rolls back, restores the revision to return to, and cleans up.
+    func conclude(
+        _ decision: RolloutPolicy.Decision, policy: RolloutPolicy, progress: RolloutPolicy.Progress,
+        changed: [String: (from: String?, unit: String?)], rollout: Int64, revision: Int?
+    ) throws -> Result {
+        let short = String(plan.release.prefix(12))
+        let of = "batch \(progress.batchesDone + 1) of \(plan.batches.count)"
+        switch decision {
+        case .runBatch:
+            preconditionFailure("the batches end on a decision that stops them")
+        case .pause:
+            try store.finishRollout(rollout, state: .paused, message: "paused before \(of)")
+            emit(.paused, "paused before \(of); `edgectl rollout resume service/\(name)` continues")
+            return .paused
+        case .interrupt:
+            let signal = Interruption.name(options.interruption?.signal ?? SIGINT)
+            let message = "interrupted by \(signal) before \(of); the next apply or reconcile continues"
+            try store.finishRollout(rollout, state: .interrupted, message: message)
+            try store.appendEvent(type: .warning, kind: "Service", name: name, reason: "RolloutInterrupted", message: message)
+            emit(.interrupted, message)
+            return .interrupted
+        case .halt(let rollBack):
+            let message = "\(progress.failed.count) node(s) failed, more than maxFailures \(spec.rollout.maxFailures): halted"
+            emit(.halted, message)
             try store.appendEvent(type: .warning, kind: "Service", name: name, reason: "RolloutHalted", message: message)
-            guard spec.rollout.autoRollback else {
-                try store.finishRollout(rollout, state: "Failed", message: message)
-                if let revision { try store.setRevisionOutcome(service: name, revision: revision, outcome: "Failed: \(message)") }
-                return .failed
+            let record = policy.record(decision, message: message)!
+            if !rollBack.isEmpty {
+                try self.rollBack(rollBack.map { RollbackItem(node: $0, from: changed[$0]?.from, unit: changed[$0]?.unit) }, rollout: rollout)
             }
-            try rollBack(changed, rollout: rollout)
-            try store.finishRollout(rollout, state: "RolledBack", message: message)
-            if let revision {
-                try store.setRevisionOutcome(service: name, revision: revision, outcome: "RolledBack: \(message)")
-                let earlier = try store.revisions(service: name).filter {
-                    $0.revision < revision && !($0.outcome ?? "").hasPrefix("RolledBack") && !($0.outcome ?? "").hasPrefix("Failed")
-                }
-                if let previous = earlier.last {
-                    let restored = try store.restoreRevision(
-                        service: name, to: previous, reason: "auto-rollback of revision \(revision): \(message)", actor: reconciler.actor)
-                    emit("rolledBack", "desired state restored to revision \(previous.revision) as revision \(restored)")
-                }
+            try store.finishRollout(rollout, state: record.state, message: message)
+            guard let revision, let outcome = record.revision else { return policy.autoRollback ? .rolledBack : .failed }
+            try store.setRevisionOutcome(service: name, revision: revision, outcome: outcome)
+            guard policy.autoRollback else { return .failed }
+            if let previous = RevisionRules.autoRollbackTarget(try store.revisions(service: name).map(\.summary), failing: revision),
+                let target = try store.revisions(service: name).first(where: { $0.revision == previous.revision })
+            {
+                let restored = try store.restoreRevision(
+                    service: name, to: target, reason: "auto-rollback of revision \(revision): \(message)", actor: reconciler.actor)
+                emit(.rolledBack, "desired state restored to revision \(previous.revision) as revision \(restored)")
             }
             return .rolledBack
+        case .finish(let state):
+            let pendingText = progress.pending.isEmpty ? "" : ", \(progress.pending.count) pending (unreachable)"
+            let record = policy.record(decision, message: "")!
+            try store.finishRollout(rollout, state: state, message: "\(changed.count) node(s) updated\(pendingText)")
+            if let revision, let outcome = record.revision { try store.setRevisionOutcome(service: name, revision: revision, outcome: outcome) }
+            try store.appendEvent(
+                kind: "Service", name: name, reason: "RolloutComplete", message: "release \(short) on \(changed.count) node(s)\(pendingText)")
+            emit(.done, "release \(short) rolled out\(pendingText)")
+            // Housekeeping on the nodes this rollout touched.
+            let keep = options.keepReleases
+            _ = FanOut.run(changed.keys.sorted(), parallel: reconciler.parallel) { node in try? self.ops(node).cleanup(keep: keep) }
+            return .complete
         }
-        let pendingText = pendingNodes.isEmpty ? "" : ", \(pendingNodes.count) pending (unreachable)"
-        try store.finishRollout(
-            rollout, state: pendingNodes.isEmpty ? "Complete" : "Incomplete", message: "\(changed.count) node(s) updated\(pendingText)")
-        if let revision { try store.setRevisionOutcome(service: name, revision: revision, outcome: pendingNodes.isEmpty ? "Complete" : "Incomplete") }
-        try store.appendEvent(
-            kind: "Service", name: name, reason: "RolloutComplete", message: "release \(short) on \(changed.count) node(s)\(pendingText)")
-        emit("done", "release \(short) rolled out\(pendingText)")
-        // Housekeeping on the nodes this rollout touched.
-        let touched = changed.map(\.node)
-        let keep = options.keepReleases
-        _ = FanOut.run(touched, parallel: reconciler.parallel) { node in try? self.ops(node).cleanup(keep: keep) }
-        return .complete
+    }
+
+    /// One batch: every node in it that has work is switched (or restarted, or re-checked) and
+    /// gated in parallel. Each node's step is recorded when it starts and again the moment it
+    /// ends, so a run killed mid-batch leaves the truth about every node behind.
+    func runBatch(
+        _ index: Int, release: String, rollout: Int64, skipping: Set<String>
+    ) throws -> [String: (
+        result: SwitchResult, recordError: Error?
+    )] {
+        let batch = plan.batches[index]
+        let work = batch.steps.filter { $0.action.isChange && !skipping.contains($0.node) }
+        guard !work.isEmpty else { return [:] }
+        let label = "\(index + 1)/\(plan.batches.count)"
+        emit(
+            .batch, batch: batch, index: label, total: work.count,
+            "\(batch.canary ? "canary " : "")\(work.map(\.node).joined(separator: ", "))")
+        let results = FanOut.run(work, parallel: reconciler.parallel) { step -> (String, SwitchResult, Error?) in
+            let r = self.switchNode(step, release: release, rollout: rollout)
+            let recordError: Error?
+            do {
+                try self.record(r, release: release, rollout: rollout)
+                recordError = nil
+            } catch {
+                recordError = error
+            }
+            switch r.step {
+            case .healthy, .committed: self.emit(.healthy, node: r.node, batch: batch, index: label, r.message)
+            case .pending: self.emit(.pending, node: r.node, batch: batch, index: label, r.message)
+            default: self.emit(.failed, node: r.node, batch: batch, index: label, r.message)
+            }
+            return (step.node, r, recordError)
+        }
+        if let error = results.lazy.compactMap(\.2).first { throw error }
+        return Dictionary(uniqueKeysWithValues: results.map { ($0.0, (result: $0.1, recordError: $0.2)) })
+    }
+
+    /// A node's step as it ended, and what the node now runs.
+    func record(_ r: SwitchResult, release: String, rollout: Int64) throws {
+        try store.recordStep(rollout: rollout, node: r.node, step: r.step, fromRelease: r.from, message: r.message)
+        switch r.step {
+        case .healthy, .committed:
+            try store.recordNodeService(
+                node: r.node, service: name, state: NodeServiceState(current: release, previous: r.from, process: .running, unit: r.unit))
+        case .pending:
+            break
+        default:
+            try store.recordNodeService(
+                node: r.node, service: name,
+                state: NodeServiceState(
+                    current: r.activated ? release : r.from, previous: nil, process: .dead,
+                    unit: r.activated ? r.unit : observed[r.node]?.services[name]?.unit),
+                error: r.message)
+        }
     }
 
     struct SwitchResult: Sendable {
@@ -200,42 +249,59 @@ struct RolloutRun {
         /// Switched, then lost before it was confirmed: it goes back by itself (its session is
         /// gone, so a rollback from here would only wait for time-outs).
         var revertsItself = false
-        var step: String
+        var step: StepOutcome
         var message: String
     }
 
     /// Stop, switch to the new unit (release and spec), start, and wait for health on one node.
-    func switchNode(_ step: NodeStep, release: String, rollout rolloutID: Int64?) -> SwitchResult {
-        let from = observed[step.node]?.services[name]?.current
+    func switchNode(_ step: NodeStep, release: String, rollout: Int64) -> SwitchResult {
+        let seen = observed[step.node]?.services[name]
+        // A node re-checked runs this release since an earlier run: a rollback takes it back
+        // to what it ran before that.
+        let from = step.action == .recheck ? seen?.previous : seen?.current
         let ops = ops(step.node)
         guard let unit = units[step.node] else {
-            return SwitchResult(node: step.node, from: from, unit: nil, activated: false, step: "failed", message: "no unit was made for this node")
+            return SwitchResult(node: step.node, from: from, unit: nil, activated: false, step: .failed, message: "no unit was made for this node")
         }
         let changesUnit: Bool
         switch step.action {
         case .install, .update, .reconfigure: changesUnit = true
         default: changesUnit = false
         }
-        var result = SwitchResult(node: step.node, from: from, unit: unit.digest, activated: false, step: "failed", message: "")
+        var result = SwitchResult(node: step.node, from: from, unit: unit.digest, activated: false, step: .failed, message: "")
         // Confirmed activation: a change of unit is an attempt with its own nonce; the node
         // reverts by itself unless a connection opened after the switch confirms it in time.
         let confirmSeconds = spec.rollout.confirmWithin
         let attempt = changesUnit && confirmSeconds > 0 ? (nonce: RolloutRun.nonce(), seconds: confirmSeconds) : nil
+        // Recorded before anything moves: a run that dies from here on leaves this node
+        // `switching`, and the next run gates it again.
+        let starting: String
+        switch step.action {
+        case .restart: starting = "restarting"
+        case .recheck: starting = "health check again"
+        default:
+            starting =
+                attempt.map {
+                    "attempt \($0.nonce): the node reverts by itself unless confirmed by \(Timestamp.string(Date().addingTimeInterval(Double($0.seconds))))"
+                } ?? "switching to unit \(unit.digest.prefix(12))"
+        }
         do {
-            if step.action == .restart {
+            try store.recordStep(rollout: rollout, node: step.node, step: .switching, fromRelease: from, message: starting)
+        } catch {
+            result.message = "not started: the state could not record the step (\(error))"
+            return result
+        }
+        do {
+            switch step.action {
+            case .restart:
                 try ops.restart(service: name, grace: options.stopGrace)
-            } else {
+            case .recheck:
+                break
+            default:
                 // A repair switches to the same unit: nothing moves, the drift marker is reset.
-                if let attempt, let rollout = rolloutID {
-                    try? store.recordStep(
-                        rollout: rollout, node: step.node, step: "switching", fromRelease: from,
-                        message:
-                            "attempt \(attempt.nonce): the node reverts by itself unless confirmed by \(Timestamp.string(Date().addingTimeInterval(Double(attempt.seconds))))"
-                    )
-                }
                 try ops.switchTo(service: name, unit: unit, grace: options.stopGrace, attempt: attempt)
             }
-            result.activated = changesUnit
+            result.activated = changesUnit || step.action == .recheck
             // The confirmation's connection is opened now, after the switch, while the health
             // gate runs (its handshake is most of its cost); it is used only once the gate passes.
             let fresh = attempt.map { _ in Background { try self.freshSession(step.node) } }
@@ -244,17 +310,15 @@ struct RolloutRun {
             case .healthy:
                 if let attempt, let fresh {
                     try confirm(step.node, nonce: attempt.nonce, over: fresh.value)
-                    if let rollout = rolloutID {
-                        try? store.recordStep(rollout: rollout, node: step.node, step: "committed", message: "attempt \(attempt.nonce)")
-                    }
+                    try? store.recordStep(rollout: rollout, node: step.node, step: .committed, message: "attempt \(attempt.nonce)")
                 }
-                result.step = "healthy"
+                result.step = .healthy
                 result.message = "healthy on \(String(release.prefix(12)))" + (attempt == nil ? "" : ", confirmed")
             case .unhealthy(let reason):
                 result.message = "unhealthy: \(reason)"
             }
         } catch let error as SSHError where error.isUnreachable && !(attempt != nil && result.activated) {
-            result.step = "pending"
+            result.step = .pending
             result.message = "\(error)"
         } catch let error as SSHError where error.isUnreachable {
             // Lost after the switch: the release may have broken the way in. Not confirmed, so
@@ -311,8 +375,8 @@ struct RolloutRun {
     /// Every node this rollout switched goes back to the unit it ran before (release, command,
     /// environment, restart policy): the node keeps it beside the previous release, so nothing
     /// is transferred. A node that had no release loses the service.
-    func rollBack(_ changed: [(node: String, from: String?, unit: String?)], rollout: Int64) throws {
-        let results = FanOut.run(changed.map { RollbackItem(node: $0.node, from: $0.from, unit: $0.unit) }, parallel: reconciler.parallel) {
+    func rollBack(_ changed: [RollbackItem], rollout: Int64) throws {
+        let results = FanOut.run(changed, parallel: reconciler.parallel) {
             item -> (RollbackItem, Error?) in
             do {
                 let ops = self.ops(item.node)
@@ -335,14 +399,14 @@ struct RolloutRun {
         }
         for (item, error) in results {
             if let error {
-                try store.recordStep(rollout: rollout, node: item.node, step: "rollbackFailed", message: "\(error)")
-                emit("failed", node: item.node, "rollback failed: \(error)")
+                try store.recordStep(rollout: rollout, node: item.node, step: .rollbackFailed, message: "\(error)")
+                emit(.failed, node: item.node, "rollback failed: \(error)")
             } else {
-                try store.recordStep(rollout: rollout, node: item.node, step: "rolledBack", fromRelease: item.from)
+                try store.recordStep(rollout: rollout, node: item.node, step: .rolledBack, fromRelease: item.from)
                 try store.recordNodeService(
                     node: item.node, service: name,
                     state: item.from.map { NodeServiceState(current: $0, process: .running, unit: observed[item.node]?.services[name]?.unit) })
-                emit("rolledBack", node: item.node, item.from.map { "back on \(String($0.prefix(12)))" } ?? "removed (it had no earlier release)")
+                emit(.rolledBack, node: item.node, item.from.map { "back on \(String($0.prefix(12)))" } ?? "removed (it had no earlier release)")
             }
         }
     }

@@ -45,7 +45,7 @@ struct DiffCommand: ParsableCommand {
                 options.dryRun = true
                 options.resources = resources
                 let sink = ProgressSink { event in
-                    if event.kind == "unreachable" || event.kind == "failed" { Output.note(event.line(style: global.stderrStyle)) }
+                    if event.kind == .unreachable || event.kind == .failed { Output.note(event.line(style: global.stderrStyle)) }
                 }
                 nodes = try Reconciler(
                     store: store, settings: ssh.settings(global, insecure: insecure), actor: Actor.current(command: Output.commandLine),

@@ -31,53 +31,23 @@ struct RolloutCommand: ParsableCommand {
                 throw ValidationError("rollouts are of services: give service/NAME")
             }
         }
-
-        func require(_ store: StateStore) throws -> StoredResource {
-            guard let item = try store.resource(ResourceID(.service, name)) else {
-                throw EdgeError.runtime("service/\(name) not found in the desired state")
-            }
-            return item
-        }
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The latest rollout of a service and where each node stands.")
+        static let configuration = CommandConfiguration(
+            abstract: "The latest rollout of a service and where each node stands.",
+            discussion: "Exits 1 when the latest rollout failed or was rolled back.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var service: Target
+        @Option(name: [.short, .customLong("output")], help: "text or json.")
+        var output: ProgressFormat = .text
 
         func run() throws {
             try Output.run(global) {
-                let store = try global.openStore()
-                let item = try service.require(store)
-                let paused = try store.pausedServices().contains(service.name)
-                guard let rollout = try store.rollouts(service: service.name).last else {
-                    Output.print("service/\(service.name): no rollout yet\(paused ? " (paused)" : "")")
-                    return
-                }
-                Output.print("service/\(service.name) rollout #\(rollout.id): \(rollout.state)\(paused ? " (paused)" : "")")
+                let status = try RolloutService(store: try global.openStore()).status(service: service.name)
                 Output.print(
-                    "  revision \(rollout.revision.map(String.init) ?? "-"), release \(Formatting.short(rollout.release)), started \(Timestamp.string(rollout.startedAt))"
-                )
-                if let message = rollout.message { Output.print("  \(message)") }
-                // Nodes switched by this rollout and not (yet) confirmed: each goes back by itself
-                // at its deadline unless a run confirms it.
-                var lastStep: [String: RolloutStepRecord] = [:]
-                for step in try store.rolloutSteps(rollout.id) { lastStep[step.node] = step }
-                for step in lastStep.values.filter({ $0.step == "switching" }).sorted(by: { $0.node < $1.node }) {
-                    Output.print("  awaiting confirmation: \(step.node): \(step.message ?? "")")
-                }
-                let desired = item.releaseDigest
-                let rows = try store.nodeServices().filter { $0.service == service.name }.map { n in
-                    [
-                        n.node, Formatting.short(n.state.current), n.state.process.rawValue, n.state.current == desired ? "yes" : "no",
-                        n.lastError ?? "",
-                    ]
-                }
-                if !rows.isEmpty {
-                    Output.print(
-                        Table(headers: ["NODE", "RELEASE", "PROCESS", "DESIRED", "ERROR"], rows: rows).render(maxWidth: Output.terminalWidth))
-                }
-                if rollout.state == "Failed" || rollout.state == "RolledBack" { throw ExitCode.failure }
+                    output == .json ? RolloutPresenter.statusJSON(status).render() : RolloutPresenter.status(status, width: Output.terminalWidth))
+                if status.failed { throw ExitCode.failure }
             }
         }
     }
@@ -86,21 +56,15 @@ struct RolloutCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A service's revisions: digest, version, when, by whom, and what became of them.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var service: Target
+        @Option(name: [.short, .customLong("output")], help: "text or json.")
+        var output: ProgressFormat = .text
 
         func run() throws {
             try Output.run(global) {
-                let store = try global.openStore()
-                _ = try service.require(store)
-                let now = Date()
-                let rows = try store.revisions(service: service.name).map { r in
-                    [
-                        String(r.revision), Formatting.short(r.release), r.version ?? "-", Formatting.age(since: r.createdAt, now: now) + " ago",
-                        r.user, r.reason, r.outcome ?? "-", r.command,
-                    ]
-                }
+                let revisions = try RolloutService(store: try global.openStore()).history(service: service.name)
                 Output.print(
-                    Table(headers: ["REVISION", "RELEASE", "VERSION", "CREATED", "BY", "REASON", "OUTCOME", "COMMAND"], rows: rows)
-                        .render(maxWidth: Output.terminalWidth))
+                    output == .json
+                        ? RolloutPresenter.historyJSON(revisions).render() : RolloutPresenter.history(revisions, width: Output.terminalWidth))
             }
         }
     }
@@ -122,28 +86,12 @@ struct RolloutCommand: ParsableCommand {
         func run() throws {
             try Output.run(global) {
                 let store = try global.openStore()
-                _ = try service.require(store)
                 let lock = try global.lock(store, command: Output.commandLine)
                 defer { lock.release() }
-                let revisions = try store.revisions(service: service.name)
-                guard let latest = revisions.last else { throw EdgeError.runtime("service/\(service.name) has no revisions") }
-                let target: RevisionRecord
-                if let toRevision {
-                    guard let found = revisions.first(where: { $0.revision == toRevision }) else {
-                        throw EdgeError.runtime("service/\(service.name) has no revision \(toRevision) (it has 1…\(latest.revision))")
-                    }
-                    target = found
-                } else {
-                    guard let previous = revisions.last(where: { $0.revision < latest.revision && $0.release != latest.release }) else {
-                        throw EdgeError.runtime("service/\(service.name) has no earlier revision with another release to return to")
-                    }
-                    target = previous
-                }
-                let actor = Actor.current(command: Output.commandLine)
-                let restored = try store.restoreRevision(
-                    service: service.name, to: target, reason: "rollout undo to revision \(target.revision)", actor: actor)
+                let undo = try RolloutService(store: store).undo(
+                    service: service.name, toRevision: toRevision, actor: Actor.current(command: Output.commandLine))
                 Output.note(
-                    "service/\(service.name): revision \(restored) restores revision \(target.revision) (release \(Formatting.short(target.release)))"
+                    "service/\(service.name): revision \(undo.restored) restores revision \(undo.target.revision) (release \(Formatting.short(undo.target.release)))"
                 )
                 var options = ReconcileOptions()
                 options.services = [service.name]
@@ -161,11 +109,7 @@ struct RolloutCommand: ParsableCommand {
 
         func run() throws {
             try Output.run(global) {
-                let store = try global.openStore()
-                _ = try service.require(store)
-                // No run lock: pausing must work while a rollout holds it.
-                try store.pause(service: service.name, by: Actor.userName)
-                try store.appendEvent(kind: "Service", name: service.name, reason: "Paused", message: "paused by \(Actor.userName)")
+                try RolloutService(store: try global.openStore()).pause(service: service.name, by: Actor.userName)
                 Output.print("service/\(service.name) paused")
             }
         }
@@ -179,10 +123,7 @@ struct RolloutCommand: ParsableCommand {
 
         func run() throws {
             try Output.run(global) {
-                let store = try global.openStore()
-                _ = try service.require(store)
-                try store.resume(service: service.name)
-                try store.appendEvent(kind: "Service", name: service.name, reason: "Resumed", message: "resumed by \(Actor.userName)")
+                try RolloutService(store: try global.openStore()).resume(service: service.name, by: Actor.userName)
                 Output.print("service/\(service.name) resumed; `edgectl reconcile --service \(service.name)` continues the rollout")
             }
         }

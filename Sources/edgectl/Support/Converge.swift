@@ -6,9 +6,10 @@ import Foundation
 
 /// Runs the reconciler for `apply`, `reconcile` and `rollout undo`, printing progress
 /// (lines on stderr, or JSON events on stdout with `-o json`) and turning the outcome
-/// into the SPEC's exit code.
+/// into the SPEC's exit code. SIGINT/SIGTERM stop it at the next batch boundary (`SignalTrap`).
 enum Converge {
     static func run(_ global: GlobalOptions, ssh: SSHOptionGroup, store: StateStore, options: ReconcileOptions, json: Bool) throws {
+        var options = options
         let style = global.stderrStyle
         let live = json ? nil : LiveStatus.make(style: style)
         let sink = ProgressSink { event in
@@ -21,13 +22,31 @@ enum Converge {
             }
         }
         let reconciler = Reconciler(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: sink)
+        let trap = SignalTrap(
+            onFirst: { signal in
+                sink.emit(
+                    ProgressEvent(
+                        kind: .interrupted,
+                        message:
+                            "\(Interruption.name(signal)): no new batch starts; the batch in flight finishes its health gates, then edgectl stops (again to stop at once)"
+                    ))
+            }, beforeExit: { live?.stop() })
+        options.interruption = trap.interruption
         let outcome: ReconcileOutcome
         do {
-            defer { live?.stop() }
+            defer {
+                live?.stop()
+                trap.remove()
+            }
             outcome = try reconciler.run(options)
         }
         let summary: String
-        if !outcome.failed.isEmpty {
+        if let signal = outcome.interrupted {
+            summary =
+                "interrupted by \(Interruption.name(signal))"
+                + (outcome.failed.isEmpty ? "" : "; failed: \(outcome.failed.map { "service/\($0)" }.joined(separator: ", "))")
+                + "; the next apply or reconcile continues (nodes not seen healthy are checked again first)"
+        } else if !outcome.failed.isEmpty {
             summary =
                 "failed: \(outcome.failed.map { "service/\($0)" }.joined(separator: ", "))"
                 + (outcome.rolledBack.isEmpty ? "" : " (rolled back: \(outcome.rolledBack.joined(separator: ", ")))")
@@ -44,7 +63,8 @@ enum Converge {
                 JSONValue.object([
                     ("kind", .string("summary")), ("failed", .array(outcome.failed.map(JSONValue.string))),
                     ("rolledBack", .array(outcome.rolledBack.map(JSONValue.string))), ("pending", .array(outcome.pendingNodes.map(JSONValue.string))),
-                    ("paused", .array(outcome.paused.map(JSONValue.string))), ("changed", .bool(outcome.mutated)), ("message", .string(summary)),
+                    ("paused", .array(outcome.paused.map(JSONValue.string))), ("changed", .bool(outcome.mutated)),
+                    ("interrupted", outcome.interrupted.map { .string(Interruption.name($0)) } ?? .null), ("message", .string(summary)),
                 ]).compact())
         } else {
             Output.note(style.bold(summary))

@@ -49,15 +49,15 @@ final class LiveStatus: @unchecked Sendable {
         Output.err("\r\u{1B}[2K" + event.line(style: style) + "\n")
         let service = event.service ?? ""
         switch event.kind {
-        case "staging":
+        case .staging:
             begin("\(service): sending the release", total: event.total)
-        case "batch":
+        case .batch:
             begin("\(service): \(event.group.map { "\($0) " } ?? "")batch \(event.batch ?? "")", total: event.total)
-        case "staged", "healthy", "failed", "pending":
-            if event.node != nil { done += 1 }
-        case "started":
+        case .started:
             begin("\(service): starting", total: nil)
-        case "done", "halted", "paused", "nothing", "skipped":
+        case let kind where kind.countsNode:
+            if event.node != nil { done += 1 }
+        case let kind where kind.endsPhase:
             phase = nil
         default:
             break
