@@ -14,11 +14,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // Thin command layer: flags → options → one core call → formatting.
+        // Thin command layer: flags → one engine call → one printer. Reaches the state and the
+        // nodes only through EdgeEngine (`scripts/lint` refuses an import of EdgeStore or EdgeSSH).
         .executableTarget(
             name: "edgectl",
             dependencies: [
-                "EdgeEngine", "EdgeCore", "EdgeStore",
+                "EdgeEngine", "EdgeCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -63,7 +63,7 @@ extension StateStore {
                 guard let resource = change.resource else { continue }
                 try db.execute(
                     sql: "UPDATE resource SET spec = ?, sourceFile = ?, sourceLine = ? WHERE kind = ? AND name = ?",
-                    arguments: [resource.specJSON(), resource.source?.file, resource.source?.line, resource.kind.rawValue, resource.name])
+                    arguments: [try resource.specJSON(), resource.source?.file, resource.source?.line, resource.kind.rawValue, resource.name])
             }
             guard changes.contains(where: { $0.action != .unchanged }) else {
                 return RecordOutcome(generation: 0, newRevisions: [:])
@@ -100,14 +100,14 @@ extension StateStore {
                                 updatedAt = excluded.updatedAt
                             """,
                         arguments: [
-                            resource.kind.rawValue, resource.name, resource.labelsJSON(), resource.specJSON(),
+                            resource.kind.rawValue, resource.name, try resource.labelsJSON(), try resource.specJSON(),
                             resource.release?.digest, (previous ?? 0) + 1, generation, resource.source?.file,
                             resource.source?.line, now, now,
                         ])
                     if let release = resource.release, let service = resource.serviceSpec {
                         try StateStore.recordRelease(db, release, service: resource.name, version: service.bundle.version, now: now)
                         let revision = try StateStore.nextRevision(
-                            db, service: resource.name, spec: resource.identityJSON(), release: release.digest,
+                            db, service: resource.name, spec: try resource.identityJSON(), release: release.digest,
                             version: service.bundle.version, generation: generation, actor: actor, reason: "apply")
                         if let revision { newRevisions[resource.name] = revision }
                     }

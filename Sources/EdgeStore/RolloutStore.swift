@@ -251,7 +251,7 @@ extension StateStore {
             let now = Timestamp.string(actor.now)
             try db.execute(
                 sql: "UPDATE resource SET spec = ?, release = ?, generation = generation + 1, updatedAt = ? WHERE kind = 'Service' AND name = ?",
-                arguments: [restored.specJSON(), old.release, now, service])
+                arguments: [try restored.specJSON(), old.release, now, service])
             let latest = try Int.fetchOne(db, sql: "SELECT MAX(revision) FROM revision WHERE service = ?", arguments: [service]) ?? 0
             try db.execute(
                 sql: """

@@ -105,14 +105,3 @@ public final class StateStore: Sendable {
         try read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "" }
     }
 }
-
-/// Timestamps are stored as RFC 3339 UTC text, readable in `sqlite3` and sortable.
-public enum Timestamp {
-    public static func string(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: TimeZone(identifier: "UTC")!))
-    }
-
-    public static func date(_ text: String) -> Date? {
-        try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: TimeZone(identifier: "UTC")!))
-    }
-}

@@ -229,6 +229,24 @@ struct ManifestDiagnosticsTests {
         do { _ = try ManifestLoader.load([input]) } catch let error as ManifestError { #expect(error.diagnostics.count == 3) }
     }
 
+    /// Parsing reads no bundle: a Service whose bundle directory is gone still parses (so
+    /// `delete -f` works); only the digest step, which apply and diff run, reports it.
+    @Test func parsingReadsNoBundleTheDigestStepDoes() throws {
+        let text = node + "\n---\n" + group + "\n---\n" + service(goodService.replacingOccurrences(of: "./bundle", with: "./gone"))
+        let input = ManifestInput(displayPath: "a.yaml", text: text, baseDirectory: "/nonexistent")
+        let parsed = ManifestParser.parse(input)
+        #expect(parsed.diagnostics.isEmpty)
+        #expect(parsed.resources.map(\.id.description) == ["node/n1", "nodegroup/g1", "service/web"])
+        let loaded = try ManifestLoader.load([input], digests: false)
+        #expect(loaded.first { $0.kind == .service }?.release == nil)
+        do {
+            _ = try ManifestLoader.load([input])
+            Issue.record("the digest step must report the missing bundle")
+        } catch let error as ManifestError {
+            #expect(error.diagnostics.map { "\($0.file):\($0.line):\($0.column)" } == ["a.yaml:15:18"])
+        }
+    }
+
     @Test func diagnosticShowsLineAndCaret() {
         let d = Diagnostic(file: "f.yaml", line: 2, column: 5, message: "bad", sourceLine: "  a: b")
         #expect(d.description == "f.yaml:2:5: error: bad\n      a: b\n        ^")

@@ -2,9 +2,12 @@
 /// duplicate names across files and references to objects that exist neither
 /// in the files nor in the recorded desired state.
 public enum ManifestLoader {
-    /// - Parameter existing: the desired state already recorded; references may point into it.
+    /// - Parameters:
+    ///   - existing: the desired state already recorded; references may point into it.
+    ///   - digests: scan each Service's bundle for its release digest (what `apply`, `diff` and
+    ///     `render` need); without, no bundle is read (`delete -f` works with the bundle gone).
     /// - Throws: `ManifestError` with every problem found, in file order.
-    public static func load(_ inputs: [ManifestInput], existing: [Resource] = []) throws -> [Resource] {
+    public static func load(_ inputs: [ManifestInput], existing: [Resource] = [], digests: Bool = true) throws -> [Resource] {
         var diagnostics: [Diagnostic] = []
         var parsed: [ParsedResource] = []
         for input in inputs {
@@ -12,6 +15,7 @@ public enum ManifestLoader {
             diagnostics += result.diagnostics
             parsed += result.resources
         }
+        if digests { diagnostics += digest(&parsed, inputs: inputs) }
 
         var seen: [ResourceID: SourceLocation] = [:]
         for item in parsed {
@@ -47,6 +51,22 @@ public enum ManifestLoader {
         return parsed.compactMap(\.resource)
     }
 
+    /// Scans each parsed Service's bundle and attaches its release; a bundle that cannot be
+    /// read is reported where its path was written.
+    static func digest(_ parsed: inout [ParsedResource], inputs: [ManifestInput]) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for index in parsed.indices {
+            guard let path = parsed[index].resource?.serviceSpec?.bundle.path else { continue }
+            do {
+                parsed[index].resource?.release = try BundleScanner.scan(path)
+            } catch {
+                let at = parsed[index].bundleLocation ?? parsed[index].nameLocation
+                for message in error.messages { diagnostics.append(diagnostic(at: at, inputs: inputs, message)) }
+            }
+        }
+        return diagnostics
+    }
+
     /// Every template use rendered for every node its service runs on (with the recorded
     /// state's nodes and groups where the files do not redefine them): a name some node lacks
     /// is reported at its use, naming the nodes.
@@ -63,7 +83,7 @@ public enum ManifestLoader {
                 for node in targets {
                     let spec = fleet.nodes[node]
                     let context = TemplateContext(
-                        nodeName: node, nodeAddress: spec?.nodeSpec?.address ?? "", labels: spec?.labels ?? [:],
+                        nodeName: node, nodeAddress: spec?.spec.address ?? "", labels: spec?.labels ?? [:],
                         vars: config.variables(node: node, labels: spec?.labels ?? [:]))
                     do {
                         _ = try use.template.render(context, masked: true)

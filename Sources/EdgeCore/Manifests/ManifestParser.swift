@@ -12,6 +12,9 @@ public struct ParsedResource: Sendable {
     /// Every template of a Service, with where it was written: checked per node once the
     /// whole fleet is known (a label one node lacks is an error at its use).
     public var templates: [TemplateUse] = []
+    /// Where a Service's `spec.bundle.path` was written: parsing reads no bundle; the digest
+    /// is computed afterwards, only by the commands that need it (`ManifestLoader.digest`).
+    public var bundleLocation: SourceLocation?
 
     public struct Reference: Sendable {
         public var kind: ResourceKind
@@ -116,16 +119,16 @@ struct DocumentParser {
         var references: [ParsedResource.Reference] = []
         var templates: [TemplateUse] = []
         let spec: ResourceSpec?
-        var release: Release?
+        var bundleLocation: SourceLocation?
         switch kind {
         case .node:
             spec = readNode(specNode, path: path).map(ResourceSpec.node)
         case .nodeGroup:
             spec = readGroup(specNode, path: path, references: &references).map(ResourceSpec.nodeGroup)
         case .service:
-            if let (service, rel) = readService(specNode, path: path, references: &references, templates: &templates) {
+            if let (service, location) = readService(specNode, path: path, references: &references, templates: &templates) {
                 spec = .service(service)
-                release = rel
+                bundleLocation = location
             } else {
                 spec = nil
             }
@@ -133,9 +136,10 @@ struct DocumentParser {
             spec = readSecret(specNode, path: path).map(ResourceSpec.secret)
         }
         guard let name else { return nil }
-        let resource = ok ? spec.map { Resource(name: name, labels: labels, spec: $0, source: reader.location(root), release: release) } : nil
+        let resource = ok ? spec.map { Resource(name: name, labels: labels, spec: $0, source: reader.location(root)) } : nil
         var parsed = ParsedResource(resource: resource, id: ResourceID(kind, name), nameLocation: nameLocation, references: references)
         parsed.templates = templates
+        parsed.bundleLocation = bundleLocation
         return parsed
     }
 
@@ -208,24 +212,19 @@ struct DocumentParser {
 
     func readService(
         _ node: Node, path: String, references: inout [ParsedResource.Reference], templates: inout [TemplateUse]
-    ) -> (ServiceSpec, Release?)? {
+    ) -> (ServiceSpec, SourceLocation?)? {
         guard
             let f = reader.fields(
                 node, path: path, known: ["bundle", "nodeGroups", "selector", "run", "healthCheck", "rollout", "config"])
         else { return nil }
         var bundle: BundleSpec?
-        var release: Release?
+        var bundleLocation: SourceLocation?
         if let n = reader.required(f, "bundle"), let bf = reader.fields(n, path: "spec.bundle", known: ["path", "version"]) {
             if let pathNode = reader.required(bf, "path"), let raw = reader.string(pathNode, path: "spec.bundle.path") {
                 let expanded = (raw as NSString).expandingTildeInPath
                 let absolute = expanded.hasPrefix("/") ? expanded : baseDirectory + "/" + expanded
-                let resolved = (absolute as NSString).standardizingPath
-                do {
-                    release = try BundleScanner.scan(resolved)
-                    bundle = BundleSpec(path: resolved)
-                } catch {
-                    for message in error.messages { reader.error(message, at: pathNode) }
-                }
+                bundle = BundleSpec(path: (absolute as NSString).standardizingPath)
+                bundleLocation = reader.location(pathNode)
             }
             if let v = reader.optional(bf, "version") { bundle?.version = reader.string(v, path: "spec.bundle.version") }
         }
@@ -322,7 +321,7 @@ struct DocumentParser {
         spec.healthCheck = health
         spec.rollout = rollout
         spec.config = config
-        return (spec, release)
+        return (spec, bundleLocation)
     }
 
     func readHealth(_ node: Node) -> HealthCheckSpec? {

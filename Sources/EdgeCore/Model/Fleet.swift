@@ -1,26 +1,51 @@
+/// A desired object with its spec already of the right kind: what the fleet hands out, so
+/// no caller unwraps a spec it "knows" is there.
+public struct Desired<Spec: Sendable>: Sendable {
+    public var resource: Resource
+    public var spec: Spec
+
+    public var name: String { resource.name }
+    public var labels: [String: String] { resource.labels }
+
+    public init(resource: Resource, spec: Spec) {
+        self.resource = resource
+        self.spec = spec
+    }
+}
+
+public typealias DesiredNode = Desired<NodeSpec>
+public typealias DesiredGroup = Desired<NodeGroupSpec>
+public typealias DesiredService = Desired<ServiceSpec>
+public typealias DesiredSecret = Desired<SecretSpec>
+
+extension Desired where Spec == ServiceSpec {
+    /// The release scanned from the bundle (nil when not scanned, e.g. `delete -f`).
+    public var release: Release? { resource.release }
+}
+
 /// The desired state as a whole, answering membership questions:
 /// which nodes a group holds and where a service runs. Memberships are worked
 /// out once, when the fleet is built, so asking for each of 10,000 nodes stays linear.
 public struct Fleet: Sendable {
-    public private(set) var nodes: [String: Resource] = [:]
-    public private(set) var groups: [String: Resource] = [:]
-    public private(set) var services: [String: Resource] = [:]
-    public private(set) var secrets: [String: Resource] = [:]
+    public private(set) var nodes: [String: DesiredNode] = [:]
+    public private(set) var groups: [String: DesiredGroup] = [:]
+    public private(set) var services: [String: DesiredService] = [:]
+    public private(set) var secrets: [String: DesiredSecret] = [:]
     private var membersByGroup: [String: [String]] = [:]
     private var groupsByNode: [String: [String]] = [:]
     private var servicesByNode: [String: [String]] = [:]
 
     public init(_ resources: [Resource]) {
         for resource in resources {
-            switch resource.kind {
-            case .node: nodes[resource.name] = resource
-            case .nodeGroup: groups[resource.name] = resource
-            case .service: services[resource.name] = resource
-            case .secret: secrets[resource.name] = resource
+            switch resource.spec {
+            case .node(let spec): nodes[resource.name] = Desired(resource: resource, spec: spec)
+            case .nodeGroup(let spec): groups[resource.name] = Desired(resource: resource, spec: spec)
+            case .service(let spec): services[resource.name] = Desired(resource: resource, spec: spec)
+            case .secret(let spec): secrets[resource.name] = Desired(resource: resource, spec: spec)
             }
         }
         for (name, group) in groups {
-            guard let spec = group.groupSpec else { continue }
+            let spec = group.spec
             var members = Set(spec.nodes.filter { nodes[$0] != nil })
             if let selector = spec.selector?.selector {
                 for node in nodes.values where selector.matches(node.labels) { members.insert(node.name) }
@@ -45,7 +70,7 @@ public struct Fleet: Sendable {
     /// a node in several groups counted with the first. With a selector, one
     /// unnamed stage of the matching nodes.
     public func stages(ofService name: String) -> [(group: String?, nodes: [String])] {
-        guard let spec = services[name]?.serviceSpec else { return [] }
+        guard let spec = services[name]?.spec else { return [] }
         if let selector = spec.selector?.selector {
             return [(nil, nodes.values.filter { selector.matches($0.labels) }.map(\.name).sorted())]
         }
@@ -66,11 +91,11 @@ public struct Fleet: Sendable {
     )
         throws -> ServiceUnit
     {
-        guard let spec = services[service]?.serviceSpec else { throw ServiceUnit.RenderError(message: "service/\(service) is not desired") }
-        let resource = nodes[node]
+        guard let spec = services[service]?.spec else { throw ServiceUnit.RenderError(message: "service/\(service) is not desired") }
+        let desired = nodes[node]
         return try ServiceUnit(
-            service: service, spec: spec, release: release, node: node, address: resource?.nodeSpec?.address ?? "",
-            labels: resource?.labels ?? [:], root: resource?.nodeSpec?.root ?? "/var/lib/edgectl", secrets: secrets)
+            service: service, spec: spec, release: release, node: node, address: desired?.spec.address ?? "",
+            labels: desired?.labels ?? [:], root: desired?.spec.root ?? "/var/lib/edgectl", secrets: secrets)
     }
 
     /// The services that run on a node, sorted.

@@ -226,15 +226,15 @@ public struct Resource: Sendable, Hashable {
     public var secretSpec: SecretSpec? { if case .secret(let s) = spec { return s } else { return nil } }
 
     /// The spec as canonical JSON (sorted keys): what is stored and compared.
-    public func specJSON() -> String {
+    public func specJSON() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data: Data
         switch spec {
-        case .node(let s): data = try! encoder.encode(s)
-        case .nodeGroup(let s): data = try! encoder.encode(s)
-        case .service(let s): data = try! encoder.encode(s)
-        case .secret(let s): data = try! encoder.encode(s)
+        case .node(let s): data = try encoder.encode(s)
+        case .nodeGroup(let s): data = try encoder.encode(s)
+        case .service(let s): data = try encoder.encode(s)
+        case .secret(let s): data = try encoder.encode(s)
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -243,10 +243,10 @@ public struct Resource: Sendable, Hashable {
     /// canonical JSON without the bundle's local path, which says where the
     /// bundle was read from (a checkout on a laptop or in CI), not what it is;
     /// the release digest stands for its content.
-    public func identityJSON() -> String {
-        guard case .service(var service) = spec else { return specJSON() }
+    public func identityJSON() throws -> String {
+        guard case .service(var service) = spec else { return try specJSON() }
         service.bundle.path = ""
-        return Resource(name: name, labels: labels, spec: .service(service)).specJSON()
+        return try Resource(name: name, labels: labels, spec: .service(service)).specJSON()
     }
 
     /// Rebuilds a resource from its stored form.
@@ -264,10 +264,10 @@ public struct Resource: Sendable, Hashable {
         return Resource(name: name, labels: labels, spec: spec)
     }
 
-    public func labelsJSON() -> String {
+    public func labelsJSON() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(labels), as: UTF8.self)
+        return String(decoding: try encoder.encode(labels), as: UTF8.self)
     }
 }
 

@@ -66,7 +66,7 @@ public enum DesiredStateDiff {
     static func flatten(_ resource: Resource) -> [String: String] {
         var out: [String: String] = [:]
         for (key, value) in resource.labels { out["metadata.labels.\(key)"] = value }
-        let object = try? JSONSerialization.jsonObject(with: Data(resource.identityJSON().utf8))
+        let object = try? JSONSerialization.jsonObject(with: Data((try? resource.identityJSON())?.utf8 ?? "".utf8))
         flatten(object, path: "spec", into: &out)
         if let release = resource.release { out["spec.bundle.release"] = release.digest }
         return out

@@ -148,7 +148,7 @@ public enum Planner {
     ) -> Plan {
         var services: [ServicePlan] = []
         for name in fleet.services.keys.sorted() where only?.contains(name) ?? true {
-            guard let spec = fleet.services[name]?.serviceSpec, let release = releases[name] else { continue }
+            guard let spec = fleet.services[name]?.spec, let release = releases[name] else { continue }
             var batches: [ServicePlan.Batch] = []
             for (index, stage) in fleet.stages(ofService: name).enumerated() {
                 let nodes = stage.nodes.filter(nodeFilter)
@@ -190,7 +190,7 @@ public enum Planner {
     static func warnings(fleet: Fleet, services: [ServicePlan], observed: [String: ObservedNode]) -> [String] {
         var warnings: [String] = []
         for plan in services {
-            guard let spec = fleet.services[plan.service]?.serviceSpec else { continue }
+            guard let spec = fleet.services[plan.service]?.spec else { continue }
             let changed = plan.changes.map(\.node)
             if let limits = spec.run.resources, !limits.isEmpty {
                 // Grouped by what is missing, so 20 nodes make one sentence.

@@ -35,7 +35,7 @@ public final class SecretResolver: @unchecked Sendable {
         guard !fleet.secrets.isEmpty, let resolver = try? SecretResolver(fleet: fleet, keyPath: keyPath(forState: store.path)) else { return }
         for node in nodes {
             for service in fleet.services(onNode: node) {
-                guard let spec = fleet.services[service]?.serviceSpec else { continue }
+                guard let spec = fleet.services[service]?.spec else { continue }
                 let names = Set(spec.run.env.values.flatMap(\.secretNames) + (spec.config?.secretNames ?? []))
                 for name in names.sorted() { _ = try? resolver.value(name, node: node) }
             }
@@ -71,7 +71,7 @@ public final class SecretResolver: @unchecked Sendable {
 
     /// The value of secret `name` for `node`, with its fingerprint.
     public func value(_ name: String, node: String) throws -> ServiceUnit.SecretValue {
-        guard let spec = fleet.secrets[name]?.secretSpec else { throw Failure(secret: name, reason: "no such Secret in the desired state") }
+        guard let spec = fleet.secrets[name]?.spec else { throw Failure(secret: name, reason: "no such Secret in the desired state") }
         let cacheKey: String
         let read: () -> Result<String, Failure>
         switch spec.from {
@@ -86,7 +86,7 @@ public final class SecretResolver: @unchecked Sendable {
         case .file(let template):
             let resource = fleet.nodes[node]
             let context = TemplateContext(
-                nodeName: node, nodeAddress: resource?.nodeSpec?.address ?? "", labels: resource?.labels ?? [:], vars: [:])
+                nodeName: node, nodeAddress: resource?.spec.address ?? "", labels: resource?.labels ?? [:], vars: [:])
             guard let path = try? template.render(context) else {
                 throw Failure(secret: name, reason: "its file path \(template.source) names something node \(node) lacks")
             }

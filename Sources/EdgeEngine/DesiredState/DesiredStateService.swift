@@ -74,6 +74,31 @@ public struct DesiredStateService: Sendable {
         return DesiredStatePlan(changes: changes)
     }
 
+    /// The objects the manifests name (`delete -f`): read without opening any bundle, so a
+    /// service whose bundle directory is gone can still be deleted.
+    public func ids(in inputs: [ManifestInput]) throws -> [ResourceID] {
+        var ids: [ResourceID] = []
+        var diagnostics: [Diagnostic] = []
+        for input in inputs {
+            let parsed = ManifestParser.parse(input)
+            diagnostics += parsed.diagnostics
+            ids += parsed.resources.map(\.id)
+        }
+        if !diagnostics.isEmpty { throw ManifestError(diagnostics) }
+        return ids
+    }
+
+    /// Deletes objects from the desired state as one new generation (hold the run lock). With
+    /// `onlyExisting` (from files) the objects not in the state are left out instead of refused.
+    /// Returns what was deleted.
+    public func delete(_ ids: [ResourceID], onlyExisting: Bool, actor: Actor, lock: StateLock) throws -> [ResourceID] {
+        let existing = Set(try store.resources().map(\.resource.id))
+        let targets = onlyExisting ? ids.filter(existing.contains) : ids
+        guard !targets.isEmpty else { return [] }
+        _ = try record(try deletionPlan(targets), actor: actor, lock: lock)
+        return targets.sorted()
+    }
+
     /// Records the plan as one new generation (taking the run lock for the duration).
     public func record(_ plan: DesiredStatePlan, actor: Actor, lock: RunLock) throws -> StateStore.RecordOutcome {
         _ = lock

@@ -23,10 +23,11 @@ public struct FleetService: Sendable {
     /// and records it only when it is the one expected: `expect` (a `SHA256:` fingerprint), or
     /// else what `confirm` says after seeing both fingerprints (a person at a terminal).
     public func trust(node name: String, expect: String?, confirm: (TrustChange) -> Bool) throws -> TrustChange {
-        guard let node = try store.resource(ResourceID(.node, name))?.resource else {
+        guard let resource = try store.resource(ResourceID(.node, name))?.resource, case .node(let spec) = resource.spec else {
             throw EdgeError.runtime("node/\(name) not found in the desired state")
         }
-        if node.nodeSpec?.hostKey != nil {
+        let node = DesiredNode(resource: resource, spec: spec)
+        if spec.hostKey != nil {
             throw EdgeError.runtime("node/\(name) pins its host key in the manifest (spec.hostKey); change the pin there and apply")
         }
         let old = try store.trustedHostKeys()[name]

@@ -13,11 +13,11 @@ public final class HostKeyTrust: HostKeyVerifying, @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [String: TrustedHostKey]
 
-    public init(store: StateStore, nodes: [Resource], insecureAcceptAny: Bool = false) throws {
+    public init(store: StateStore, nodes: [DesiredNode], insecureAcceptAny: Bool = false) throws {
         self.store = store
         self.insecure = insecureAcceptAny
         var pins: [String: String] = [:]
-        for node in nodes { if let pin = node.nodeSpec?.hostKey { pins[node.name] = pin } }
+        for node in nodes { if let pin = node.spec.hostKey { pins[node.name] = pin } }
         self.pins = pins
         self.recorded = try store.trustedHostKeys()
     }

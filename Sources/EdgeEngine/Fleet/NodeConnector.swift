@@ -36,8 +36,8 @@ public struct NodeConnector: Sendable {
         self.settings = settings
     }
 
-    public static func target(for node: Resource) -> SSHTarget {
-        let spec = node.nodeSpec!
+    public static func target(for node: DesiredNode) -> SSHTarget {
+        let spec = node.spec
         return SSHTarget(
             node: node.name, address: spec.address, port: spec.port == 22 ? nil : spec.port, user: spec.user,
             identityFile: spec.identityFile)
@@ -46,7 +46,7 @@ public struct NodeConnector: Sendable {
     /// A new connection to one node, with its own session shell (for confirming an attempt:
     /// it must prove that the node still lets edgectl in after the switch). Host keys are
     /// checked as on every connection; no facts are recorded.
-    public func freshSession(_ node: Resource) throws -> SSHSession {
+    public func freshSession(_ node: DesiredNode) throws -> SSHSession {
         let trust = try HostKeyTrust(store: store, nodes: [node], insecureAcceptAny: false)
         let options = SSHOptions(connectTimeout: settings.connectTimeout, operationTimeout: settings.operationTimeout)
         return try SSHSession(target: NodeConnector.target(for: node), options: options, verifier: trust)
@@ -55,7 +55,7 @@ public struct NodeConnector: Sendable {
     /// Contacts every node in parallel (bounded), starts its session shell, runs `body` with
     /// it, and records facts. The node's login shell starts once here, whatever `body` does.
     public func withSessions<Value: Sendable>(
-        _ nodes: [Resource], _ body: @escaping @Sendable (NodeLink) throws -> Value
+        _ nodes: [DesiredNode], _ body: @escaping @Sendable (NodeLink) throws -> Value
     ) throws -> [NodeOutcome<Value>] {
         let trust = try HostKeyTrust(store: store, nodes: nodes, insecureAcceptAny: settings.insecureAcceptHostKeys)
         let options = SSHOptions(connectTimeout: settings.connectTimeout, operationTimeout: settings.operationTimeout)
@@ -65,7 +65,7 @@ public struct NodeConnector: Sendable {
             do {
                 let session = try SSHSession(target: NodeConnector.target(for: node), options: options, verifier: trust)
                 do {
-                    link = try NodeLink(session: session, root: node.nodeSpec!.root)
+                    link = try NodeLink(session: session, root: node.spec.root)
                 } catch {
                     // The node let us in but its shell would not serve us (no space, a read-only root…).
                     let failure = error as? SSHError ?? SSHError(node: node.name, step: .exec, message: "\(error)")
@@ -105,7 +105,7 @@ public struct NodeConnector: Sendable {
 
     /// Connects to every node in parallel and keeps the links open, one per node, for the
     /// whole run (each is then used by one thread at a time). Records facts.
-    public func connect(_ nodes: [Resource]) throws -> [String: Result<SessionBox, SSHError>] {
+    public func connect(_ nodes: [DesiredNode]) throws -> [String: Result<SessionBox, SSHError>] {
         let outcomes = try withSessions(nodes) { link in SessionBox(link) }
         return Dictionary(uniqueKeysWithValues: outcomes.map { ($0.node, $0.result) })
     }
@@ -128,7 +128,7 @@ public struct NodeConnector: Sendable {
     }
 
     /// Reads a node's current host key without authenticating.
-    public func probeHostKey(_ node: Resource) throws -> HostKey {
+    public func probeHostKey(_ node: DesiredNode) throws -> HostKey {
         let probe = HostKeyProbe()
         do {
             _ = try SSHSession(

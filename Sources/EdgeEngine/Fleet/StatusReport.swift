@@ -26,7 +26,7 @@ public struct StatusReport: Sendable {
         nodes = inventory.stored(.node).map { item in
             let f = inventory.facts[item.resource.name]
             return NodeRow(
-                name: item.resource.name, address: item.resource.nodeSpec!.address, reachable: f?.reachable, lastSeen: f?.lastSeen,
+                name: item.resource.name, address: item.resource.nodeSpec?.address ?? "", reachable: f?.reachable, lastSeen: f?.lastSeen,
                 os: f?.os, arch: f?.arch, lastError: f?.lastError, services: inventory.fleet.services(onNode: item.resource.name),
                 runtime: f?.runtime.flatMap(NodeRuntime.init(fact:)))
         }

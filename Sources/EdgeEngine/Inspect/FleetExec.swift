@@ -80,7 +80,7 @@ public struct FleetExec: Sendable {
         self.actor = actor
     }
 
-    public func nodes(for request: ExecRequest) throws -> [Resource] {
+    public func nodes(for request: ExecRequest) throws -> [DesiredNode] {
         let fleet = Fleet(try store.resources().map(\.resource))
         let names = try request.targets.resolve(in: fleet)
         if names.isEmpty { throw EdgeError.runtime("no node matches \(describe(request.targets))") }
@@ -89,7 +89,7 @@ public struct FleetExec: Sendable {
 
     /// Runs the command on `nodes` (from `nodes(for:)`); `sink` gets each line as it arrives,
     /// and the summary keeps each node's output.
-    public func run(_ request: ExecRequest, on nodes: [Resource], sink: @escaping @Sendable (NodeLine) -> Void) throws -> ExecSummary {
+    public func run(_ request: ExecRequest, on nodes: [DesiredNode], sink: @escaping @Sendable (NodeLine) -> Void) throws -> ExecSummary {
         let delivery = LineDelivery(ordered: false, sink: sink)
         let capture = OutputCapture()
         SecretResolver.learn(store: store, nodes: nodes.map(\.name))

@@ -32,7 +32,7 @@ public struct FleetLogs: Sendable {
     }
 
     /// The nodes a request reads from: the service's targets, narrowed by `--node`, groups and `-l`.
-    public func nodes(for request: LogsRequest) throws -> [Resource] {
+    public func nodes(for request: LogsRequest) throws -> [DesiredNode] {
         let fleet = Fleet(try store.resources().map(\.resource))
         guard fleet.services[request.service] != nil else {
             throw EdgeError.runtime("service/\(request.service) not found in the desired state")
@@ -48,7 +48,7 @@ public struct FleetLogs: Sendable {
     /// Reads the logs on `nodes` (from `nodes(for:)`). Without `follow`, lines are handed to `sink` node by node in name
     /// order once every node has answered; with it, as they arrive, until the process is
     /// interrupted or every node's stream ends.
-    public func run(_ request: LogsRequest, on nodes: [Resource], sink: @escaping @Sendable (NodeLine) -> Void) throws -> [NodeLogOutcome] {
+    public func run(_ request: LogsRequest, on nodes: [DesiredNode], sink: @escaping @Sendable (NodeLine) -> Void) throws -> [NodeLogOutcome] {
         let delivery = LineDelivery(ordered: !request.follow, sink: sink)
         var settings = self.settings
         // Every followed node needs its own stream open at once.

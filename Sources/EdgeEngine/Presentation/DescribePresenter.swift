@@ -73,7 +73,7 @@ public struct DescribePresenter: Sendable {
                         let f = inventory.facts[node]
                         let services = health.services(onNode: node).map { $0.phase == .running ? $0.service : "\($0.service)(\($0.phase.rawValue))" }
                         return [
-                            node, inventory.fleet.nodes[node]?.nodeSpec?.address ?? "-", f?.reachable.map { $0 ? "yes" : "no" } ?? "unknown",
+                            node, inventory.fleet.nodes[node]?.spec.address ?? "-", f?.reachable.map { $0 ? "yes" : "no" } ?? "unknown",
                             f?.lastSeen.map { Formatting.age(since: $0, now: now) + " ago" } ?? "<never>",
                             services.joined(separator: ",").nonEmpty ?? "<none>",
                         ]

@@ -50,8 +50,8 @@ public struct ResourcePresenter: Sendable {
             if wide { headers += ["GROUPS", "PORT", "USER", "OS", "HOST KEY", "LABELS"] }
             return Table(
                 headers: headers,
-                rows: items.map { item in
-                    let spec = item.resource.nodeSpec!
+                rows: items.compactMap { item -> [String]? in
+                    guard let spec = item.resource.nodeSpec else { return nil }
                     let facts = inventory.facts[item.resource.name]
                     let groups = inventory.fleet.groups(ofNode: item.resource.name)
                     var row = [
@@ -72,8 +72,8 @@ public struct ResourcePresenter: Sendable {
             if wide { headers += ["MEMBERS"] }
             return Table(
                 headers: headers,
-                rows: items.map { item in
-                    let spec = item.resource.groupSpec!
+                rows: items.compactMap { item -> [String]? in
+                    guard let spec = item.resource.groupSpec else { return nil }
                     let members = inventory.fleet.members(ofGroup: item.resource.name)
                     var row = [
                         item.resource.name, String(members.count), spec.selector.map { Formatting.labels($0.matchLabels) } ?? "<none>",
@@ -87,8 +87,8 @@ public struct ResourcePresenter: Sendable {
             if wide { headers += ["RELEASE", "GROUPS", "COMMAND"] }
             return Table(
                 headers: headers,
-                rows: items.map { item in
-                    let spec = item.resource.serviceSpec!
+                rows: items.compactMap { item -> [String]? in
+                    guard let spec = item.resource.serviceSpec else { return nil }
                     let h = health[service: item.resource.name]
                     var row = [
                         item.resource.name, inventory.latestRevisions[item.resource.name].map(String.init) ?? "-",
@@ -130,7 +130,7 @@ public struct ResourcePresenter: Sendable {
     /// The services whose env or config files use a secret.
     func usedBy(secret: String) -> [String] {
         inventory.fleet.services.values.filter { service in
-            guard let spec = service.serviceSpec else { return false }
+            let spec = service.spec
             return spec.run.env.values.contains { $0.secretNames.contains(secret) } || (spec.config?.secretNames.contains(secret) ?? false)
         }.map(\.name).sorted()
     }
@@ -150,7 +150,7 @@ public struct ResourcePresenter: Sendable {
         if let file = item.sourceFile { metadata.append(("sourceFile", .string(file))) }
         return .object([
             ("apiVersion", .string(apiVersion)), ("kind", .string(r.kind.rawValue)), ("metadata", .object(metadata)),
-            ("spec", JSONValue.from(json: r.specJSON())), ("status", status(item)),
+            ("spec", JSONValue.from(json: (try? r.specJSON()) ?? "{}")), ("status", status(item)),
         ])
     }
 

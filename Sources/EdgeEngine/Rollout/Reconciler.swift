@@ -88,63 +88,9 @@ public final class Reconciler: @unchecked Sendable {
         let nodeFilter: (String) -> Bool = { name in options.selector.map { $0.matches(fleet.nodes[name]?.labels ?? [:]) } ?? true }
         let nodes = fleet.nodes.values.filter { nodeFilter($0.name) }.sorted { $0.name < $1.name }
 
-        // Observe: one session per node for the whole run, one round trip for all its services.
-        let sessions = try connector.connect(nodes)
-        var connected: [String: SessionBox] = [:]
-        for (node, result) in sessions {
-            switch result {
-            case .success(let box): connected[node] = box
-            case .failure(let error):
-                progress.emit(ProgressEvent(node: node, kind: error.isUnreachable ? .unreachable : .failed, message: error.description))
-            }
-        }
-        let boxes = connected
-        let entryCounts = try releaseEntryCounts()
-        let observedList = FanOut.run(Array(boxes.keys).sorted(), parallel: parallel) { node -> (String, Result<[ServiceObservation], Error>) in
-            let ops = NodeOperations(link: boxes[node]!.link)
-            return (node, Result { try ops.observe() })
-        }
-        var observed: [String: ObservedNode] = [:]
-        var toRecord: [String: [String: NodeServiceState]] = [:]
-        for (node, result) in observedList {
-            switch result {
-            case .success(let services):
-                var states: [String: NodeServiceState] = [:]
-                for s in services {
-                    let expected = s.current.flatMap { entryCounts[$0] }
-                    let cause = s.drift(expectedEntries: expected)
-                    states[s.service] = s.state(driftCause: cause)
-                }
-                observed[node] = ObservedNode(reachable: true, services: states, runtime: boxes[node]!.link.runtime)
-                toRecord[node] = states
-            case .failure(let error):
-                progress.emit(ProgressEvent(node: node, kind: .failed, message: "observing failed: \(error)"))
-            }
-        }
-        // Restarts the node's supervisor made since the last look become events (they happen
-        // between runs, when no edgectl is there to see them).
-        var before: [String: NodeServiceState] = [:]
-        for item in try store.nodeServices() { before["\(item.node)/\(item.service)"] = item.state }
-        try store.recordObservations(toRecord)
-        for (node, states) in toRecord.sorted(by: { $0.key < $1.key }) {
-            for (service, state) in states.sorted(by: { $0.key < $1.key }) {
-                let earlier = before["\(node)/\(service)"]
-                let new = earlier.map { $0.unit == state.unit ? state.restarts - $0.restarts : state.restarts } ?? state.restarts
-                guard new > 0 else { continue }
-                try store.appendEvent(
-                    type: .warning, kind: "Service", name: service, reason: "Restarted",
-                    message: "restarted \(new) time\(new == 1 ? "" : "s") on \(node) by its supervisor\(FleetHealth.lastExit(state))")
-            }
-        }
-        // A node that went back by itself from an unconfirmed attempt, seen for the first time.
-        for (node, states) in toRecord.sorted(by: { $0.key < $1.key }) {
-            for (service, state) in states.sorted(by: { $0.key < $1.key }) {
-                guard let at = state.revertedAt, before["\(node)/\(service)"]?.revertedAt != at else { continue }
-                try store.appendEvent(
-                    type: .warning, kind: "Service", name: service, reason: "Reverted",
-                    message: "\(node): \(FleetHealth.revertText(state)) at \(Timestamp.string(at))")
-            }
-        }
+        let look = try FleetObserver(store: store, connector: connector, progress: progress).observe(nodes)
+        let boxes = look.boxes
+        let observed = look.observed
 
         // A revision that failed or was rolled back is not retried until a new apply (or undo).
         var blocked = Set<String>()
@@ -206,7 +152,7 @@ public final class Reconciler: @unchecked Sendable {
                 outcome.interrupted = signal
                 break
             }
-            let service = fleet.services[servicePlan.service]!
+            guard let service = fleet.services[servicePlan.service] else { continue }
             outcome.mutated = true
             let result = try RolloutRun(
                 reconciler: self, service: service, plan: servicePlan, units: made.units[servicePlan.service] ?? [:], observed: observed,
@@ -300,14 +246,5 @@ public final class Reconciler: @unchecked Sendable {
             if !nodes.isEmpty { owed[service] = nodes }
         }
         return owed
-    }
-
-    /// Entries per known release (for the cheap drift check's file count).
-    func releaseEntryCounts() throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for release in try store.releases() where counts[release.digest] == nil {
-            counts[release.digest] = try store.releaseEntries(digest: release.digest)?.count
-        }
-        return counts
     }
 }

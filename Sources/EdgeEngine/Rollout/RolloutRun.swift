@@ -8,7 +8,7 @@ struct RolloutRun {
     enum Result { case complete, paused, failed, rolledBack, interrupted }
 
     let reconciler: Reconciler
-    let service: Resource
+    let service: DesiredService
     let plan: ServicePlan
     /// The unit each node gets (rendered for it, secrets read).
     let units: [String: ServiceUnit]
@@ -19,7 +19,7 @@ struct RolloutRun {
 
     var store: StateStore { reconciler.store }
     var name: String { service.name }
-    var spec: ServiceSpec { service.serviceSpec! }
+    var spec: ServiceSpec { service.spec }
 
     func ops(_ node: String) -> NodeOperations {
         NodeOperations(link: boxes[node]!.link)
@@ -346,11 +346,11 @@ struct RolloutRun {
         guard let resource = fleet.nodes[node] else { throw EdgeError.runtime("node/\(node) is not in the desired state") }
         do {
             let session = try fresh.get()
-            let marker = NodeLayout(root: resource.nodeSpec!.root).service(name) + "/confirm-" + nonce
+            let marker = NodeLayout(root: resource.spec.root).service(name) + "/confirm-" + nonce
             do {
                 try session.createMarker(at: marker)
             } catch let error as SSHError where error.step == .transfer {
-                let link = try NodeLink(session: session, root: resource.nodeSpec!.root)
+                let link = try NodeLink(session: session, root: resource.spec.root)
                 defer { link.shell.close() }
                 try NodeOperations(link: link).confirm(service: name, nonce: nonce)
                 return

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 struct ApplyCommand: ParsableCommand {
@@ -42,31 +41,33 @@ struct ApplyCommand: ParsableCommand {
     var verify = false
 
     @Option(name: [.short, .customLong("output")], help: "text (progress on stderr) or json (one event per line on stdout).")
-    var output: ProgressFormat = .text
+    var output: OutputFormat = .text
+
+    func validate() throws { try output.check([.text, .json], command: "apply") }
 
     func run() throws {
         try Output.run(global) {
             let inputs = try manifests.inputs()
-            let store = try global.openStore()
-            let service = DesiredStateService(store: store)
+            let engine = try global.openEngine()
+            let service = engine.desiredState
             if dryRun {
                 let plan = try service.plan(inputs: inputs, prune: prune)
                 let style = global.stdoutStyle
                 Output.print(PlanRenderer.render(plan, style: style))
-                let nodes = try Reconciler.planFromState(store, resources: plan.resulting(from: try store.resources().map(\.resource)))
+                let nodes = try engine.planFromState(resources: plan.resulting(from: try engine.resources()))
                 Output.print(NodePlanRenderer.render(nodes, style: style, refreshed: false))
                 Output.print("(dry run: nothing was recorded and nothing was changed)")
                 return
             }
             // Validate before taking the lock: invalid input must not write even the lock row.
             let incoming = try service.load(inputs)
-            let lock = try global.lock(store, command: Output.commandLine)
+            let lock = try global.lock(engine, command: Output.commandLine)
             defer { lock.release() }
             // Compare under the lock, so no other run changes the state between planning and recording.
             let plan = try service.plan(incoming: incoming, files: inputs.map(\.displayPath), prune: prune)
             let outcome = try service.record(plan, actor: Actor.current(command: Output.commandLine), lock: lock)
             let style = global.stderrStyle
-            for change in plan.changes where change.action != .unchanged || output == .text {
+            for change in plan.changes where change.action != .unchanged || output.isHuman {
                 let verb: String
                 switch change.action {
                 case .create: verb = style.green("created")
@@ -78,17 +79,15 @@ struct ApplyCommand: ParsableCommand {
                 if let revision = outcome.newRevisions[change.id.name], change.id.kind == .service {
                     line += " (revision \(revision), release \(Formatting.short(change.resource?.release?.digest)))"
                 }
-                if output == .text { Output.print(line) }
+                if output.isHuman { Output.print(line) }
             }
             var options = ReconcileOptions()
             options.verify = verify
             options.command = Output.commandLine
-            try Converge.run(global, ssh: ssh, store: store, options: options, json: output == .json)
+            try Converge.run(global, ssh: ssh, engine: engine, options: options, json: output == .json)
         }
     }
 }
-
-enum ProgressFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
 extension Output {
     /// The command line as typed, for lock holders, generations and revision history.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import EdgeCore
-import EdgeStore
+import EdgeEngine
 import Foundation
 
 struct CompletionCommand: ParsableCommand {
@@ -47,10 +47,10 @@ enum NameCompletion {
     }
 
     private static func names(_ kind: ResourceKind?, _ arguments: [String], _ prefix: String) -> [String] {
-        var statePath = StateStore.defaultPath()
+        var statePath = Engine.defaultStatePath()
         if let i = arguments.firstIndex(of: "--state"), i + 1 < arguments.count { statePath = arguments[i + 1] }
-        guard FileManager.default.fileExists(atPath: statePath), let store = try? StateStore(path: statePath) else { return [] }
-        let resources = (try? store.resources(kind: kind)) ?? []
-        return resources.map(\.resource.name).filter { $0.hasPrefix(prefix) }
+        guard FileManager.default.fileExists(atPath: statePath), let engine = try? Engine(statePath: statePath) else { return [] }
+        let resources = (try? engine.resources(kind: kind)) ?? []
+        return resources.map(\.name).filter { $0.hasPrefix(prefix) }
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 struct DeleteCommand: ParsableCommand {
@@ -50,34 +49,22 @@ struct DeleteCommand: ParsableCommand {
 
     func run() throws {
         try Output.run(global) {
+            let engine = try global.openEngine()
             var ids: [ResourceID] = []
             if !filename.isEmpty {
-                let inputs = try ManifestInput.collect(paths: filename, recursive: recursive) {
-                    String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-                }
-                var diagnostics: [Diagnostic] = []
-                for input in inputs {
-                    let parsed = ManifestParser.parse(input)
-                    diagnostics += parsed.diagnostics
-                    ids += parsed.resources.map(\.id)
-                }
-                if !diagnostics.isEmpty { throw ManifestError(diagnostics) }
+                ids = try engine.desiredState.ids(
+                    in: try ManifestInput.collect(paths: filename, recursive: recursive) {
+                        String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                    })
             } else if let kind, let resourceKind = ResourceKind(argument: kind) {
                 ids = names.map { ResourceID(resourceKind, $0) }
             }
-            let store = try global.openStore()
-            let lock = try global.lock(store, command: Output.commandLine)
+            let lock = try global.lock(engine, command: Output.commandLine)
             defer { lock.release() }
-            let service = DesiredStateService(store: store)
-            let existing = Set(try store.resources().map(\.resource.id))
-            if !filename.isEmpty { ids = ids.filter(existing.contains) }
-            if ids.isEmpty {
-                Output.note("nothing to delete: none of these objects is in the desired state")
-                return
-            }
-            let plan = try service.deletionPlan(ids)
-            _ = try service.record(plan, actor: Actor.current(command: Output.commandLine), lock: lock)
-            for id in ids.sorted() { Output.print("\(id) deleted") }
+            let deleted = try engine.desiredState.delete(
+                ids, onlyExisting: !filename.isEmpty, actor: Actor.current(command: Output.commandLine), lock: lock)
+            if deleted.isEmpty { Output.note("nothing to delete: none of these objects is in the desired state") }
+            for id in deleted { Output.print("\(id) deleted") }
         }
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 
 struct DescribeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,13 +49,13 @@ struct DescribeCommand: ParsableCommand {
         try Output.run(global) {
             let (k, n) = target
             let id = ResourceID(ResourceKind(argument: k)!, n!)
-            let store = try global.openStore()
-            let inventory = try Inventory(store: store)
+            let engine = try global.openEngine()
+            let inventory = try engine.inventory()
             guard let item = inventory.resources.first(where: { $0.resource.id == id }) else {
                 throw EdgeError.runtime("\(id) not found")
             }
-            let revisions = id.kind == .service ? try store.revisions(service: id.name) : []
-            let events = try store.events(kind: id.kind.rawValue, name: id.name, limit: 20)
+            let revisions = id.kind == .service ? try engine.revisions(service: id.name) : []
+            let events = try engine.events(kind: id.kind.rawValue, name: id.name, limit: 20)
             Output.print(DescribePresenter(inventory: inventory).describe(item, revisions: revisions, events: events, width: Output.terminalWidth))
         }
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 struct DiffCommand: ParsableCommand {
@@ -32,14 +31,14 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         try Output.run(global) {
             let inputs = try manifests.inputs()
-            let store = try global.openStore()
-            let plan = try DesiredStateService(store: store).plan(inputs: inputs, prune: prune)
+            let engine = try global.openEngine()
+            let plan = try engine.desiredState.plan(inputs: inputs, prune: prune)
             let style = global.stdoutStyle
             Output.print(PlanRenderer.render(plan, style: style))
-            let resources = plan.resulting(from: try store.resources().map(\.resource))
+            let resources = plan.resulting(from: try engine.resources())
             let nodes: Plan
             if noRefresh {
-                nodes = try Reconciler.planFromState(store, resources: resources)
+                nodes = try engine.planFromState(resources: resources)
             } else {
                 var options = ReconcileOptions()
                 options.dryRun = true
@@ -47,9 +46,8 @@ struct DiffCommand: ParsableCommand {
                 let sink = ProgressSink { event in
                     if event.kind == .unreachable || event.kind == .failed { Output.note(event.line(style: global.stderrStyle)) }
                 }
-                nodes = try Reconciler(
-                    store: store, settings: ssh.settings(global, insecure: insecure), actor: Actor.current(command: Output.commandLine),
-                    progress: sink
+                nodes = try engine.reconciler(
+                    settings: ssh.settings(global, insecure: insecure), actor: Actor.current(command: Output.commandLine), progress: sink
                 )
                 .run(options).plan
             }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 struct ExecCommand: ParsableCommand {
@@ -42,14 +41,13 @@ struct ExecCommand: ParsableCommand {
     var timeout: Double?
 
     @Option(name: [.short, .customLong("output")], help: "text (lines led by node names) or json (one document when all have finished).")
-    var output: ExecFormat = .text
-
-    enum ExecFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+    var output: OutputFormat = .text
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command, after --.", valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
+        try output.check([.text, .json], command: "exec")
         if command.isEmpty { throw ValidationError("give the command after --, e.g. edgectl exec --all -- uptime") }
         if nodes.isEmpty && !all {
             throw ValidationError("choose the nodes: --node N, --group G, -l SELECTOR, or --all")
@@ -62,22 +60,21 @@ struct ExecCommand: ParsableCommand {
 
     func run() throws {
         try Output.run(global) {
-            let store = try global.openStore()
+            let engine = try global.openEngine()
             var request = ExecRequest(arguments: command)
             request.targets = try nodes.targets()
             request.timeout = timeout
-            let exec = FleetExec(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine))
+            let exec = engine.exec(settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine))
             let chosen = try exec.nodes(for: request)
             let prefix = NodePrefix(nodes: chosen.map(\.name), global: global)
             let style = global.stdoutStyle
             let summary: ExecSummary
-            switch (output, grouped) {
-            case (.json, _):
+            if output == .json {
                 summary = try exec.run(request, on: chosen) { _ in }
                 Output.print(json(summary).render())
-            case (.text, false):
+            } else if !grouped {
                 summary = try exec.run(request, on: chosen) { prefix.write($0) }
-            case (.text, true):
+            } else {
                 summary = try exec.run(request, on: chosen) { _ in }
                 for outcome in summary.outcomes {
                     let status = outcome.exitCode.map { "exit \($0)" } ?? (outcome.unreachable ? "unreachable" : "not run")
@@ -87,7 +84,7 @@ struct ExecCommand: ParsableCommand {
                     Output.err(outcome.stderr)
                 }
             }
-            if output == .text {
+            if output.isHuman {
                 for outcome in summary.outcomes where outcome.exitCode == nil {
                     Output.warn(outcome.problem ?? "\(outcome.node): could not run", style: global.stderrStyle)
                 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 struct GetCommand: ParsableCommand {
@@ -50,6 +49,7 @@ struct GetCommand: ParsableCommand {
     var since: String?
 
     func validate() throws {
+        try output.check([.table, .wide, .json, .yaml, .name], command: "get")
         guard let listKind = ListKind(argument: kind) else {
             throw ValidationError("unknown kind \"\(kind)\": expected one of \(ListKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -68,8 +68,8 @@ struct GetCommand: ParsableCommand {
         try Output.run(global) {
             let listKind = ListKind(argument: kind)!
             let labelSelector = try selector.map { try LabelSelector(parsing: $0) }
-            let store = try global.openStore()
-            let presenter = ResourcePresenter(inventory: try Inventory(store: store))
+            let engine = try global.openEngine()
+            let presenter = ResourcePresenter(inventory: try engine.inventory())
             let width = Output.terminalWidth
             switch listKind {
             case .nodes, .nodegroups, .services, .secrets:
@@ -84,7 +84,7 @@ struct GetCommand: ParsableCommand {
                     items.map(presenter.json), names: items.map { "\(resourceKind.argumentName)/\($0.resource.name)" },
                     table: { presenter.table(items, kind: resourceKind, wide: output == .wide) }, width: width)
             case .releases:
-                var items = try store.releases()
+                var items = try engine.releases()
                 if let name { items = items.filter { $0.digest.hasPrefix(name) || $0.service == name } }
                 emit(
                     items.map(presenter.json), names: items.map { "release/\($0.digest)" },
@@ -102,7 +102,7 @@ struct GetCommand: ParsableCommand {
                 }
                 let sinceDate = since.flatMap(Duration.seconds).map { Date().addingTimeInterval(-$0) }
                 // `get events NAME`: the events of any object called NAME (--for picks the kind too).
-                var events = try store.events(kind: objectKind, name: objectName, since: sinceDate)
+                var events = try engine.events(kind: objectKind, name: objectName, since: sinceDate)
                 if let name { events = events.filter { $0.objectName == name } }
                 emit(
                     events.map(presenter.json), names: events.map { "event/\($0.id)" },
@@ -116,7 +116,7 @@ struct GetCommand: ParsableCommand {
         case .json: Output.print(JSONValue.object([("items", .array(items))]).render())
         case .yaml: Output.print(JSONValue.object([("items", .array(items))]).yaml(), terminator: "")
         case .name: if !names.isEmpty { Output.print(names.joined(separator: "\n")) }
-        case .table, .wide:
+        case .text, .table, .wide:
             if items.isEmpty {
                 Output.note("No resources found.")
             } else {

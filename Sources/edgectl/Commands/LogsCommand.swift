@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 struct LogsCommand: ParsableCommand {
@@ -50,12 +49,12 @@ struct LogsCommand: ParsableCommand {
 
     func run() throws {
         try Output.run(global) {
-            let store = try global.openStore()
+            let engine = try global.openEngine()
             var request = LogsRequest(service: serviceName)
             request.targets = try nodes.targets()
             request.tail = Int(tail)
             request.follow = follow
-            let logs = FleetLogs(store: store, settings: ssh.settings(global, insecure: insecure))
+            let logs = engine.logs(settings: ssh.settings(global, insecure: insecure))
             let chosen = try logs.nodes(for: request)
             let prefix = NodePrefix(nodes: chosen.map(\.name), global: global)
             let outcomes = try logs.run(request, on: chosen) { prefix.write($0) }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 struct NodeCommand: ParsableCommand {
@@ -42,8 +41,8 @@ struct NodeCommand: ParsableCommand {
 
         func run() throws {
             try Output.run(global) {
-                let store = try global.openStore()
-                let lock = try global.lock(store, command: Output.commandLine)
+                let engine = try global.openEngine()
+                let lock = try global.lock(engine, command: Output.commandLine)
                 defer { lock.release() }
                 let settings = ConnectionSettings(parallel: 1, connectTimeout: global.connectTimeout)
                 let show = { (change: FleetService.TrustChange) in
@@ -51,7 +50,7 @@ struct NodeCommand: ParsableCommand {
                     Output.print("  old: \(change.old.map { "\($0.fingerprint) (\($0.keyType))" } ?? "<none recorded>")")
                     Output.print("  new: \(change.new.fingerprint) (\(change.new.type))")
                 }
-                let change = try FleetService(store: store, settings: settings).trust(node: name, expect: expect) { change in
+                let change = try engine.nodes(settings: settings).trust(node: name, expect: expect) { change in
                     show(change)
                     Output.err("Trust the new key? [y/N] ")
                     return (readLine() ?? "").lowercased().hasPrefix("y")

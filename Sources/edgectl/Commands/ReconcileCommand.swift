@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 
 struct ReconcileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,19 +33,21 @@ struct ReconcileCommand: ParsableCommand {
     var verify = false
 
     @Option(name: [.short, .customLong("output")], help: "text (progress on stderr) or json (one event per line on stdout).")
-    var output: ProgressFormat = .text
+    var output: OutputFormat = .text
+
+    func validate() throws { try output.check([.text, .json], command: "reconcile") }
 
     func run() throws {
         try Output.run(global) {
-            let store = try global.openStore()
-            let lock = try global.lock(store, command: Output.commandLine)
+            let engine = try global.openEngine()
+            let lock = try global.lock(engine, command: Output.commandLine)
             defer { lock.release() }
             var options = ReconcileOptions()
             options.services = service.isEmpty ? nil : Set(service)
             options.selector = try selector.map { try LabelSelector(parsing: $0) }
             options.verify = verify
             options.command = Output.commandLine
-            try Converge.run(global, ssh: ssh, store: store, options: options, json: output == .json)
+            try Converge.run(global, ssh: ssh, engine: engine, options: options, json: output == .json)
         }
     }
 }

@@ -19,8 +19,6 @@ struct RenderCommand: ParsableCommand {
               edgectl render service/relay --node gw-berlin-01 -f manifests/
             """)
 
-    enum RenderFormat: String, ExpressibleByArgument, CaseIterable { case text, yaml, json }
-
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: ArgumentHelp("The service, as service/NAME or NAME.", valueName: "service"))
@@ -36,11 +34,12 @@ struct RenderCommand: ParsableCommand {
     var filename: [String] = []
 
     @Option(name: .shortAndLong, help: "Output format: text, yaml or json.")
-    var output: RenderFormat = .text
+    var output: OutputFormat = .text
 
     var serviceName: String { service.hasPrefix("service/") ? String(service.dropFirst("service/".count)) : service }
 
     func validate() throws {
+        try output.check([.text, .yaml, .json], command: "render")
         if service.contains("/") && !service.hasPrefix("service/") {
             throw ValidationError("render takes a service (service/NAME), got \"\(service)\"")
         }
@@ -48,21 +47,16 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try Output.run(global) {
-            let store = try global.openStore()
+            let engine = try global.openEngine()
             var resources: [Resource]?
             if !filename.isEmpty {
                 let inputs = try ManifestInput.collect(paths: filename, recursive: false) {
                     String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
                 }
-                resources = try DesiredStateService(store: store).plan(inputs: inputs, prune: false).resulting(
-                    from: try store.resources().map(\.resource))
+                resources = try engine.desiredState.plan(inputs: inputs, prune: false).resulting(from: try engine.resources())
             }
-            let preview = try UnitPreview.make(store: store, resources: resources, service: serviceName, node: node)
-            switch output {
-            case .text: Output.print(preview.text(style: global.stdoutStyle))
-            case .yaml: Output.out(preview.json.yaml())
-            case .json: Output.print(preview.json.render())
-            }
+            let preview = try engine.preview(resources: resources, service: serviceName, node: node)
+            Output.emit(output, text: { preview.text(style: global.stdoutStyle) }, data: { preview.json })
         }
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 struct RolloutCommand: ParsableCommand {
@@ -39,14 +38,16 @@ struct RolloutCommand: ParsableCommand {
             discussion: "Exits 1 when the latest rollout failed or was rolled back.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var service: Target
-        @Option(name: [.short, .customLong("output")], help: "text or json.")
-        var output: ProgressFormat = .text
+        @Option(name: [.short, .customLong("output")], help: "text, json or yaml.")
+        var output: OutputFormat = .text
+
+        func validate() throws { try output.check([.text, .json, .yaml], command: "rollout status") }
 
         func run() throws {
             try Output.run(global) {
-                let status = try RolloutService(store: try global.openStore()).status(service: service.name)
-                Output.print(
-                    output == .json ? RolloutPresenter.statusJSON(status).render() : RolloutPresenter.status(status, width: Output.terminalWidth))
+                let status = try global.openEngine().rollouts.status(service: service.name)
+                Output.emit(
+                    output, text: { RolloutPresenter.status(status, width: Output.terminalWidth) }, data: { RolloutPresenter.statusJSON(status) })
                 if status.failed { throw ExitCode.failure }
             }
         }
@@ -56,15 +57,17 @@ struct RolloutCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A service's revisions: digest, version, when, by whom, and what became of them.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var service: Target
-        @Option(name: [.short, .customLong("output")], help: "text or json.")
-        var output: ProgressFormat = .text
+        @Option(name: [.short, .customLong("output")], help: "text, json or yaml.")
+        var output: OutputFormat = .text
+
+        func validate() throws { try output.check([.text, .json, .yaml], command: "rollout history") }
 
         func run() throws {
             try Output.run(global) {
-                let revisions = try RolloutService(store: try global.openStore()).history(service: service.name)
-                Output.print(
-                    output == .json
-                        ? RolloutPresenter.historyJSON(revisions).render() : RolloutPresenter.history(revisions, width: Output.terminalWidth))
+                let revisions = try global.openEngine().rollouts.history(service: service.name)
+                Output.emit(
+                    output, text: { RolloutPresenter.history(revisions, width: Output.terminalWidth) },
+                    data: { RolloutPresenter.historyJSON(revisions) })
             }
         }
     }
@@ -80,15 +83,17 @@ struct RolloutCommand: ParsableCommand {
         @Option(help: "The revision to return to (default: the one before the current).")
         var toRevision: Int?
 
-        @Option(name: [.short, .customLong("output")], help: "text or json.")
-        var output: ProgressFormat = .text
+        @Option(name: [.short, .customLong("output")], help: "text (progress on stderr) or json (one event per line on stdout).")
+        var output: OutputFormat = .text
+
+        func validate() throws { try output.check([.text, .json], command: "rollout undo") }
 
         func run() throws {
             try Output.run(global) {
-                let store = try global.openStore()
-                let lock = try global.lock(store, command: Output.commandLine)
+                let engine = try global.openEngine()
+                let lock = try global.lock(engine, command: Output.commandLine)
                 defer { lock.release() }
-                let undo = try RolloutService(store: store).undo(
+                let undo = try engine.rollouts.undo(
                     service: service.name, toRevision: toRevision, actor: Actor.current(command: Output.commandLine))
                 Output.note(
                     "service/\(service.name): revision \(undo.restored) restores revision \(undo.target.revision) (release \(Formatting.short(undo.target.release)))"
@@ -96,7 +101,7 @@ struct RolloutCommand: ParsableCommand {
                 var options = ReconcileOptions()
                 options.services = [service.name]
                 options.command = Output.commandLine
-                try Converge.run(global, ssh: ssh, store: store, options: options, json: output == .json)
+                try Converge.run(global, ssh: ssh, engine: engine, options: options, json: output == .json)
             }
         }
     }
@@ -109,7 +114,7 @@ struct RolloutCommand: ParsableCommand {
 
         func run() throws {
             try Output.run(global) {
-                try RolloutService(store: try global.openStore()).pause(service: service.name, by: Actor.userName)
+                try global.openEngine().rollouts.pause(service: service.name, by: Actor.userName)
                 Output.print("service/\(service.name) paused")
             }
         }
@@ -123,7 +128,7 @@ struct RolloutCommand: ParsableCommand {
 
         func run() throws {
             try Output.run(global) {
-                try RolloutService(store: try global.openStore()).resume(service: service.name, by: Actor.userName)
+                try global.openEngine().rollouts.resume(service: service.name, by: Actor.userName)
                 Output.print("service/\(service.name) resumed; `edgectl reconcile --service \(service.name)` continues the rollout")
             }
         }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 struct StatusCommand: ParsableCommand {
@@ -41,7 +40,7 @@ struct StatusCommand: ParsableCommand {
     var selector: String?
 
     @Option(name: [.short, .customLong("output")], help: "table or json (with --watch: one JSON document per line per refresh).")
-    var output: StatusFormat = .table
+    var output: OutputFormat = .table
 
     @Flag(name: [.short, .long], help: "Refresh and redraw until interrupted.")
     var watch = false
@@ -49,46 +48,36 @@ struct StatusCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds between refreshes with --watch.", valueName: "seconds"))
     var interval: Double = 5
 
-    enum StatusFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
-
     func validate() throws {
+        try output.check([.table, .json], command: "status")
         guard interval > 0 else { throw ValidationError("--interval must be positive") }
     }
 
     func run() throws {
         try Output.run(global) {
-            let store = try global.openStore()
+            let engine = try global.openEngine()
             let labelSelector = try selector.map { try LabelSelector(parsing: $0) }
             let settings = ssh.settings(global, insecure: insecure)
             let onTerminal = isatty(1) == 1
             repeat {
                 let started = Date()
-                if !noRefresh {
-                    // Observe (facts and services on every node) without changing anything.
-                    var options = ReconcileOptions()
-                    options.dryRun = true
-                    options.selector = labelSelector
-                    _ = try Reconciler(
-                        store: store, settings: settings, actor: Actor.current(command: Output.commandLine), progress: ProgressSink { _ in }
-                    )
-                    .run(options)
-                }
-                let inventory = try Inventory(store: store)
+                // Observe (facts and services on every node), changing nothing but the observations.
+                if !noRefresh { try engine.observe(settings: settings, selector: labelSelector) }
+                let inventory = try engine.inventory()
                 var report = StatusReport(inventory: inventory, refreshed: !noRefresh)
                 if let labelSelector {
                     report.restrict(to: Set(inventory.stored(.node).filter { labelSelector.matches($0.resource.labels) }.map(\.resource.name)))
                 }
-                switch output {
-                case .json:
-                    Output.print(watch ? report.json().compact() : report.json().render())
-                case .table:
+                if output == .json && watch {
+                    Output.print(report.json().compact())
+                } else {
                     var text = report.render(style: global.stdoutStyle, width: Output.terminalWidth)
                     if watch {
                         let header = global.stdoutStyle.dim("every \(Formatting.seconds(interval)) · \(Timestamp.string(Date())) · Ctrl-C to stop")
                         // On a terminal, redraw in place; into a pipe, one snapshot after another.
                         text = onTerminal ? "\u{1B}[H\u{1B}[2J" + header + "\n" + text : header + "\n" + text + "\n"
                     }
-                    Output.print(text)
+                    Output.emit(output, text: { text }, data: { report.json() })
                 }
                 if watch { Thread.sleep(forTimeInterval: max(0, interval - Date().timeIntervalSince(started))) }
             } while watch

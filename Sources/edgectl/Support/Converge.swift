@@ -1,14 +1,13 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 /// Runs the reconciler for `apply`, `reconcile` and `rollout undo`, printing progress
 /// (lines on stderr, or JSON events on stdout with `-o json`) and turning the outcome
 /// into the SPEC's exit code. SIGINT/SIGTERM stop it at the next batch boundary (`SignalTrap`).
 enum Converge {
-    static func run(_ global: GlobalOptions, ssh: SSHOptionGroup, store: StateStore, options: ReconcileOptions, json: Bool) throws {
+    static func run(_ global: GlobalOptions, ssh: SSHOptionGroup, engine: Engine, options: ReconcileOptions, json: Bool) throws {
         var options = options
         let style = global.stderrStyle
         let live = json ? nil : LiveStatus.make(style: style)
@@ -21,7 +20,7 @@ enum Converge {
                 Output.note(event.line(style: style))
             }
         }
-        let reconciler = Reconciler(store: store, settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: sink)
+        let reconciler = engine.reconciler(settings: ssh.settings(global), actor: Actor.current(command: Output.commandLine), progress: sink)
         let trap = SignalTrap(
             onFirst: { signal in
                 sink.emit(

@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCore
 import EdgeEngine
-import EdgeStore
 import Foundation
 
 /// The options every command takes (SPEC "Global options").
@@ -24,7 +23,7 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "More detail on what is happening.")
     var verbose = false
 
-    var statePath: String { state ?? StateStore.defaultPath() }
+    var statePath: String { state ?? Engine.defaultStatePath() }
 
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
@@ -32,14 +31,14 @@ struct GlobalOptions: ParsableArguments {
         guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout must not be negative") }
     }
 
-    func openStore() throws -> StateStore { try StateStore(path: statePath) }
+    func openEngine() throws -> Engine { try Engine(statePath: statePath) }
 
     var stdoutStyle: Style { Style.detect(fileDescriptor: 1, noColorFlag: noColor) }
     var stderrStyle: Style { Style.detect(fileDescriptor: 2, noColorFlag: noColor) }
 
     /// Takes the run lock, warning when a dead holder's lock is taken over.
-    func lock(_ store: StateStore, command: String) throws -> RunLock {
-        let lock = try store.acquireLock(command: command, timeout: lockTimeout)
+    func lock(_ engine: Engine, command: String) throws -> StateLock {
+        let lock = try engine.lock(command: command, timeout: lockTimeout)
         if let dead = lock.tookOverFrom {
             Output.warn("took over the lock of \(dead), which is no longer running", style: stderrStyle)
         }
@@ -69,6 +68,29 @@ struct ManifestOptions: ParsableArguments {
     }
 }
 
+/// `-o` on every command: one type. Each command says which formats it has (`check`);
+/// `text` and `table` are the same human form, so either is accepted wherever one is.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, wide, json, yaml, name
+    case text, table, wide, json, yaml, name
+
+    /// The human form (lines, tables), as opposed to a machine one.
+    var isHuman: Bool { self == .text || self == .table || self == .wide }
+
+    /// Refuses (exit 64) a format this command does not have, naming the ones it has.
+    func check(_ accepted: [OutputFormat], command: String) throws {
+        let plain: Set<OutputFormat> = [.text, .table]
+        if accepted.contains(self) || (plain.contains(self) && accepted.contains(where: plain.contains)) { return }
+        throw ValidationError("\(command) has no -o \(rawValue); use \(accepted.map(\.rawValue).joined(separator: ", "))")
+    }
+}
+
+extension Output {
+    /// The one printer for a command's answer: the human text, or the same data as JSON or YAML.
+    static func emit(_ format: OutputFormat, text: () -> String, data: () -> JSONValue) {
+        switch format {
+        case .json: print(data().render())
+        case .yaml: out(data().yaml())
+        case .text, .table, .wide, .name: print(text())
+        }
+    }
 }
