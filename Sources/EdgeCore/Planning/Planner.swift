@@ -149,27 +149,18 @@ public enum Planner {
         var services: [ServicePlan] = []
         for name in fleet.services.keys.sorted() where only?.contains(name) ?? true {
             guard let spec = fleet.services[name]?.spec, let release = releases[name] else { continue }
-            var batches: [ServicePlan.Batch] = []
-            for (index, stage) in fleet.stages(ofService: name).enumerated() {
-                let nodes = stage.nodes.filter(nodeFilter)
-                guard !nodes.isEmpty else { continue }
-                let owed = owedGates[name] ?? []
-                let steps = nodes.map { node in
-                    var action = action(service: name, release: release, unit: units[name]?[node], knownUnits: knownUnits, observed: observed[node])
-                    if action == .none && owed.contains(node) { action = .recheck }
-                    return NodeStep(node: node, action: action)
-                }
-                var rest = steps[...]
-                if index == 0 && spec.rollout.canary > 0 {
-                    batches.append(.init(group: stage.group, canary: true, steps: Array(rest.prefix(spec.rollout.canary))))
-                    rest = rest.dropFirst(spec.rollout.canary)
-                }
-                let size = spec.rollout.maxUnavailable.resolve(total: stage.nodes.count, minimum: 1)
-                while !rest.isEmpty {
-                    batches.append(.init(group: stage.group, canary: false, steps: Array(rest.prefix(size))))
-                    rest = rest.dropFirst(size)
-                }
+            let owed = owedGates[name] ?? []
+            let stages = fleet.stages(ofService: name).map { stage in
+                RolloutPolicy.Stage(
+                    group: stage.group, size: stage.nodes.count,
+                    steps: stage.nodes.filter(nodeFilter).map { node in
+                        var action = action(
+                            service: name, release: release, unit: units[name]?[node], knownUnits: knownUnits, observed: observed[node])
+                        if action == .none && owed.contains(node) { action = .recheck }
+                        return NodeStep(node: node, action: action)
+                    })
             }
+            let batches = RolloutPolicy.batches(stages, rollout: spec.rollout)
             services.append(ServicePlan(service: name, release: release, version: spec.bundle.version, batches: batches))
         }
         var removals: [Removal] = []

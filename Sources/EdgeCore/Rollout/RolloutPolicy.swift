@@ -3,9 +3,8 @@
 /// `rollout undo` returns to, and which nodes the next run must health-check again. Pure:
 /// plain values in, a decision out; `RolloutRun` carries the decisions out on the nodes.
 ///
-/// How nodes are cut into batches (groups in order, the canary first, `maxUnavailable` per
-/// batch) is `Planner.plan`; what a node needs (install, update, reconfigure, …) is
-/// `Planner.action`.
+/// What a node needs (install, update, reconfigure, restart, repair, recheck) is decided by
+/// `Planner.action` from what the node reported; everything after that is here.
 public struct RolloutPolicy: Sendable, Equatable {
     /// Failed nodes tolerated before the rollout halts (`rollout.maxFailures` over the targets).
     public var maxFailures: Int
@@ -19,6 +18,41 @@ public struct RolloutPolicy: Sendable, Equatable {
     /// `rollout.maxFailures` resolved against the plan's target count (a percentage rounds down).
     public init(_ spec: RolloutSpec, targets: Int) {
         self.init(maxFailures: spec.maxFailures.resolve(total: targets), autoRollback: spec.autoRollback)
+    }
+
+    /// One stage of a service's targets: a group in the order the service lists them (a node
+    /// in several groups counted with the first), or all nodes its selector matches.
+    public struct Stage: Sendable {
+        public var group: String?
+        /// The group's size, before `-l` narrowed the steps: what `maxUnavailable` is of.
+        public var size: Int
+        public var steps: [NodeStep]
+
+        public init(group: String?, size: Int, steps: [NodeStep]) {
+            self.group = group
+            self.size = size
+            self.steps = steps
+        }
+    }
+
+    /// The batches a service's nodes move in: stage by stage; the first `canary` nodes of the
+    /// first stage alone first; then batches of `maxUnavailable` of the stage (a percentage
+    /// rounds down, at least one node). An empty stage makes no batch.
+    public static func batches(_ stages: [Stage], rollout: RolloutSpec) -> [ServicePlan.Batch] {
+        var batches: [ServicePlan.Batch] = []
+        for (index, stage) in stages.enumerated() where !stage.steps.isEmpty {
+            var rest = stage.steps[...]
+            if index == 0 && rollout.canary > 0 {
+                batches.append(.init(group: stage.group, canary: true, steps: Array(rest.prefix(rollout.canary))))
+                rest = rest.dropFirst(rollout.canary)
+            }
+            let size = rollout.maxUnavailable.resolve(total: stage.size, minimum: 1)
+            while !rest.isEmpty {
+                batches.append(.init(group: stage.group, canary: false, steps: Array(rest.prefix(size))))
+                rest = rest.dropFirst(size)
+            }
+        }
+        return batches
     }
 
     /// What a run knows at a batch boundary (after staging, and after each batch).
