@@ -173,13 +173,13 @@ _edgectl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    apply|diff|get|describe|delete|reconcile|rollout|status|logs|exec|node|render|completion|help)
+    apply|diff|get|describe|delete|reconcile|rollout|status|logs|exec|node|render|lock|state|completion|help)
         # Offer subcommand argument completions
         "_edgectl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'apply diff get describe delete reconcile rollout status logs exec node render completion help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'apply diff get describe delete reconcile rollout status logs exec node render lock state completion help' -- "${cur}"))
         ;;
     esac
 }
@@ -829,6 +829,137 @@ _edgectl_render() {
         ;;
     '--output'|'-o')
         __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        return
+        ;;
+    esac
+}
+
+_edgectl_lock() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __edgectl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    status|release)
+        # Offer subcommand argument completions
+        "_edgectl_lock_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'status release' -- "${cur}"))
+        ;;
+    esac
+}
+
+_edgectl_lock_status() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -o --output)
+    __edgectl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '-o'|'--output')
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        return
+        ;;
+    esac
+}
+
+_edgectl_lock_release() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --force --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout)
+    __edgectl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    esac
+}
+
+_edgectl_state() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __edgectl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    copy)
+        # Offer subcommand argument completions
+        "_edgectl_state_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'copy' -- "${cur}"))
+        ;;
+    esac
+}
+
+_edgectl_state_copy() {
+    repeating_flags=()
+    non_repeating_flags=(--no-color --verbose -v --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--state --parallel --connect-timeout --lock-timeout --from --to)
+    __edgectl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state')
+        __edgectl_add_completions -o plusdirs -fX '!*.@(db)'
+        return
+        ;;
+    '--parallel')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    '--to')
         return
         ;;
     esac

@@ -1,24 +1,23 @@
 import EdgeCore
 import Foundation
-import GRDB
 
 extension StateStore {
     public func resources(kind: ResourceKind? = nil) throws -> [StoredResource] {
         try read { db in
             var sql = "SELECT * FROM resource"
-            var arguments: StatementArguments = []
+            var arguments: [any SQLBindable] = []
             if let kind {
                 sql += " WHERE kind = ?"
                 arguments = [kind.rawValue]
             }
             sql += " ORDER BY kind, name"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(StateStore.storedResource)
+            return try db.rows(sql: sql, arguments: arguments).map(StateStore.storedResource)
         }
     }
 
     public func resource(_ id: ResourceID) throws -> StoredResource? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM resource WHERE kind = ? AND name = ?", arguments: [id.kind.rawValue, id.name])
+            try db.row(sql: "SELECT * FROM resource WHERE kind = ? AND name = ?", arguments: [id.kind.rawValue, id.name])
                 .map(StateStore.storedResource)
         }
     }
@@ -28,7 +27,7 @@ extension StateStore {
         Set(try resources().filter { $0.sourceFile.map(files.contains) ?? false }.map(\.resource.id))
     }
 
-    static func storedResource(_ row: Row) throws -> StoredResource {
+    static func storedResource(_ row: SQLRow) throws -> StoredResource {
         let kind = ResourceKind(rawValue: row["kind"]) ?? .node
         var resource = try Resource.decode(kind: kind, name: row["name"], labelsJSON: row["labels"], specJSON: row["spec"])
         let digest: String? = row["release"]
@@ -68,10 +67,15 @@ extension StateStore {
             guard changes.contains(where: { $0.action != .unchanged }) else {
                 return RecordOutcome(generation: 0, newRevisions: [:])
             }
-            try db.execute(
-                sql: "INSERT INTO generation (createdAt, command, user, host) VALUES (?, ?, ?, ?)",
-                arguments: [now, actor.command, actor.user, actor.host])
-            let generation = Int(db.lastInsertedRowID)
+            let generation: Int =
+                try db.value(
+                    // Numbered here, not by a sequence: a PostgreSQL sequence skips the numbers of
+                    // transactions that rolled back (a retried conflict), and generations have no gaps.
+                    sql: """
+                        INSERT INTO generation (id, createdAt, command, "user", host)
+                        VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM generation), ?, ?, ?, ?) RETURNING id
+                        """,
+                    arguments: [now, actor.command, actor.user, actor.host]) ?? 0
             var newRevisions: [String: Int] = [:]
             for change in changes {
                 switch change.action {
@@ -85,8 +89,8 @@ extension StateStore {
                         message: "removed from the desired state by \(actor.user)", generation: generation)
                 case .create, .update:
                     guard let resource = change.resource else { continue }
-                    let previous = try Int.fetchOne(
-                        db, sql: "SELECT generation FROM resource WHERE kind = ? AND name = ?",
+                    let previous: Int? = try db.value(
+                        sql: "SELECT generation FROM resource WHERE kind = ? AND name = ?",
                         arguments: [resource.kind.rawValue, resource.name])
                     try db.execute(
                         sql: """
@@ -128,7 +132,7 @@ extension StateStore {
         }
     }
 
-    static func recordRelease(_ db: Database, _ release: Release, service: String, version: String?, now: String) throws {
+    static func recordRelease(_ db: any SQLConnection, _ release: Release, service: String, version: String?, now: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let entries = String(decoding: try encoder.encode(release.entries), as: UTF8.self)

@@ -1,10 +1,9 @@
 import EdgeCore
 import Foundation
-import GRDB
 
 extension StateStore {
     static func appendEvent(
-        _ db: Database, time: String, type: EventRecord.EventType, kind: String, name: String, reason: String, message: String,
+        _ db: any SQLConnection, time: String, type: EventRecord.EventType, kind: String, name: String, reason: String, message: String,
         generation: Int?
     ) throws {
         try db.execute(
@@ -28,24 +27,24 @@ extension StateStore {
     public func events(kind: String? = nil, name: String? = nil, since: Date? = nil, limit: Int? = nil) throws -> [EventRecord] {
         try read { db in
             var clauses: [String] = []
-            var arguments: StatementArguments = []
+            var arguments: [any SQLBindable] = []
             if let kind {
                 clauses.append("objectKind = ?")
-                _ = arguments.append(contentsOf: [kind])
+                arguments.append(kind)
             }
             if let name {
                 clauses.append("objectName = ?")
-                _ = arguments.append(contentsOf: [name])
+                arguments.append(name)
             }
             if let since {
                 clauses.append("time >= ?")
-                _ = arguments.append(contentsOf: [Timestamp.string(since)])
+                arguments.append(Timestamp.string(since))
             }
             var sql = "SELECT * FROM event"
             if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
             sql += " ORDER BY id DESC"
             if let limit { sql += " LIMIT \(limit)" }
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let rows = try db.rows(sql: sql, arguments: arguments)
             return rows.reversed().map { row in
                 EventRecord(
                     id: row["id"], time: Timestamp.date(row["time"]) ?? Date(timeIntervalSince1970: 0),

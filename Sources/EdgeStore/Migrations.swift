@@ -186,6 +186,21 @@ enum Migrations {
                     ALTER TABLE nodeService ADD COLUMN revertReason TEXT;
                     """)
         }
+        migrator.registerMigration("v8-lock-lease-and-settings") { db in
+            // The run lock gains a lease (renewed by its holder, taken over once it runs out), the
+            // holder's user and a token naming one holding. setting: small named values (the
+            // secret fingerprint key lives here on a shared PostgreSQL state).
+            try db.execute(
+                sql: """
+                    ALTER TABLE runLock ADD COLUMN holderUser TEXT;
+                    ALTER TABLE runLock ADD COLUMN expiresAt TEXT;
+                    ALTER TABLE runLock ADD COLUMN token TEXT;
+                    CREATE TABLE setting (
+                        name TEXT PRIMARY KEY,
+                        value TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

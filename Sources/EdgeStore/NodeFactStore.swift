@@ -1,6 +1,5 @@
 import EdgeCore
 import Foundation
-import GRDB
 
 /// What was last observed about a node on contact.
 public struct NodeFacts: Sendable, Equatable {
@@ -54,7 +53,7 @@ public struct TrustedHostKey: Sendable, Equatable {
 extension StateStore {
     public func nodeFacts() throws -> [String: NodeFacts] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM nodeFact")
+            let rows = try db.rows(sql: "SELECT * FROM nodeFact")
             return Dictionary(
                 uniqueKeysWithValues: rows.map { row in
                     let reachable: Int? = row["reachable"]
@@ -96,7 +95,7 @@ extension StateStore {
 
     public func trustedHostKeys() throws -> [String: TrustedHostKey] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM hostKey")
+            let rows = try db.rows(sql: "SELECT * FROM hostKey")
             return Dictionary(
                 uniqueKeysWithValues: rows.map { row in
                     (
@@ -113,8 +112,27 @@ extension StateStore {
     public func trustHostKey(_ key: TrustedHostKey) throws {
         try write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO hostKey (node, keyType, publicKey, fingerprint, trustedAt) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO hostKey (node, keyType, publicKey, fingerprint, trustedAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT (node) DO UPDATE SET keyType = excluded.keyType, publicKey = excluded.publicKey, fingerprint = excluded.fingerprint, trustedAt = excluded.trustedAt",
                 arguments: [key.node, key.keyType, key.publicKey, key.fingerprint, Timestamp.string(key.trustedAt)])
+        }
+    }
+}
+
+extension StateStore {
+    /// A small named value kept in the state (nil: none yet).
+    public func setting(_ name: String) throws -> String? {
+        try read { try $0.value(sql: "SELECT value FROM setting WHERE name = ?", arguments: [name]) }
+    }
+
+    /// A small named value kept in the state, written once: the first writer's value wins and
+    /// every later caller gets it (`make` runs only when there is none yet).
+    public func setting(_ name: String, orMake make: () -> String) throws -> String {
+        if let value: String = try read({ try $0.value(sql: "SELECT value FROM setting WHERE name = ?", arguments: [name]) }) { return value }
+        let fresh = make()
+        return try write { db in
+            try db.execute(sql: "INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", arguments: [name, fresh])
+            return try db.value(sql: "SELECT value FROM setting WHERE name = ?", arguments: [name]) ?? fresh
         }
     }
 }

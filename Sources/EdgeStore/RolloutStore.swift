@@ -1,6 +1,5 @@
 import EdgeCore
 import Foundation
-import GRDB
 
 /// The last observation of one service on one node.
 public struct StoredNodeService: Sendable, Equatable {
@@ -100,18 +99,16 @@ extension StateStore {
         a.current == b.current && a.process == b.process && a.drifted == b.drifted && a.unit == b.unit
     }
 
-    static func nodeServices(_ db: Database, node: String? = nil) throws -> [String: StoredNodeService] {
+    static func nodeServices(_ db: any SQLConnection, node: String? = nil) throws -> [String: StoredNodeService] {
         var result: [String: StoredNodeService] = [:]
-        for row in try Row.fetchAll(
-            db, sql: "SELECT * FROM nodeService" + (node == nil ? "" : " WHERE node = ?"), arguments: node.map { [$0] } ?? [])
-        {
+        for row in try db.rows(sql: "SELECT * FROM nodeService" + (node == nil ? "" : " WHERE node = ?"), arguments: node.map { [$0] } ?? []) {
             let item = storedNodeService(row)
             result[item.service] = item
         }
         return result
     }
 
-    static func storedNodeService(_ row: Row) -> StoredNodeService {
+    static func storedNodeService(_ row: SQLRow) -> StoredNodeService {
         let observedAt = Timestamp.date(row["observedAt"]) ?? Date(timeIntervalSince1970: 0)
         var state = NodeServiceState(
             current: row["current"], previous: row["previous"],
@@ -134,7 +131,7 @@ extension StateStore {
     public func recordUnit(_ unit: ServiceUnit) throws {
         let fields = String(decoding: try JSONEncoder().encode(unit.fields), as: UTF8.self)
         try write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO unit (digest, fields) VALUES (?, ?)", arguments: [unit.digest, fields])
+            try db.execute(sql: "INSERT INTO unit (digest, fields) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING", arguments: [unit.digest, fields])
         }
     }
 
@@ -142,7 +139,7 @@ extension StateStore {
     public func knownUnits() throws -> [String: [String: String]] {
         try read { db in
             var result: [String: [String: String]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT digest, fields FROM unit") {
+            for row in try db.rows(sql: "SELECT digest, fields FROM unit") {
                 result[row["digest"]] = try? JSONDecoder().decode([String: String].self, from: Data((row["fields"] as String).utf8))
             }
             return result
@@ -151,7 +148,7 @@ extension StateStore {
 
     public func nodeServices() throws -> [StoredNodeService] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM nodeService ORDER BY service, node").map(StateStore.storedNodeService)
+            try db.rows(sql: "SELECT * FROM nodeService ORDER BY service, node").map(StateStore.storedNodeService)
         }
     }
 
@@ -159,10 +156,9 @@ extension StateStore {
 
     public func startRollout(service: String, revision: Int?, release: String, command: String) throws -> Int64 {
         try write { db in
-            try db.execute(
-                sql: "INSERT INTO rollout (service, revision, release, state, startedAt, command) VALUES (?, ?, ?, 'Progressing', ?, ?)",
-                arguments: [service, revision, release, Timestamp.string(Date()), command])
-            return db.lastInsertedRowID
+            try db.value(
+                sql: "INSERT INTO rollout (service, revision, release, state, startedAt, command) VALUES (?, ?, ?, 'Progressing', ?, ?) RETURNING id",
+                arguments: [service, revision, release, Timestamp.string(Date()), command]) ?? 0
         }
     }
 
@@ -180,7 +176,7 @@ extension StateStore {
     @discardableResult
     public func interruptAbandonedRollouts(message: String) throws -> [String] {
         try write { db in
-            let services = try String.fetchAll(db, sql: "SELECT DISTINCT service FROM rollout WHERE state = 'Progressing' ORDER BY service")
+            let services: [String] = try db.column(sql: "SELECT DISTINCT service FROM rollout WHERE state = 'Progressing' ORDER BY service")
             try db.execute(
                 sql: "UPDATE rollout SET state = ?, finishedAt = ?, message = ? WHERE state = 'Progressing'",
                 arguments: [RolloutState.interrupted.rawValue, Timestamp.string(Date()), message])
@@ -204,8 +200,8 @@ extension StateStore {
 
     public func rollouts(service: String? = nil) throws -> [RolloutRecord] {
         try read { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM rollout" + (service == nil ? "" : " WHERE service = ?") + " ORDER BY id",
+            let rows = try db.rows(
+                sql: "SELECT * FROM rollout" + (service == nil ? "" : " WHERE service = ?") + " ORDER BY id",
                 arguments: service.map { [$0] } ?? [])
             return rows.map { row in
                 RolloutRecord(
@@ -219,7 +215,8 @@ extension StateStore {
 
     public func rolloutSteps(_ id: Int64) throws -> [RolloutStepRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM rolloutStep WHERE rollout = ? ORDER BY rowid", arguments: [id]).map { row in
+            try db.rows(sql: "SELECT * FROM rolloutStep WHERE rollout = ? ORDER BY \(db.dialect == .postgres ? "id" : "rowid")", arguments: [id]).map
+            { row in
                 RolloutStepRecord(
                     rollout: row["rollout"], node: row["node"], step: StepOutcome(rawValue: row["step"]) ?? .failed, fromRelease: row["fromRelease"],
                     at: Timestamp.date(row["at"]) ?? Date(timeIntervalSince1970: 0), message: row["message"])
@@ -239,7 +236,7 @@ extension StateStore {
     /// that records why (auto-rollback, `rollout undo`). The bundle path stays the current one.
     public func restoreRevision(service: String, to old: RevisionRecord, reason: String, actor: Actor) throws -> Int {
         try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM resource WHERE kind = 'Service' AND name = ?", arguments: [service]) else {
+            guard let row = try db.row(sql: "SELECT * FROM resource WHERE kind = 'Service' AND name = ?", arguments: [service]) else {
                 throw EdgeError.runtime("service/\(service) is not in the desired state")
             }
             let current = try StateStore.storedResource(row)
@@ -252,10 +249,10 @@ extension StateStore {
             try db.execute(
                 sql: "UPDATE resource SET spec = ?, release = ?, generation = generation + 1, updatedAt = ? WHERE kind = 'Service' AND name = ?",
                 arguments: [try restored.specJSON(), old.release, now, service])
-            let latest = try Int.fetchOne(db, sql: "SELECT MAX(revision) FROM revision WHERE service = ?", arguments: [service]) ?? 0
+            let latest = try db.value(sql: "SELECT MAX(revision) FROM revision WHERE service = ?", arguments: [service]) ?? 0
             try db.execute(
                 sql: """
-                    INSERT INTO revision (service, revision, spec, release, version, generation, createdAt, command, user, reason)
+                    INSERT INTO revision (service, revision, spec, release, version, generation, createdAt, command, "user", reason)
                     VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
                     """,
                 arguments: [service, latest + 1, old.specJSON, old.release, old.version, now, actor.command, actor.user, reason])
@@ -271,7 +268,8 @@ extension StateStore {
     public func pause(service: String, by user: String) throws {
         try write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO servicePause (service, since, by) VALUES (?, ?, ?)",
+                sql:
+                    "INSERT INTO servicePause (service, since, \"by\") VALUES (?, ?, ?) ON CONFLICT (service) DO UPDATE SET since = excluded.since, \"by\" = excluded.\"by\"",
                 arguments: [service, Timestamp.string(Date()), user])
         }
     }
@@ -281,6 +279,6 @@ extension StateStore {
     }
 
     public func pausedServices() throws -> Set<String> {
-        try read { db in Set(try String.fetchAll(db, sql: "SELECT service FROM servicePause")) }
+        try read { db in Set(try (db.column(sql: "SELECT service FROM servicePause") as [String])) }
     }
 }

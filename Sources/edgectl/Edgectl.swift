@@ -25,7 +25,7 @@ struct Edgectl: ParsableCommand {
         subcommands: [
             ApplyCommand.self, DiffCommand.self, GetCommand.self, DescribeCommand.self, DeleteCommand.self,
             ReconcileCommand.self, RolloutCommand.self, StatusCommand.self, LogsCommand.self, ExecCommand.self, NodeCommand.self,
-            RenderCommand.self, CompletionCommand.self,
+            RenderCommand.self, LockCommand.self, StateCommand.self, CompletionCommand.self,
         ]
     )
 }

@@ -34,10 +34,10 @@ struct StateStoreTests {
         #expect(StateStore.defaultPath(environment: ["XDG_STATE_HOME": "/xdg"]) == "/xdg/edgectl/state.db")
     }
 
-    @Test func revisionsNumberEachDistinctSpecAndRelease() throws {
+    @Test(arguments: TestStates.backends) func revisionsNumberEachDistinctSpecAndRelease(_ backend: String) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let store = try StateStore(path: dir.path + "/s.db")
+        let store = try StateStore(path: try TestStates.make(backend, in: dir))
         func apply(_ r: Resource) throws -> Int? {
             let current = try store.resources().map(\.resource)
             let changes = DesiredStateDiff.compute(current: current, incoming: [r])
@@ -57,10 +57,10 @@ struct StateStoreTests {
         #expect(try store.releaseEntries(digest: String(repeating: "a", count: 64))?.first?.path == "run")
     }
 
-    @Test func eventsAreRecordedInOrder() throws {
+    @Test(arguments: TestStates.backends) func eventsAreRecordedInOrder(_ backend: String) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let store = try StateStore(path: dir.path + "/s.db")
+        let store = try StateStore(path: try TestStates.make(backend, in: dir))
         _ = try store.record(DesiredStateDiff.compute(current: [], incoming: [service("web")]), by: actor)
         try store.appendEvent(type: .warning, kind: "Node", name: "n1", reason: "Unreachable", message: "timeout")
         let events = try store.events()
@@ -69,10 +69,10 @@ struct StateStoreTests {
         #expect(try store.events(since: Date().addingTimeInterval(3600)).isEmpty)
     }
 
-    @Test func deletionRemovesResource() throws {
+    @Test(arguments: TestStates.backends) func deletionRemovesResource(_ backend: String) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let store = try StateStore(path: dir.path + "/s.db")
+        let store = try StateStore(path: try TestStates.make(backend, in: dir))
         _ = try store.record(DesiredStateDiff.compute(current: [], incoming: [service("web")]), by: actor)
         let current = try store.resources().map(\.resource)
         let changes = DesiredStateDiff.compute(current: current, incoming: [], prunable: [ResourceID(.service, "web")])
@@ -81,10 +81,10 @@ struct StateStoreTests {
         #expect(try store.resources().isEmpty)
     }
 
-    @Test func hostKeysAndFacts() throws {
+    @Test(arguments: TestStates.backends) func hostKeysAndFacts(_ backend: String) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let store = try StateStore(path: dir.path + "/s.db")
+        let store = try StateStore(path: try TestStates.make(backend, in: dir))
         try store.recordContacts([NodeFacts(node: "n1", reachable: true, lastSeen: Date(), lastContact: Date(), os: "Linux", arch: "x86_64")])
         try store.recordContacts([NodeFacts(node: "n1", reachable: false, lastContact: Date(), lastError: "timeout")])
         let facts = try #require(try store.nodeFacts()["n1"])
@@ -96,10 +96,10 @@ struct StateStoreTests {
         #expect(try store.trustedHostKeys()["n1"]?.fingerprint == "SHA256:x")
     }
 
-    @Test func observationsKeepSinceAndAFailureUntilTheNodeChanges() throws {
+    @Test(arguments: TestStates.backends) func observationsKeepSinceAndAFailureUntilTheNodeChanges(_ backend: String) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let store = try StateStore(path: dir.path + "/s.db")
+        let store = try StateStore(path: try TestStates.make(backend, in: dir))
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         let dead = NodeServiceState(current: "r1", process: .dead)
         try store.recordNodeService(node: "n1", service: "web", state: dead, error: "health check failed: http 500", at: t0)

@@ -28,5 +28,29 @@ public struct TemporaryDirectory: Sendable {
         return full
     }
 
-    public func remove() { try? FileManager.default.removeItem(atPath: path) }
+    /// Also runs, once, what `onRemove` registered (a test database to drop).
+    public func remove() {
+        for cleanup in Cleanups.take(path) { cleanup() }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Something to undo when this directory is removed.
+    public func onRemove(_ cleanup: @escaping @Sendable () -> Void) { Cleanups.add(path, cleanup) }
+}
+
+private enum Cleanups {
+    nonisolated(unsafe) static var byPath: [String: [@Sendable () -> Void]] = [:]
+    static let lock = NSLock()
+
+    static func add(_ path: String, _ cleanup: @escaping @Sendable () -> Void) {
+        lock.lock()
+        byPath[path, default: []].append(cleanup)
+        lock.unlock()
+    }
+
+    static func take(_ path: String) -> [@Sendable () -> Void] {
+        lock.lock()
+        defer { lock.unlock() }
+        return byPath.removeValue(forKey: path) ?? []
+    }
 }

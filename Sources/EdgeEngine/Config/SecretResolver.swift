@@ -20,10 +20,25 @@ public final class SecretResolver: @unchecked Sendable {
     private let lock = NSLock()
     private var cache: [String: Result<String, Failure>] = [:]
 
-    /// - Parameter keyPath: the fingerprint key's file, made (0600) when missing.
-    public init(fleet: Fleet, keyPath: String) throws {
+    /// The fingerprint key comes with the state: a file beside a SQLite state (made 0600 when
+    /// missing), a setting in a shared PostgreSQL state (so every operator's fingerprints, and
+    /// so every unit's digest, agree).
+    public init(fleet: Fleet, store: StateStore) throws {
         self.fleet = fleet
-        key = try SecretResolver.key(at: keyPath)
+        if store.isPostgres {
+            let hex = try store.setting("secretFingerprintKey") {
+                SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+            }
+            var bytes: [UInt8] = []
+            var index = hex.startIndex
+            while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+                bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+                index = next
+            }
+            key = SymmetricKey(data: bytes)
+        } else {
+            key = try SecretResolver.key(at: SecretResolver.keyPath(forState: store.path))
+        }
     }
 
     /// Reads (best effort) every secret the services on `nodes` use, so the `Redactor` masks
@@ -32,7 +47,7 @@ public final class SecretResolver: @unchecked Sendable {
     public static func learn(store: StateStore, nodes: [String]) {
         guard let resources = try? store.resources().map(\.resource) else { return }
         let fleet = Fleet(resources)
-        guard !fleet.secrets.isEmpty, let resolver = try? SecretResolver(fleet: fleet, keyPath: keyPath(forState: store.path)) else { return }
+        guard !fleet.secrets.isEmpty, let resolver = try? SecretResolver(fleet: fleet, store: store) else { return }
         for node in nodes {
             for service in fleet.services(onNode: node) {
                 guard let spec = fleet.services[service]?.spec else { continue }

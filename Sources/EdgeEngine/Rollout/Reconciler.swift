@@ -107,7 +107,7 @@ public final class Reconciler: @unchecked Sendable {
         }
         // Each node's unit: templates rendered for it, secrets read (a service whose units
         // cannot be made fails here, before any of its nodes is touched).
-        let resolver = try SecretResolver(fleet: fleet, keyPath: SecretResolver.keyPath(forState: store.path))
+        let resolver = try SecretResolver(fleet: fleet, store: store)
         let made = Reconciler.desiredUnits(fleet, secrets: resolver, only: considered.subtracting(paused).subtracting(blocked))
         for (service, reason) in made.failures.sorted(by: { $0.key < $1.key }) {
             progress.emit(ProgressEvent(service: service, kind: .failed, message: "\(reason); no node was changed"))
@@ -225,7 +225,7 @@ public final class Reconciler: @unchecked Sendable {
         }
         let blocked = try Set(fleet.services.keys.filter { RevisionRules.blocked(try store.revisions(service: $0).map(\.summary)) != nil })
         let paused = try store.pausedServices()
-        let resolver = try SecretResolver(fleet: fleet, keyPath: SecretResolver.keyPath(forState: store.path))
+        let resolver = try SecretResolver(fleet: fleet, store: store)
         let made = desiredUnits(fleet, secrets: resolver)
         var plan = Planner.plan(
             fleet: fleet, releases: desiredReleases(fleet), units: made.units, knownUnits: try store.knownUnits(), observed: observed,

@@ -39,8 +39,8 @@ struct GlobalOptions: ParsableArguments {
     /// Takes the run lock, warning when a dead holder's lock is taken over.
     func lock(_ engine: Engine, command: String) throws -> StateLock {
         let lock = try engine.lock(command: command, timeout: lockTimeout)
-        if let dead = lock.tookOverFrom {
-            Output.warn("took over the lock of \(dead), which is no longer running", style: stderrStyle)
+        if let old = lock.tookOverFrom {
+            Output.warn("took over the lock of \(old), which \(lock.takeoverReason ?? "is no longer running")", style: stderrStyle)
         }
         return lock
     }

@@ -1,0 +1,127 @@
+import EdgeCore
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The embedded backend: one SQLite file in WAL mode (0600 in a 0700 directory), so readers
+/// (`get`, `status --no-refresh`) never wait for a writer. Writers use immediate transactions,
+/// so two of them queue on SQLite's busy handler instead of failing on a lock upgrade.
+final class SQLiteBackend: StateBackend {
+    let path: String
+    let queue: DatabaseQueue
+    var dialect: SQLDialect { .sqlite }
+    var displayName: String { path }
+
+    init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        let fm = FileManager.default
+        if !directory.isEmpty && !fm.fileExists(atPath: directory) {
+            do {
+                try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw EdgeError.runtime("cannot create the state directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        if !fm.fileExists(atPath: path) {
+            let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            guard fd >= 0 else {
+                throw EdgeError.runtime("cannot create the state file \(path): \(String(cString: strerror(errno)))")
+            }
+            close(fd)
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            let migrator = Migrations.migrator
+            if try queue.read({ try !migrator.hasCompletedMigrations($0) }) {
+                try migrator.migrate(queue)
+            }
+        } catch {
+            throw SQLiteBackend.translate(error, path: path)
+        }
+    }
+
+    func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(SQLiteConnection(db: db))
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw SQLiteBackend.translate(error, path: path)
+        }
+    }
+
+    func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        do {
+            return try queue.read { try body(SQLiteConnection(db: $0)) }
+        } catch {
+            throw SQLiteBackend.translate(error, path: path)
+        }
+    }
+
+    static func translate(_ error: Error, path: String) -> Error {
+        if error is EdgeError { return error }
+        guard let dbError = error as? DatabaseError else { return error }
+        switch dbError.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return EdgeError.temporary("the state file \(path) is busy (another edgectl is writing it); try again")
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return EdgeError.runtime("the state file \(path) is not a valid edgectl state database (\(dbError.message ?? "corrupt"))")
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY:
+            return EdgeError.runtime("cannot open the state file \(path) for writing: \(dbError.message ?? "permission denied")")
+        default:
+            return EdgeError.runtime("state file \(path): \(dbError.message ?? String(describing: dbError.resultCode))")
+        }
+    }
+}
+
+/// GRDB's connection seen through the shared SQL interface.
+struct SQLiteConnection: SQLConnection {
+    let db: Database
+    var dialect: SQLDialect { .sqlite }
+
+    func execute(sql: String, arguments: [any SQLBindable]) throws {
+        try db.execute(sql: sql, arguments: SQLiteConnection.arguments(arguments))
+    }
+
+    func rows(sql: String, arguments: [any SQLBindable]) throws -> [SQLRow] {
+        try Row.fetchAll(db, sql: sql, arguments: SQLiteConnection.arguments(arguments)).map { row in
+            SQLRow(
+                columns: Array(row.columnNames),
+                values: row.databaseValues.map { value in
+                    switch value.storage {
+                    case .null: return .null
+                    case .int64(let i): return .integer(i)
+                    case .double(let d): return .real(d)
+                    case .string(let s): return .text(s)
+                    case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
+                    }
+                })
+        }
+    }
+
+    static func arguments(_ values: [any SQLBindable]) -> StatementArguments {
+        StatementArguments(
+            values.map { value -> DatabaseValue in
+                switch value.sqlValue {
+                case .null: return .null
+                case .integer(let i): return i.databaseValue
+                case .real(let d): return d.databaseValue
+                case .text(let s): return s.databaseValue
+                }
+            })
+    }
+}
