@@ -29,6 +29,42 @@ struct StateStoreTests {
         _ = try StateStore(path: path)
     }
 
+    /// A state another user could have planted or can change is refused with a clear error.
+    @Test func aStateOthersCanWriteOrPlantIsRefused() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path + "/s.db"
+        _ = try StateStore(path: path)
+        func refused(_ fragment: String) {
+            do {
+                _ = try StateStore(path: path)
+                Issue.record("expected a refusal mentioning \(fragment)")
+            } catch let error as EdgeError {
+                #expect(error.kind.exitCode == 1)
+                #expect(error.message.contains(fragment), "\(error.message)")
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+        chmod(path, 0o666)
+        refused("writable by other users")
+        chmod(path, 0o600)
+        // A WAL planted as a link to another file.
+        #expect(symlink(dir.path + "/elsewhere", path + "-wal") == 0)
+        refused("is a symbolic link")
+        unlink(path + "-wal")
+        // A state file that belongs to someone else.
+        #expect(chown(path, 65534, 65534) == 0)
+        refused("belongs to uid 65534")
+        #expect(chown(path, geteuid(), getegid()) == 0)
+        // A directory anyone may write to, without the sticky bit.
+        chmod(dir.path, 0o777)
+        refused("writable by other users")
+        chmod(dir.path, 0o1777)
+        _ = try StateStore(path: path)
+        chmod(dir.path, 0o700)
+    }
+
     @Test func defaultPathFollowsEnvironment() {
         #expect(StateStore.defaultPath(environment: ["EDGECTL_STATE": "/x/s.db"]) == "/x/s.db")
         #expect(StateStore.defaultPath(environment: ["XDG_STATE_HOME": "/xdg"]) == "/xdg/edgectl/state.db")

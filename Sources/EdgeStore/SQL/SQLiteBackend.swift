@@ -26,8 +26,10 @@ final class SQLiteBackend: StateBackend {
                 throw EdgeError.runtime("cannot create the state directory \(directory): \(error.localizedDescription)")
             }
         }
+        try SQLiteBackend.checkPlace(path)
         if !fm.fileExists(atPath: path) {
-            let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            // O_EXCL|O_NOFOLLOW: never through a link or into a file someone else just made.
+            let fd = open(path, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0o600)
             guard fd >= 0 else {
                 throw EdgeError.runtime("cannot create the state file \(path): \(String(cString: strerror(errno)))")
             }
@@ -46,6 +48,39 @@ final class SQLiteBackend: StateBackend {
             }
         } catch {
             throw SQLiteBackend.translate(error, path: path)
+        }
+    }
+
+    /// A state in a shared directory must be the user's own: the file, its `-wal` and `-shm`
+    /// and the fingerprint key may not be links, nor another user's, nor writable by others,
+    /// and the directory must be the user's (or root's), writable by others only when sticky
+    /// (like /tmp, where others can add files but not replace the user's). Otherwise another
+    /// user could plant a state (or a WAL) that edgectl would trust and act on.
+    static func checkPlace(_ path: String) throws {
+        let me = geteuid()
+        let directory = (path as NSString).deletingLastPathComponent
+        var info = stat()
+        if lstat(directory.isEmpty ? "." : directory, &info) == 0 {
+            if info.st_uid != me && info.st_uid != 0 {
+                throw EdgeError.runtime("the state directory \(directory) belongs to uid \(info.st_uid), not you; refusing to use a state there")
+            }
+            if info.st_mode & 0o022 != 0 && info.st_mode & UInt32(S_ISVTX) == 0 {
+                throw EdgeError.runtime(
+                    "the state directory \(directory) is writable by other users (mode \(String(info.st_mode & 0o7777, radix: 8))); chmod go-w it or move the state"
+                )
+            }
+        }
+        for file in [path, path + "-wal", path + "-shm", path + ".fingerprint-key"] where lstat(file, &info) == 0 {
+            if info.st_mode & S_IFMT == S_IFLNK {
+                throw EdgeError.runtime("\(file) is a symbolic link; a state file must be a plain file of your own")
+            }
+            if info.st_uid != me {
+                throw EdgeError.runtime("\(file) belongs to uid \(info.st_uid), not you; refusing to trust a state someone else made")
+            }
+            if info.st_mode & 0o022 != 0 {
+                throw EdgeError.runtime(
+                    "\(file) is writable by other users (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it after checking its contents")
+            }
         }
     }
 
