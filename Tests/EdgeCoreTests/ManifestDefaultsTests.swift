@@ -21,6 +21,21 @@ struct ManifestDefaultsTests {
         #expect(spec.hostKey == nil)
     }
 
+    /// `spec.root` is checked as the directory it names, not as spelled: `//`, `/./` and
+    /// `/srv/..` are `/`, which edgectl must never own.
+    @Test(arguments: [
+        ("/srv/edge/", "/srv/edge"), ("//srv//edge", "/srv/edge"), ("/srv/./edge/x/..", "/srv/edge"), ("//", nil), ("/./", nil),
+        ("/srv/..", nil), ("relative/dir", nil),
+    ])
+    func nodeRootIsNormalisedAndNeverSlash(_ written: String, _ expected: String?) throws {
+        let text = node.replacingOccurrences(of: "{address: 10.0.0.1}", with: "{address: 10.0.0.1, root: \"\(written)\"}")
+        if let expected {
+            #expect(try load(text).first?.nodeSpec?.root == expected)
+        } else {
+            #expect(throws: ManifestError.self) { try load(text) }
+        }
+    }
+
     @Test func serviceDefaults() throws {
         let resources = try load(node + "\n---\n" + group + "\n---\n" + service(goodService))
         let svc = try #require(resources.first { $0.kind == .service }?.serviceSpec)

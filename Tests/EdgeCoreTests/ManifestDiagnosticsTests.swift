@@ -247,6 +247,27 @@ struct ManifestDiagnosticsTests {
         }
     }
 
+    /// A bundle file swapped for a FIFO (or a link) after the scan is refused at once, never
+    /// waited on: `open` of a FIFO without O_NONBLOCK blocks until a writer comes.
+    @Test func aFileSwappedForAFIFOOrALinkIsRefusedNotWaitedOn() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        #expect(mkfifo(dir.path + "/fifo", 0o644) == 0)
+        #expect(symlink("/etc/passwd", dir.path + "/link") == 0)
+        let started = Date()
+        #expect(throws: BundleFile.Changed.self) { try BundleFile.openRegular(dir.path + "/fifo") }
+        #expect(throws: BundleFile.Changed.self) { try BundleScanner.hashFile(dir.path + "/fifo") }
+        do {
+            _ = try BundleFile.openRegular(dir.path + "/link")
+            Issue.record("a link must be refused")
+        } catch let error as BundleFile.Changed {
+            #expect(error.description.contains("symbolic link"))
+        }
+        #expect(Date().timeIntervalSince(started) < 2)
+        let fd = try BundleFile.openRegular(dir.write("plain", "x"))
+        close(fd)
+    }
+
     @Test func diagnosticShowsLineAndCaret() {
         let d = Diagnostic(file: "f.yaml", line: 2, column: 5, message: "bad", sourceLine: "  a: b")
         #expect(d.description == "f.yaml:2:5: error: bad\n      a: b\n        ^")

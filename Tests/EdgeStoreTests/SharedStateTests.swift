@@ -131,6 +131,19 @@ struct SharedStateTests {
         #expect(Set(try store.resources().map(\.appliedGeneration)) == Set(1...20))
     }
 
+    /// Several operators' first commands meet on a new database: one migrates, the others wait
+    /// for it and then see its tables (none fails on "already exists").
+    @Test(arguments: TestStates.backends) func firstOpensAtOnceMigrateOnce(_ backend: String) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = try TestStates.make(backend, in: dir)
+        let failures = ErrorBox()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            do { _ = try StateStore(path: state).resources() } catch { failures.add(error) }
+        }
+        #expect(failures.errors.isEmpty, "\(failures.errors)")
+    }
+
     /// The server restarts in the middle of a write: that write fails with a clear, temporary
     /// error (exit 75) and leaves nothing of itself; the next one reconnects. A restart between
     /// two writes is not even noticed.

@@ -184,8 +184,13 @@ struct DocumentParser {
             }
         }
         if let n = reader.optional(f, "root"), let root = reader.string(n, path: "spec.root") {
-            if root.hasPrefix("/") && root.count > 1 {
-                spec.root = root.hasSuffix("/") ? String(root.dropLast()) : root
+            // Normalised first (`//`, `/./`, `/x/..` are all `/`): the check is on the directory
+            // edgectl will really own and clean up, not on how it was spelled.
+            let parts = root.split(separator: "/", omittingEmptySubsequences: true).reduce(into: [Substring]()) { kept, part in
+                if part == ".." { _ = kept.popLast() } else if part != "." { kept.append(part) }
+            }
+            if root.hasPrefix("/") && !parts.isEmpty && !root.contains(where: { $0.isNewline || $0 == "\0" }) {
+                spec.root = "/" + parts.joined(separator: "/")
             } else {
                 reader.error("spec.root must be an absolute path other than /, got \"\(root)\"", at: n)
             }

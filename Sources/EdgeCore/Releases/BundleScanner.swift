@@ -120,8 +120,7 @@ public enum BundleScanner {
 
     /// SHA-256 of a file, streamed in 1 MiB chunks.
     public static func hashFile(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let fd = try BundleFile.openRegular(path)
         defer { close(fd) }
         var hasher = SHA256()
         let size = 1 << 20

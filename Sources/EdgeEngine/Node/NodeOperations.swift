@@ -199,9 +199,11 @@ public final class NodeOperations {
             defer { buffer.deallocate() }
             for entry in entries {
                 let path = bundle + "/" + entry.path
-                let fd = open(path, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else {
-                    throw SSHError(node: node, step: .transfer, message: "cannot read \(path): \(String(cString: strerror(errno)))")
+                let fd: Int32
+                do {
+                    fd = try BundleFile.openRegular(path)
+                } catch {
+                    throw SSHError(node: node, step: .transfer, message: "\(error)")
                 }
                 defer { close(fd) }
                 let header = TarWriter.header(name: NodeLayout.storeName(entry), mode: NodeLayout.readOnlyMode(entry.mode), size: entry.size)

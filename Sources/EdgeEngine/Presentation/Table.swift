@@ -1,3 +1,4 @@
+import EdgeCore
 import Foundation
 
 /// A plain-text table in kubectl's style: upper-case headers, columns padded
@@ -14,7 +15,8 @@ public struct Table: Sendable {
     /// Renders the table; with `maxWidth`, the last column is cut to fit (with `…`).
     /// `style` may colour a cell after padding (colour must not change the width).
     public func render(maxWidth: Int? = nil, style: ((Int, Int, String) -> String)? = nil) -> String {
-        let all = [headers] + rows
+        // A cell may hold what a node reported: never a control character the terminal would obey.
+        let all = ([headers] + rows).map { $0.map { TerminalText.escape($0) } }
         var widths = headers.map { $0.count }
         for row in all {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }

@@ -37,6 +37,7 @@ public struct ProgressEvent: Sendable {
         if let batch { head.append("batch \(batch)") }
         if let node { head.append(style.cyan(node)) }
         let text: String
+        let message = TerminalText.escape(message, keepNewlines: true)
         switch kind {
         case .failed, .halted, .unreachable: text = style.red(message)
         case .healthy, .done: text = style.green(message)

@@ -146,7 +146,9 @@ final class PostgresBackend: StateBackend, @unchecked Sendable {
     /// Applies the migrations this server has not run, in order, under an advisory lock (two
     /// operators' first runs may meet here).
     private func migrate() throws {
-        try write { db in
+        // READ COMMITTED, not SERIALIZABLE: a snapshot taken before the advisory lock was
+        // granted would not see the tables the other migrator has just made.
+        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { db in
             try db.execute(sql: "SELECT pg_advisory_xact_lock(7271001)")
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, appliedAt TEXT NOT NULL)")
             let done = Set(try db.column(sql: "SELECT name FROM schema_migration") as [String])

@@ -30,10 +30,14 @@ final class SQLiteBackend: StateBackend {
         if !fm.fileExists(atPath: path) {
             // O_EXCL|O_NOFOLLOW: never through a link or into a file someone else just made.
             let fd = open(path, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0o600)
-            guard fd >= 0 else {
+            if fd >= 0 {
+                close(fd)
+            } else if errno == EEXIST {
+                // Another edgectl made it a moment ago: checked like any existing state.
+                try SQLiteBackend.checkPlace(path)
+            } else {
                 throw EdgeError.runtime("cannot create the state file \(path): \(String(cString: strerror(errno)))")
             }
-            close(fd)
         }
         var config = Configuration()
         config.busyMode = .timeout(10)
@@ -42,12 +46,26 @@ final class SQLiteBackend: StateBackend {
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
-            let migrator = Migrations.migrator
-            if try queue.read({ try !migrator.hasCompletedMigrations($0) }) {
-                try migrator.migrate(queue)
-            }
+            try SQLiteBackend.migrate(queue)
         } catch {
             throw SQLiteBackend.translate(error, path: path)
+        }
+    }
+
+    /// Brings the file's schema up to date. Two first commands on a new file may both try: the
+    /// one that loses (a table already there, a busy file) waits for the other to finish.
+    static func migrate(_ queue: DatabaseQueue) throws {
+        let migrator = Migrations.migrator
+        let deadline = Date().addingTimeInterval(20)
+        while true {
+            do {
+                if try queue.read({ try migrator.hasCompletedMigrations($0) }) { return }
+                try migrator.migrate(queue)
+                return
+            } catch {
+                guard Date() < deadline else { throw error }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import EdgeCore
 import EdgeEngine
 import Foundation
 
@@ -26,7 +27,10 @@ struct NodePrefix: Sendable {
     /// Writes a line to stdout or stderr, whichever the node wrote it to.
     func write(_ line: NodeLine) {
         let isOut = line.channel == .stdout
-        let text = format(line.node, line.text, style: isOut ? stdoutStyle : stderrStyle) + "\n"
+        // On a terminal a node's line keeps its colours but nothing else the terminal would obey.
+        let onTerminal = isatty(isOut ? 1 : 2) == 1
+        let body = onTerminal ? TerminalText.escape(line.text, keepColour: true) : line.text
+        let text = format(line.node, body, style: isOut ? stdoutStyle : stderrStyle) + "\n"
         if isOut { Output.out(text) } else { Output.err(text) }
     }
 }

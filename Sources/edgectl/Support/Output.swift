@@ -17,9 +17,10 @@ enum Output {
 
     static func print(_ text: String) { out(text + "\n") }
 
-    static func error(_ text: String, style: Style) { err(style.red("error: ") + text + "\n") }
+    /// Errors and warnings may quote a node (its stderr, its OS name): shown, never obeyed.
+    static func error(_ text: String, style: Style) { err(style.red("error: ") + TerminalText.escape(text, keepNewlines: true) + "\n") }
 
-    static func warn(_ text: String, style: Style) { err(style.yellow("warning: ") + text + "\n") }
+    static func warn(_ text: String, style: Style) { err(style.yellow("warning: ") + TerminalText.escape(text, keepNewlines: true) + "\n") }
 
     static func note(_ text: String) { err(text + "\n") }
 
