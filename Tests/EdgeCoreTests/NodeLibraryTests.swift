@@ -63,7 +63,14 @@ struct NodeLibraryTests {
         func release(_ digest: String, script: String) throws {
             let dir = root + "/releases/" + digest
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            _ = FileManager.default.createFile(atPath: dir + "/run", contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+            // Written through a close-on-exec descriptor: a process another test forks meanwhile
+            // must not inherit it open for writing, or exec of this script fails (ETXTBSY, 126)
+            // for as long as that process lives.
+            let fd = open(dir + "/run", O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o755)
+            guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            defer { close(fd) }
+            let bytes = Array(script.utf8)
+            guard write(fd, bytes, bytes.count) == bytes.count else { throw POSIXError(.EIO) }
         }
 
         deinit {
