@@ -194,15 +194,18 @@ extension StateStore {
 
     /// A service's last `limit` rollouts, oldest first, with their steps: what `GateDebt` reads.
     public func recentRollouts(service: String, limit: Int = 20) throws -> [(RolloutRecord, [RolloutStepRecord])] {
-        let all = try rollouts(service: service).suffix(limit)
+        // Every apply and reconcile asks this for each service: read only the last `limit`.
+        let all = try rollouts(service: service, last: limit)
         return try all.map { ($0, try rolloutSteps($0.id)) }
     }
 
-    public func rollouts(service: String? = nil) throws -> [RolloutRecord] {
+    /// A service's rollouts (or everyone's), oldest first; with `last`, only the latest that many.
+    public func rollouts(service: String? = nil, last: Int? = nil) throws -> [RolloutRecord] {
         try read { db in
-            let rows = try db.rows(
-                sql: "SELECT * FROM rollout" + (service == nil ? "" : " WHERE service = ?") + " ORDER BY id",
-                arguments: service.map { [$0] } ?? [])
+            var sql = "SELECT * FROM rollout" + (service == nil ? "" : " WHERE service = ?")
+            // The newest `last` by a descending limit, then oldest first again.
+            if let last { sql = "SELECT * FROM (\(sql) ORDER BY id DESC LIMIT \(max(0, last))) AS latest" }
+            let rows = try db.rows(sql: sql + " ORDER BY id", arguments: service.map { [$0] } ?? [])
             return rows.map { row in
                 RolloutRecord(
                     id: row["id"], service: row["service"], revision: row["revision"], release: row["release"],

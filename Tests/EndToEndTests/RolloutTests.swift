@@ -80,6 +80,18 @@ final class RolloutTests: FleetTestCase {
         }
     }
 
+    /// Reads a running edgectl's `-o json` events until one of `kind` has arrived (or the
+    /// output ends), and returns what was read.
+    func readEvents(_ out: Pipe, until kind: String) -> Data {
+        var buffer = Data()
+        while !String(decoding: buffer, as: UTF8.self).contains("\"kind\":\"\(kind)\"") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer += chunk
+        }
+        return buffer
+    }
+
     func versions() throws -> [String] {
         try (1...6).map { i in
             try fleet.inNode(i, "timeout 5 busybox wget -q -O - http://127.0.0.1:\(port)/version").output.trimmingCharacters(
@@ -211,13 +223,7 @@ final class RolloutTests: FleetTestCase {
             try release("k\(index)", broken: false)
             let (process, out, _) = try Edgectl.start(["apply", "-f", dir.path + "/m", "-o", "json", "--connect-timeout", "3"], state: state)
             // Read events until the chosen one, then kill -9.
-            var buffer = Data()
-            let handle = out.fileHandleForReading
-            while !String(decoding: buffer, as: UTF8.self).contains("\"kind\":\"\(killAfter)\"") {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer += chunk
-            }
+            _ = readEvents(out, until: "\(killAfter)")
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let store = try StateStore(path: state)
@@ -240,13 +246,7 @@ final class RolloutTests: FleetTestCase {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         try release("2.0", broken: false, startDelay: 2)
         let (process, out, err) = try Edgectl.start(["apply", "-f", dir.path + "/m", "-o", "json", "--connect-timeout", "3"], state: state)
-        var buffer = Data()
-        let handle = out.fileHandleForReading
-        while !String(decoding: buffer, as: UTF8.self).contains("\"kind\":\"batch\"") {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            buffer += chunk
-        }
+        let buffer = readEvents(out, until: "batch")
         kill(process.processIdentifier, SIGINT)
         let (rest, stderr) = Shell.collect(process, out, err)
         let text = String(decoding: buffer, as: UTF8.self) + rest
@@ -286,20 +286,14 @@ final class RolloutTests: FleetTestCase {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         try release("2.0", broken: false, maxUnavailable: 1, startDelay: 1)
         let (process, out, err) = try Edgectl.start(["apply", "-f", dir.path + "/m", "-o", "json", "--connect-timeout", "3"], state: state)
-        var buffer = Data()
-        let handle = out.fileHandleForReading
-        while !String(decoding: buffer, as: UTF8.self).contains("\"kind\":\"healthy\"") {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            buffer += chunk
-        }
+        var buffer = readEvents(out, until: "healthy")
         // A second writer while the first holds the lock.
         let second = try edgectl(["apply", "-f", dir.path + "/m"])
         XCTAssertEqual(second.status, 75)
         XCTAssertTrue(second.stderr.contains("locked by pid \(process.processIdentifier)"), second.stderr)
         // Pause from another process: the rollout stops before its next batch.
         XCTAssertEqual(try edgectl(["rollout", "pause", "service/web"]).status, 0)
-        buffer += handle.readDataToEndOfFile()
+        buffer += out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         _ = err
         XCTAssertEqual(process.terminationStatus, 0)
