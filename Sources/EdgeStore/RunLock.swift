@@ -40,9 +40,11 @@ public final class RunLock: @unchecked Sendable {
     public let takeoverReason: String?
     private let state = NSCondition()
     private var released = false
+    private let hostLock: HostLock?
 
-    init(store: StateStore, holder: LockHolder, tookOverFrom: LockHolder?, takeoverReason: String?, lease: Double) {
+    init(store: StateStore, holder: LockHolder, tookOverFrom: LockHolder?, takeoverReason: String?, lease: Double, hostLock: HostLock?) {
         self.store = store
+        self.hostLock = hostLock
         self.holder = holder
         self.tookOverFrom = tookOverFrom
         self.takeoverReason = takeoverReason
@@ -76,6 +78,7 @@ public final class RunLock: @unchecked Sendable {
         guard first else { return }
         let token = holder.token
         _ = try? store.write { db in try db.execute(sql: "DELETE FROM runLock WHERE token = ?", arguments: [token]) }
+        hostLock?.unlock()
     }
 }
 
@@ -97,8 +100,13 @@ extension StateStore {
             command: command, since: Date(), expiresAt: Date().addingTimeInterval(lease),
             token: (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined())
         let deadline = Date().addingTimeInterval(timeout)
+        let hostLock = isPostgres ? nil : try HostLock(statePath: path)
         while true {
+            // A live process on this machine holds the file lock: its row is live too, whatever
+            // its host name and pid say (another container may share both).
+            let hostLockFree = hostLock?.tryLock() ?? true
             let result: (acquired: Bool, holder: LockHolder?, reason: String?) = try write { db in
+                guard hostLockFree else { return (false, try StateStore.currentHolder(db), nil) }
                 var me = me
                 me.expiresAt = Date().addingTimeInterval(lease)
                 guard let holder = try StateStore.currentHolder(db) else {
@@ -114,13 +122,15 @@ extension StateStore {
                 return (true, holder, reason)
             }
             if result.acquired {
-                return RunLock(store: self, holder: me, tookOverFrom: result.holder, takeoverReason: result.reason, lease: lease)
+                return RunLock(
+                    store: self, holder: me, tookOverFrom: result.holder, takeoverReason: result.reason, lease: lease, hostLock: hostLock)
             }
             guard Date() < deadline else {
                 let holderText = result.holder.map(\.description) ?? "another process"
                 let leaseText = result.holder?.expiresAt.map { ", its lease runs until \(Timestamp.string($0))" } ?? ""
+                let liveText = hostLockFree ? "" : " (a process on this machine holds \(path).lock)"
                 throw EdgeError.temporary(
-                    "the state \(displayName) is locked by \(holderText)\(leaseText); try again later"
+                    "the state \(displayName) is locked by \(holderText)\(leaseText)\(liveText); try again later"
                         + (timeout > 0 ? " (waited \(Int(timeout))s)" : " or pass --lock-timeout SECONDS to wait"))
             }
             Thread.sleep(forTimeInterval: pollInterval)

@@ -62,6 +62,51 @@ struct SharedStateTests {
         #expect(try store.events().contains { $0.reason == "LockTakenOver" })
     }
 
+    /// A live holder in another pid namespace with this host's name (a second CI container
+    /// sharing the state file): its recorded pid is 1 there, which here is another process with
+    /// another start time, so by pid it looks dead. Its file lock says it is alive: the lock is
+    /// not taken over, and the refusal says a process on this machine holds it.
+    @Test func aLiveHolderInAnotherPidNamespaceWithThisHostNameKeepsTheLock() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = try TestStates.make("sqlite", in: dir)
+        let silent = try SilentListener()
+        defer { silent.close() }
+        dir.write("n.yaml", "apiVersion: edgectl/v1\nkind: Node\nmetadata: {name: mute}\nspec: {address: 127.0.0.1, port: \(silent.port)}\n")
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        holder.arguments = [
+            "--pid", "--fork", "--mount-proc", "--kill-child", Edgectl.binaryPath, "apply", "-f", dir.path + "/n.yaml", "--connect-timeout", "60",
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment["EDGECTL_STATE"] = state
+        holder.environment = environment
+        holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        defer {
+            if holder.isRunning {
+                kill(holder.processIdentifier, SIGKILL)
+                holder.waitUntilExit()
+            }
+        }
+        let store = try StateStore(path: state)
+        #expect(poll(20) { (try? store.lockHolder())?.pid == 1 }, "the holder takes the lock as pid 1 of its namespace")
+        #expect(try store.lockHolder()?.host == ProcessInfo.processInfo.hostName)
+        let refused = try Edgectl.run(["apply", "-f", "-", "--lock-timeout", "2"], state: state, stdin: Self.nodes(["n1"]))
+        #expect(refused.status == 75, "\(refused.stderr)")
+        #expect(refused.stderr.contains("a process on this machine holds"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("took over"), "\(refused.stderr)")
+        #expect(try store.lockHolder()?.pid == 1, "the live holder still holds the lock")
+        #expect(try !store.events().contains { $0.reason == "LockTakenOver" })
+
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
+        let taker = try Edgectl.run(["apply", "-f", "-", "--lock-timeout", "20"], state: state, stdin: Self.nodes(["n1"]))
+        #expect(taker.status == 0, "\(taker.stderr)")
+        #expect(taker.stderr.contains("took over the lock of pid 1"), "once it is gone, it is taken over: \(taker.stderr)")
+    }
+
     @Test(arguments: TestStates.backends) func lockStatusAndForcedReleaseAreRecorded(_ backend: String) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
