@@ -281,14 +281,25 @@ struct ManifestDiagnosticsTests {
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/abs", withDestinationPath: "/etc/passwd")
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/ok", withDestinationPath: "run")
         #expect(mkfifo(dir.path + "/bundle/fifo", 0o644) == 0)
+        // Each passes a lexical check on its own; followed through each other, `t` leads to /etc/passwd.
+        try FileManager.default.createDirectory(atPath: dir.path + "/bundle/a/b", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/a/b/s", withDestinationPath: "../..")
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/a/b/t", withDestinationPath: "s/../../../etc/passwd")
+        // Through a link that stays inside, and a loop.
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/a/b/u", withDestinationPath: "s/run")
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/loop1", withDestinationPath: "loop2")
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/loop2", withDestinationPath: "loop1")
         let text = node + "\n---\n" + group + "\n---\n" + service(goodService)
         do {
             _ = try ManifestLoader.load([ManifestInput(displayPath: "a.yaml", text: text, baseDirectory: dir.path)])
             Issue.record("expected diagnostics")
         } catch let error as ManifestError {
             let messages = error.diagnostics.map(\.message).sorted()
-            #expect(messages.count == 3)
+            #expect(messages.count == 6, "\(messages)")
             #expect(error.diagnostics.allSatisfy { $0.line == 15 && $0.column == 18 })
+            #expect(messages.contains { $0.contains("\"a/b/t\" points outside the bundle through its links") })
+            #expect(!messages.contains { $0.contains("\"a/b/u\"") }, "a link through a link that stays inside is fine")
+            #expect(messages.contains { $0.contains("\"loop1\" points outside") } && messages.contains { $0.contains("\"loop2\" points outside") })
             #expect(messages.contains { $0.contains("\"abs\" points outside the bundle") })
             #expect(messages.contains { $0.contains("\"escape\" points outside the bundle") })
             #expect(messages.contains { $0.contains("\"fifo\" is not a regular file, directory or symlink") })

@@ -38,6 +38,10 @@ public enum BundleScanner {
         var entries: [BundleEntry] = []
         var problems: [String] = []
         walk(root: root, relative: "", into: &entries, problems: &problems)
+        let links = Dictionary(entries.compactMap { $0.type == .symlink ? ($0.path, $0.target ?? "") : nil }) { a, _ in a }
+        for (link, target) in links.sorted(by: { $0.key < $1.key }) where !resolvesInside(link: link, links: links) {
+            problems.append("bundle symlink \"\(link)\" points outside the bundle through its links (-> \(target))")
+        }
         if !problems.isEmpty { throw Problems(messages: problems) }
         entries.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         return Release(digest: digest(of: entries), entries: entries)
@@ -114,6 +118,35 @@ public enum BundleScanner {
             default: depth += 1
             }
             if depth < 0 { return false }
+        }
+        return true
+    }
+
+    /// Whether `link`, followed as the node's kernel will follow it (through the bundle's own
+    /// links, a `..` after a link applying to where the link leads), stays within the bundle.
+    /// Each link passes `staysInside` on its own, yet `a/b/s -> ../..` with `a/b/t ->
+    /// s/../../../etc/passwd` leads out; so the whole path is resolved, link by link.
+    /// A path that leaves the bundle's entries (a name the bundle lacks) stays inside: what the
+    /// service creates there later is inside the release too. Too many links (a loop) is outside.
+    static func resolvesInside(link: String, links: [String: String]) -> Bool {
+        var resolved: [Substring] = []
+        var pending: [Substring] = Array(link.split(separator: "/"))
+        var hops = 0
+        while !pending.isEmpty {
+            let component = pending.removeFirst()
+            switch component {
+            case ".": continue
+            case "..":
+                if resolved.isEmpty { return false }
+                resolved.removeLast()
+            default:
+                resolved.append(component)
+                guard let target = links[resolved.joined(separator: "/")] else { continue }
+                hops += 1
+                if hops > 40 || target.isEmpty || target.hasPrefix("/") { return false }
+                resolved.removeLast()
+                pending = target.split(separator: "/") + pending
+            }
         }
         return true
     }
