@@ -191,6 +191,7 @@ edge_build_start() {
 # the links made inside it). The release appears complete or not at all.
 edge_materialise_tar() {
     _d=$1
+    edge_name "$_d"
     shift
     if [ -d "$EDGE_ROOT/releases/$_d" ]; then return 0; fi
     edge_build_start "$_d"
@@ -210,6 +211,7 @@ edge_materialise_tar() {
 # (the fallback when a path is too long for ustar; bundle paths hold no control characters).
 edge_materialise() {
     _d=$1
+    edge_name "$_d"
     if [ -d "$EDGE_ROOT/releases/$_d" ]; then return 0; fi
     edge_build_start "$_d"
     cat >"$_t/entries"
@@ -237,7 +239,19 @@ edge_dir_modes() {
 # existing release directory back as the release has it, in place (it may be
 # `current`): extra entries removed, missing or replaced ones linked again from
 # the store, symlinks re-made. Only paths inside the release are ever removed.
+# A service name or release digest names one entry of a directory, never a path: the engine
+# checks every value it sends, and this keeps one that slipped past from reaching `rm -rf`.
+edge_name() {
+    case $1 in
+    '' | *[!A-Za-z0-9_-]*)
+        echo "refused: \"$1\" is not a service name or release digest" >&2
+        exit 2
+        ;;
+    esac
+}
+
 edge_repair() {
+    edge_name "$1"
     cd "$EDGE_ROOT/releases/$1"
     _top=$(pwd -P)
     cat >"$_t/entries"
@@ -287,6 +301,7 @@ edge_repair() {
 }
 
 edge_remove_release() {
+    edge_name "$1"
     _r=$EDGE_ROOT/releases/$1
     [ -d "$_r" ] || return 0
     find "$_r" -type d -exec chmod u+w {} +
@@ -464,6 +479,7 @@ edge_config_prune() {
 # transfer); prints the digest now current. With UNIT, only when that unit is in place
 # (else prints "unchanged": the node is elsewhere already, e.g. it went back by itself).
 edge_rollback() {
+    edge_name "$1"
     _s=$EDGE_ROOT/services/$1
     if [ -n "${2:-}" ] && [ "$(edge_unit_of "$_s/unit")" != "$2" ]; then
         echo "unchanged $(edge_unit_of "$_s/unit")"
@@ -815,6 +831,8 @@ edge_stop() {
 # within SECONDS, the node goes back to the unit it runs now by itself (edge_expire).
 edge_switch() {
     _svc=$1 _dig=$2 _unit=$3 _grace=$4
+    edge_name "$_svc"
+    [ "$_dig" = - ] || edge_name "$_dig"
     _s=$EDGE_ROOT/services/$_svc
     if [ "$_dig" != - ]; then
         mkdir -p "$_s"
@@ -850,6 +868,7 @@ edge_switch() {
 # service's user, or who we are), private to it: files keep their modes (at most 0640
 # for a file with a secret), the directory is 0700. A unit's directory is written once.
 edge_config() {
+    edge_name "$1"
     _c=$EDGE_ROOT/services/$1/config
     if [ -d "$_c/$2" ]; then
         cat >/dev/null
@@ -897,6 +916,7 @@ edge_running() {
 # log, systemd unit, and the boot hook once no supervised service is left); its
 # releases go with the next cleanup.
 edge_remove() {
+    edge_name "$1"
     edge_stop "$1" "$2"
     edge_sd_remove "$1"
     rm -rf -- "$EDGE_ROOT/services/$1"

@@ -57,7 +57,7 @@ public final class Engine: Sendable {
     /// Looks at the nodes (all, or those `selector` matches) and records what they report;
     /// changes nothing anywhere else (`status`).
     public func observe(settings: ConnectionSettings, selector: LabelSelector?, progress: ProgressSink = ProgressSink { _ in }) throws {
-        let nodes = Fleet(try store.resources(kind: .node).map(\.resource)).nodes.values.filter { selector?.matches($0.labels) ?? true }
+        let nodes = Fleet(try store.checkedResources(kind: .node)).nodes.values.filter { selector?.matches($0.labels) ?? true }
         let connector = NodeConnector(store: store, settings: settings)
         _ = try FleetObserver(store: store, connector: connector, progress: progress).observe(nodes.sorted { $0.name < $1.name })
     }

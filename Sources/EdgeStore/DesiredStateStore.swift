@@ -15,6 +15,14 @@ extension StateStore {
         }
     }
 
+    /// The desired state as it may reach nodes: every value checked again (`StoredValues`),
+    /// since something other than edgectl may have written it. A resource that fails stops the
+    /// command before any node is contacted, naming it and what is wrong; `get`, `apply` and
+    /// `delete` read without this check, so such a resource can be seen and replaced.
+    public func checkedResources(kind: ResourceKind? = nil) throws -> [Resource] {
+        try StoredValues.checked(try resources(kind: kind).map(\.resource), stateName: displayName)
+    }
+
     public func resource(_ id: ResourceID) throws -> StoredResource? {
         try read { db in
             try db.row(sql: "SELECT * FROM resource WHERE kind = ? AND name = ?", arguments: [id.kind.rawValue, id.name])

@@ -59,7 +59,15 @@ extension StateStore {
             guard let json: String = try db.value(sql: "SELECT entries FROM release WHERE digest = ? LIMIT 1", arguments: [digest]) else {
                 return nil
             }
-            return try JSONDecoder().decode([BundleEntry].self, from: Data(json.utf8))
+            let entries = try JSONDecoder().decode([BundleEntry].self, from: Data(json.utf8))
+            // The list decides which files are sent and where they land: it must be the release it names.
+            let problems = StoredValues.problems(entries: entries, digest: digest)
+            guard problems.isEmpty else {
+                throw EdgeError.runtime(
+                    "the state's file list of release \(digest.prefix(12)) is not that release (\(problems.prefix(3).joined(separator: "; "))); no node was sent it"
+                )
+            }
+            return entries
         }
     }
 }

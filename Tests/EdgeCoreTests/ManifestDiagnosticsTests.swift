@@ -289,13 +289,16 @@ struct ManifestDiagnosticsTests {
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/a/b/u", withDestinationPath: "s/run")
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/loop1", withDestinationPath: "loop2")
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/bundle/loop2", withDestinationPath: "loop1")
+        dir.write("bundle/x\netc", "a name with a newline")
         let text = node + "\n---\n" + group + "\n---\n" + service(goodService)
         do {
             _ = try ManifestLoader.load([ManifestInput(displayPath: "a.yaml", text: text, baseDirectory: dir.path)])
             Issue.record("expected diagnostics")
         } catch let error as ManifestError {
             let messages = error.diagnostics.map(\.message).sorted()
-            #expect(messages.count == 6, "\(messages)")
+            #expect(messages.count == 7, "\(messages)")
+            #expect(messages.contains { $0.contains("\"x^Jetc\" has a control character in its name") }, "\(messages)")
+            #expect(!messages.contains { $0.contains("\n") }, "the name is shown escaped")
             #expect(error.diagnostics.allSatisfy { $0.line == 15 && $0.column == 18 })
             #expect(messages.contains { $0.contains("\"a/b/t\" points outside the bundle through its links") })
             #expect(!messages.contains { $0.contains("\"a/b/u\"") }, "a link through a link that stays inside is fine")

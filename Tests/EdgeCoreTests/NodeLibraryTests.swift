@@ -118,6 +118,15 @@ struct NodeLibraryTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try session.call("edge_stop", ["-svc", "2"]).status == 0)
 
+        // A name that is a path never reaches rm -rf, whatever sent it.
+        try FileManager.default.createDirectory(atPath: node.dir.path + "/keep", withIntermediateDirectories: true)
+        for (function, arguments) in [("edge_remove", ["../../keep", "2"]), ("edge_repair", [".."]), ("edge_switch", ["web", "../x", "u", "2"])] {
+            let refused = try session.call(function, arguments)
+            #expect(
+                refused.status == 2 && refused.stderrText.contains("is not a service name or release digest"), "\(function): \(refused.stderrText)")
+        }
+        #expect(FileManager.default.fileExists(atPath: node.dir.path + "/keep"))
+
         // Bytes that are not UTF-8 arrive as they are.
         let raw: [UInt8] = [0xFF, 0xFE, 0x41, 0x0A, 0x27]
         #expect([UInt8](try session.call("printf", bytes: [Array("%s".utf8), raw]).stdout) == raw)

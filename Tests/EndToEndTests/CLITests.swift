@@ -1,3 +1,4 @@
+import EdgeStore
 import Foundation
 import TestSupport
 import Testing
@@ -31,6 +32,66 @@ struct CLITests {
         #expect(diff2.status == 0, "no differences → 0")
         let again = try Edgectl.run(["apply", "-f", manifests], state: state)
         #expect(again.stdout.contains("service/hello unchanged"))
+    }
+
+    /// A state row changed behind edgectl's back (a release digest that is a path, a service
+    /// name that climbs out, an environment key with a newline, a file list that is not its
+    /// release) never reaches a node: the command fails before contacting any, naming the
+    /// resource and what is wrong; `get` still shows it and `apply` replaces it.
+    @Test func valuesChangedInTheStateAreCheckedBeforeTheyReachANode() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        try Edgectl.run(["apply", "-f", manifests], state: state)
+        let store = try StateStore(path: state)
+        let contacted = { try store.nodeFacts().values.compactMap(\.lastContact).max() }
+        let before = try contacted()
+        let spec: String = try #require(try store.read { try $0.value(sql: "SELECT spec FROM resource WHERE name = 'hello'", arguments: []) })
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(spec.utf8)) as? [String: Any])
+        var run = try #require(object["run"] as? [String: Any])
+        run["env"] = ["X\nrm -rf /": "1"]
+        object["run"] = run
+        let hostile = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        let cases: [(sql: String, expect: String, restore: String?)] = [
+            (
+                "UPDATE resource SET release = '../../etc' WHERE name = 'hello'", "service/hello: its release \"../../etc\" is not a SHA-256 digest",
+                nil
+            ),
+            (
+                "UPDATE resource SET name = '..' WHERE name = 'hello'", "service/..: name \"..\" is not a DNS label",
+                "UPDATE resource SET name = 'hello' WHERE name = '..'"
+            ),
+            (
+                "UPDATE resource SET spec = '\(hostile.replacingOccurrences(of: "'", with: "''"))' WHERE name = 'hello'",
+                "run.env: \"X^Jrm -rf /\" is not a valid environment variable name", nil
+            ),
+        ]
+        for (sql, expect, restore) in cases {
+            try store.write { try $0.execute(sql: sql, arguments: []) }
+            for command in [["reconcile"], ["logs", "hello", "--tail", "1"]] where !(command[0] == "logs" && sql.contains("name = '..'")) {
+                let result = try Edgectl.run(command, state: state)
+                #expect(result.status == 1, "\(command): \(result.stderr)")
+                #expect(result.stderr.contains(expect), "\(command): \(result.stderr)")
+                #expect(result.stderr.contains("no node was contacted"), "\(result.stderr)")
+            }
+            #expect(try contacted() == before, "no node was contacted")
+            #expect(try Edgectl.run(["get", "services"], state: state).status == 0, "get still shows the state")
+            if let restore {
+                try store.write { try $0.execute(sql: restore, arguments: []) }
+            } else {
+                let replaced = try Edgectl.run(["apply", "-f", manifests], state: state)
+                #expect(replaced.stdout.contains("service/hello configured"), "apply replaces it: \(replaced.stdout)")
+            }
+            #expect(try Edgectl.run(["diff", "-f", manifests, "--no-refresh"], state: state).status == 0)
+        }
+        // The file list of a release must be that release.
+        let digest: String = try #require(try store.read { try $0.value(sql: "SELECT release FROM resource WHERE name = 'hello'", arguments: []) })
+        try store.write {
+            try $0.execute(
+                sql: "UPDATE release SET entries = replace(entries, '\"path\":\"', '\"path\":\"..\\/') WHERE digest = ?", arguments: [digest])
+        }
+        let refused = #expect(throws: (any Error).self) { try store.releaseEntries(digest: digest) }
+        #expect("\(refused.map { "\($0)" } ?? "")".contains("is not that release"), "\(String(describing: refused))")
     }
 
     @Test func getJSONShapes() throws {

@@ -133,10 +133,7 @@ extension DocumentParser {
         guard let f = reader.fields(node, path: path, known: ["path", "template", "mode"]) else { return nil }
         var target: String?
         if let n = reader.required(f, "path"), let value = reader.string(n, path: "\(path).path") {
-            let parts = value.split(separator: "/", omittingEmptySubsequences: false)
-            if value.isEmpty || value.utf8.count > 99 || value.hasPrefix("/") || parts.contains("..") || parts.contains("") || parts.contains(".")
-                || value.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false })
-            {
+            if !FieldRules.isRelativePath(value, maxBytes: 99) {
                 reader.error("\(path).path must be a relative path of at most 99 bytes without \"..\", \".\" or empty parts, got \"\(value)\"", at: n)
             } else {
                 target = value
@@ -144,7 +141,7 @@ extension DocumentParser {
         }
         var mode = 0o644
         if let n = reader.optional(f, "mode"), let text = reader.string(n, path: "\(path).mode") {
-            if let value = Int(text, radix: 8), text.count >= 3, text.count <= 4, value & ~0o777 == 0, value & 0o400 != 0 {
+            if let value = Int(text, radix: 8), text.count >= 3, text.count <= 4, FieldRules.isConfigMode(value) {
                 mode = value
             } else {
                 reader.error("\(path).mode must be an octal mode such as \"0640\" that the owner can read, got \"\(text)\"", at: n)

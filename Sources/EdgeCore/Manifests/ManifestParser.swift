@@ -184,13 +184,8 @@ struct DocumentParser {
             }
         }
         if let n = reader.optional(f, "root"), let root = reader.string(n, path: "spec.root") {
-            // Normalised first (`//`, `/./`, `/x/..` are all `/`): the check is on the directory
-            // edgectl will really own and clean up, not on how it was spelled.
-            let parts = root.split(separator: "/", omittingEmptySubsequences: true).reduce(into: [Substring]()) { kept, part in
-                if part == ".." { _ = kept.popLast() } else if part != "." { kept.append(part) }
-            }
-            if root.hasPrefix("/") && !parts.isEmpty && !root.contains(where: { $0.isNewline || $0 == "\0" }) {
-                spec.root = "/" + parts.joined(separator: "/")
+            if let normalised = FieldRules.normalisedRoot(root) {
+                spec.root = normalised
             } else {
                 reader.error("spec.root must be an absolute path other than /, got \"\(root)\"", at: n)
             }
@@ -257,10 +252,7 @@ struct DocumentParser {
                 run?.stopTimeoutSeconds = reader.int(n, path: "spec.run.stopTimeoutSeconds", range: 1...3600)
             }
             if let n = reader.optional(rf, "user"), let name = reader.string(n, path: "spec.run.user") {
-                // What useradd accepts (and systemd's User=): no spaces, quotes or shell syntax.
-                let valid =
-                    !name.isEmpty && name.count <= 32 && name.first != "-"
-                    && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
+                let valid = FieldRules.isUserName(name)
                 if valid { run?.user = name } else { reader.error("spec.run.user: \"\(name)\" is not a valid user name", at: n) }
             }
             if let n = reader.optional(rf, "resources"), let lf = reader.fields(n, path: "spec.run.resources", known: ["memory", "cpu"]) {
@@ -283,13 +275,8 @@ struct DocumentParser {
             }
             if let envNode = reader.optional(rf, "env") {
                 for entry in readEnv(envNode, references: &references, templates: &templates) {
-                    if entry.key.isEmpty || entry.key.contains("=") || entry.key.first!.isNumber
-                        || !entry.key.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) })
-                    {
-                        reader.error("spec.run.env: \"\(entry.key)\" is not a valid environment variable name", at: entry.keyNode)
-                    } else if entry.key.hasPrefix("EDGE_") {
-                        reader.error(
-                            "spec.run.env: \"\(entry.key)\" is reserved (edgectl sets EDGE_NODE, EDGE_SERVICE, EDGE_RELEASE)", at: entry.keyNode)
+                    if let problem = FieldRules.envKeyProblem(entry.key) {
+                        reader.error("spec.run.env: \(problem)", at: entry.keyNode)
                     } else {
                         run?.env[entry.key] = entry.value
                     }
@@ -344,7 +331,7 @@ struct DocumentParser {
             let port = reader.required(hf, "port").flatMap { reader.int($0, path: "spec.healthCheck.http.port", range: 1...65535) }
             var path = "/"
             if let p = reader.optional(hf, "path"), let value = reader.string(p, path: "spec.healthCheck.http.path") {
-                if value.hasPrefix("/") && !value.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
+                if FieldRules.isHTTPPath(value) {
                     path = value
                 } else {
                     reader.error("spec.healthCheck.http.path must start with / and contain no spaces, got \"\(value)\"", at: p)

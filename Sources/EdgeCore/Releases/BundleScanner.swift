@@ -77,6 +77,11 @@ public enum BundleScanner {
         for name in names {
             let rel = relative.isEmpty ? name : relative + "/" + name
             let full = root + "/" + rel
+            // A newline would split every line-based listing of the release, an escape act on a terminal.
+            if FieldRules.hasControlCharacter(name) {
+                problems.append("bundle entry \"\(TerminalText.escape(rel))\" has a control character in its name")
+                continue
+            }
             var info = stat()
             guard lstat(full, &info) == 0 else {
                 problems.append("cannot stat \"\(rel)\" in bundle: \(String(cString: strerror(errno)))")

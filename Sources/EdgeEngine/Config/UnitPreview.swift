@@ -13,7 +13,7 @@ public struct UnitPreview: Sendable {
 
     /// From the recorded desired state, or from these resources (manifests read over it).
     public static func make(store: StateStore, resources: [Resource]? = nil, service: String, node: String) throws -> UnitPreview {
-        let fleet = Fleet(try resources ?? store.resources().map(\.resource))
+        let fleet = Fleet(try resources ?? store.checkedResources())
         guard let resource = fleet.services[service] else { throw EdgeError.runtime("service/\(service) not found in the desired state") }
         guard fleet.nodes[node] != nil else { throw EdgeError.runtime("node/\(node) not found in the desired state") }
         let targets = fleet.targets(ofService: service)

@@ -81,7 +81,7 @@ public struct FleetExec: Sendable {
     }
 
     public func nodes(for request: ExecRequest) throws -> [DesiredNode] {
-        let fleet = Fleet(try store.resources().map(\.resource))
+        let fleet = Fleet(try store.checkedResources())
         let names = try request.targets.resolve(in: fleet)
         if names.isEmpty { throw EdgeError.runtime("no node matches \(describe(request.targets))") }
         return names.compactMap { fleet.nodes[$0] }

@@ -33,7 +33,7 @@ public struct FleetLogs: Sendable {
 
     /// The nodes a request reads from: the service's targets, narrowed by `--node`, groups and `-l`.
     public func nodes(for request: LogsRequest) throws -> [DesiredNode] {
-        let fleet = Fleet(try store.resources().map(\.resource))
+        let fleet = Fleet(try store.checkedResources())
         guard fleet.services[request.service] != nil else {
             throw EdgeError.runtime("service/\(request.service) not found in the desired state")
         }

@@ -64,7 +64,7 @@ public final class Reconciler: @unchecked Sendable {
     var parallel: Int { connector.settings.parallel }
 
     public func run(_ options: ReconcileOptions) throws -> ReconcileOutcome {
-        let all = try options.resources ?? store.resources().map(\.resource)
+        let all = try StoredValues.checked(options.resources ?? store.resources().map(\.resource), stateName: store.displayName)
         let fleet = Fleet(all)
         let desired = Reconciler.desiredReleases(fleet)
         let paused = try store.pausedServices()
@@ -212,7 +212,7 @@ public final class Reconciler: @unchecked Sendable {
 
     /// Plans from the last observation in the state, contacting no node (`--no-refresh`).
     public static func planFromState(_ store: StateStore, resources: [Resource]? = nil) throws -> Plan {
-        let fleet = Fleet(try resources ?? store.resources().map(\.resource))
+        let fleet = Fleet(try resources ?? store.checkedResources())
         let facts = try store.nodeFacts()
         var observed: [String: ObservedNode] = [:]
         // A node never contacted is planned as empty (everything to install); one last seen
