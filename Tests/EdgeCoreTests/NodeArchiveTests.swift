@@ -37,6 +37,63 @@ struct NodeArchiveTests {
         #expect((linked[.referenceCount] as? Int) == 2, "a hard link to the stored file, not a copy")
     }
 
+    /// A file past 8 GiB (a sparse one: nothing is written to disk) streams with its size in
+    /// base-256: the node's tar reads exactly its bytes and finds the member after it. In octal
+    /// the size would overflow its field and the rest of the file would be read as headers.
+    @Test(arguments: [["/bin/tar"], ["/bin/busybox", "tar"]])
+    func aFilePastEightGiBKeepsTheStreamInStep(_ tool: [String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: tool[0]) else { return }
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let size: Int64 = (8 << 30) + 5
+        let big = dir.path + "/big"
+        let fd = open(big, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        #expect(ftruncate(fd, off_t(size)) == 0)
+        #expect(pwrite(fd, "tail!", 5, off_t(size - 5)) == 5)
+        let out = dir.mkdir("out")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool[0])
+        process.arguments = Array(tool.dropFirst()) + ["-xf", "-", "-C", out, "after"]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let sink = input.fileHandleForWriting.fileDescriptor
+        func send(_ bytes: UnsafeRawBufferPointer) {
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(sink, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return }
+                offset += n
+            }
+        }
+        let header = TarWriter.header(name: "big", mode: 0o444, size: size)
+        #expect(header[124] == 0x80, "the size field is base-256")
+        header.withUnsafeBytes { send($0) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset: Int64 = 0
+        while offset < size {
+            let n = pread(fd, buffer.baseAddress, min(buffer.count, Int(size - offset)), off_t(offset))
+            guard n > 0 else { break }
+            send(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            offset += Int64(n)
+        }
+        for bytes in [
+            TarWriter.padding(forSize: size), TarWriter.header(name: "after", mode: 0o644, size: 3), Array("ok\n".utf8),
+            TarWriter.padding(forSize: 3), TarWriter.trailer,
+        ] {
+            bytes.withUnsafeBytes { send($0) }
+        }
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect((try? String(contentsOfFile: out + "/after", encoding: .utf8)) == "ok\n", "the member after the big file is read in step")
+    }
+
     @Test func fileHeadersHaveValidChecksumsAndPadding() throws {
         let header = TarWriter.header(name: "abc-444", mode: 0o444, size: 5)
         #expect(header.count == 512)

@@ -31,6 +31,15 @@ public enum TarWriter {
             for (i, byte) in text.utf8.prefix(width).enumerated() { block[offset + i] = byte }
         }
         func octal(_ value: Int64, at offset: Int, width: Int) {
+            // Past what width-1 octal digits hold (a size of 8 GiB in 12 bytes), the field is
+            // base-256 (GNU, star, busybox and libarchive read it): a leading 0x80, then the
+            // value big-endian. Octal would overflow into the next field, and the node's tar
+            // would read the rest of the file as headers.
+            if value >= Int64(1) << (3 * (width - 1)) {
+                block[offset] = 0x80
+                for i in 0..<(width - 1) { block[offset + width - 1 - i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
+                return
+            }
             let text = String(value, radix: 8)
             let padded = String(repeating: "0", count: max(0, width - 1 - text.count)) + text
             put(padded, at: offset, width: width - 1)
