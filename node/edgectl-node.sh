@@ -171,18 +171,22 @@ edge_missing() {
 edge_receive() {
     mkdir -p "$EDGE_ROOT/store/.incoming"
     cd "$EDGE_ROOT/store/.incoming"
-    tar -xf -
+    # Stored files keep their modes (0444/0555): a release hard-links them, and a service's
+    # own user must read them there. The store directory itself stays private.
+    (umask 022 && tar -xf -)
     edge_promote
 }
 
 edge_build_start() {
     _tmp=$EDGE_ROOT/releases/.tmp-$1
-    mkdir -p "$EDGE_ROOT/releases"
+    # Releases are readable by everyone (a service may run as its own user); what they hold
+    # is what the bundle had, with no secret in it.
+    (umask 022 && mkdir -p "$EDGE_ROOT/releases")
     if [ -d "$_tmp" ]; then
         find "$_tmp" -type d -exec chmod u+w {} +
         rm -rf "$_tmp"
     fi
-    mkdir "$_tmp"
+    (umask 022 && mkdir "$_tmp")
 }
 
 # edge_materialise_tar DIGEST [MODE DIR]...; stdin: a tar of directories, hard links
@@ -364,7 +368,7 @@ edge_activate() {
     _s=$EDGE_ROOT/services/$1
     _target=../../releases/$2
     [ -d "$EDGE_ROOT/releases/$2" ] || { echo "release $2 is not on this node" >&2; exit 3; }
-    mkdir -p "$_s"
+    (umask 066 && mkdir -p "$_s")
     if [ "$(edge_unit_of "$_s/unit")" = "$3" ] && [ "$(readlink "$_s/current" 2>/dev/null || true)" = "$_target" ]; then
         rm -f "$_s/unit.new"
         touch "$_s/activated"
@@ -757,7 +761,8 @@ edge_supervise() {
         . "$_s/unit"
         _since=$(date +%s)
         # shellcheck disable=SC2016 # expanded by the child's sh
-        (cd -P "$_s/current" && exec setsid sh -c '. "$0" && edge_as "$@"' "$EDGE_LIB" "$EDGE_USER" "$@") </dev/null &
+        # The service gets the usual umask back; edgectl's own files are private (077).
+        (cd -P "$_s/current" && umask 022 && exec setsid sh -c '. "$0" && edge_as "$@"' "$EDGE_LIB" "$EDGE_USER" "$@") </dev/null &
         _child=$!
         echo "$_child $(edge_start_time "$_child")" >"$_s/child.new"
         mv -f "$_s/child.new" "$_s/child"
@@ -835,8 +840,10 @@ edge_switch() {
     [ "$_dig" = - ] || edge_name "$_dig"
     _s=$EDGE_ROOT/services/$_svc
     if [ "$_dig" != - ]; then
-        mkdir -p "$_s"
-        (umask 077 && cat >"$_s/unit.new")
+        # Passable (0711), not readable: a service's user reaches its config directory
+        # through it; the unit, logs and pid files inside are the SSH user's alone.
+        (umask 066 && mkdir -p "$_s")
+        cat >"$_s/unit.new"
         # Refused before anything stops: a unit this node cannot run as asked.
         _user=$(edge_unit_value EDGE_USER "$_s/unit.new")
         if [ -n "$_user" ]; then
@@ -853,8 +860,8 @@ edge_switch() {
     edge_stop "$_svc" "$_grace"
     if [ "$_dig" != - ]; then
         if [ ! -d "$_s/config/$_unit" ]; then
-            mkdir -p "$_s/config"
-            (umask 077 && mkdir "$_s/config/$_unit")
+            (umask 066 && mkdir -p "$_s/config")
+            mkdir "$_s/config/$_unit"
             if [ -n "$_user" ]; then chown "$_user" "$_s/config/$_unit"; fi
         fi
         edge_activate "$_svc" "$_dig" "$_unit"
@@ -874,7 +881,7 @@ edge_config() {
         cat >/dev/null
         return 0
     fi
-    mkdir -p "$_c"
+    (umask 066 && mkdir -p "$_c")
     rm -rf "$_c/.tmp-$2"
     (umask 077 && mkdir "$_c/.tmp-$2" && cd "$_c/.tmp-$2" && tar -xf -)
     chmod 700 "$_c/.tmp-$2"

@@ -156,6 +156,45 @@ struct NodeLibraryTests {
         #expect(!FileManager.default.fileExists(atPath: node.root + "/services/web"))
     }
 
+    /// What edgectl makes on a node is private (the environment in a unit, logs that may hold
+    /// secrets) but for the way a service's own user reaches its release and config; a root
+    /// another user owns, or others can write to, is refused before anything is loaded from it.
+    @Test(arguments: shells) func theRootIsPrivateAndARootOthersCouldChangeIsRefused(shell: Shell) throws {
+        let node = try Node(shell)
+        try FileManager.default.removeItem(atPath: node.root)
+        let session = try node.session()
+        #expect(try session.call("edge_missing", ["-", "-"], input: .bytes(Data("x\n".utf8))).status == 0)
+        let (u1, _) = try node.twoReleasesOfWeb()
+        #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2"], input: .bytes(u1.file)).status == 0)
+        #expect(poll(5) { FileManager.default.fileExists(atPath: node.root + "/services/web/log") })
+        func mode(_ path: String) -> Int? {
+            (try? FileManager.default.attributesOfItem(atPath: node.root + path))?[.posixPermissions] as? Int
+        }
+        let expected: [(String, Int)] = [
+            ("", 0o755), ("/lib", 0o700), ("/lib/node-\(NodeLibrary.digest).sh", 0o600), ("/store", 0o700),
+            ("/services", 0o711), ("/services/web", 0o711), ("/services/web/unit", 0o600), ("/services/web/log", 0o600),
+        ]
+        for (path, want) in expected {
+            #expect(mode(path) == want, "\(path): \(String(mode(path) ?? -1, radix: 8))")
+        }
+        #expect(try session.call("edge_stop", ["web", "2"]).status == 0)
+        session.close()
+
+        #expect(chmod(node.root, 0o777) == 0)
+        #expect(throws: (any Error).self) { try node.session() }
+        do { _ = try node.session() } catch { #expect("\(error)".contains("others can write to it"), "\(error)") }
+        #expect(chmod(node.root, 0o755) == 0)
+        #expect(chown(node.root, 65534, 65534) == 0)
+        do {
+            _ = try node.session()
+            Issue.record("a root of another user's is refused")
+        } catch {
+            #expect("\(error)".contains("belongs to another user"), "\(error)")
+        }
+        #expect(chown(node.root, 0, 0) == 0)
+        #expect(try node.session().call("edge_facts").status == 0)
+    }
+
     @Test(arguments: shells) func theSupervisorRestartsAKilledServiceAndCountsIt(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()

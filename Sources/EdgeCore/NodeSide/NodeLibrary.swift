@@ -11,6 +11,10 @@ import Foundation
 public enum NodeLibrary {
     public static let digest: String = BundleScanner.hex(SHA256.hash(data: Data(source.utf8)))
 
+    /// Everything it makes is private (umask 077) but for what a service's own user must reach
+    /// (each place says so); a root another user owns or can write to is refused, since they
+    /// could plant a library, a release or a unit that edgectl would run.
+    ///
     /// The one command a session runs on a node, through the user's login shell (which need
     /// not be POSIX: everything is handed to `sh`). It loads the library, or says `need` and
     /// installs it from its input first, then serves requests (`edge_serve`).
@@ -20,6 +24,10 @@ public enum NodeLibrary {
 
     public static let boot = """
         r=$1 h=$2 l=$1/lib/node-$2.sh
+        umask 077
+        [ -d "$r" ] || (umask 022 && mkdir -p "$r") || { echo "cannot create the root $r" >&2; exit 71; }
+        if [ -n "$(find "$r" -prune \\( ! -user "$(id -u)" -o -perm -002 -o -perm -020 \\) -print)" ]; then
+            echo "refusing the root $r: it belongs to another user or others can write to it (edgectl runs as $(id -un))" >&2; exit 71; fi
         s=$(sha256sum "$l" 2>/dev/null)
         if [ "${s%% *}" != "$h" ]; then
             echo need
