@@ -6,7 +6,7 @@ import Foundation
 #endif
 
 extension SSHSession {
-    /// Streams a local file into `remoteCommand`'s standard input in 1 MiB reads.
+    /// Streams a local file into `remoteCommand`'s standard input.
     ///
     /// One exec channel carries the bytes with the node's full SSH window in
     /// flight, instead of SFTP in libssh 0.10, which waits for each write's
@@ -17,18 +17,14 @@ extension SSHSession {
             throw SSHError(node: target.node, step: .transfer, message: "cannot read \(localPath): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
-        let size = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
-        defer { buffer.deallocate() }
-        return try exec(bytes: Array(remoteCommand.utf8), timeout: timeout, step: .transfer) { write in
+        return try exec(bytes: Array(remoteCommand.utf8), timeout: timeout, step: .transfer) { buffer in
             while true {
-                let n = read(fd, buffer.baseAddress, size)
+                let n = read(fd, buffer.baseAddress, buffer.count)
                 if n < 0 && errno == EINTR { continue }
                 guard n >= 0 else {
                     throw SSHError(node: target.node, step: .transfer, message: "reading \(localPath): \(String(cString: strerror(errno)))")
                 }
-                if n == 0 { break }
-                try write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                return n
             }
         }
     }

@@ -2,6 +2,10 @@ internal import CLibSSH
 import EdgeCore
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Where and as whom to connect; values left nil come from `~/.ssh/config` and libssh's defaults.
 public struct SSHTarget: Sendable {
     public var node: String
@@ -26,10 +30,17 @@ public struct SSHOptions: Sendable {
     public var operationTimeout: Double = 60
     /// Captured output beyond this many bytes per stream is dropped (the tail is kept).
     public var outputLimit: Int = 4 << 20
+    /// Seconds of silence on the connection before the kernel probes the node (TCP keepalive,
+    /// three probes a third of this apart): a node that partitions after connecting is found
+    /// dead within about twice this, whatever the command waits for (`logs --follow` included),
+    /// and a NAT between runs' batches sees traffic. It follows the connect timeout: both say
+    /// how long a node may be silent before it counts as gone.
+    public var keepAlive: Double
 
     public init(connectTimeout: Double = 10, operationTimeout: Double = 60) {
         self.connectTimeout = connectTimeout
         self.operationTimeout = operationTimeout
+        keepAlive = max(2, connectTimeout)
     }
 }
 
@@ -75,6 +86,7 @@ public final class SSHSession {
         try connect()
         try checkHostKey(verifier)
         try authenticate()
+        afterConnect()
     }
 
     deinit {
@@ -87,8 +99,12 @@ public final class SSHSession {
         return text.isEmpty ? "unknown error" : text
     }
 
-    func fail(_ step: SSHStep, _ message: String? = nil) -> SSHError {
-        SSHError(node: target.node, step: step, message: message ?? lastError)
+    /// An error of `step`; unreachable when the step is reaching the node or the connection is
+    /// gone (libssh marks a session dead when its socket fails).
+    func fail(_ step: SSHStep, _ message: String? = nil, unreachable: Bool? = nil) -> SSHError {
+        SSHError(
+            node: target.node, step: step, message: message ?? lastError,
+            unreachable: unreachable ?? (step == .resolve || step == .connect || ssh_is_connected(session) == 0))
     }
 
     private func configure() throws {
@@ -119,19 +135,49 @@ public final class SSHSession {
         ssh_options_set(session, SSH_OPTIONS_NODELAY, &nodelay)
     }
 
+    /// Once connected, libssh's own blocking waits (opening a channel, a request) get the
+    /// operation timeout: the connect timeout is for reaching the node, and a node whose disk
+    /// stalls for longer than that mid-push is slow, not gone. Then TCP keepalive (`keepAlive`),
+    /// with TCP_USER_TIMEOUT so unacknowledged data also ends the connection in that time.
+    /// Through a ProxyJump the descriptor is a pipe and the options do not apply; the jump
+    /// host's own connection carries the keepalive then.
+    private func afterConnect() {
+        var seconds = Int(options.operationTimeout.rounded(.up))
+        var micros = 0
+        ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &seconds)
+        ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &micros)
+        let fd = ssh_get_fd(session)
+        guard fd >= 0 else { return }
+        let idle = Int32(options.keepAlive.rounded(.up))
+        let interval = max(1, idle / 3)
+        let probes: Int32 = 3
+        func set(_ level: Int32, _ name: Int32, _ value: Int32) {
+            var value = value
+            _ = setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+        }
+        set(SOL_SOCKET, SO_KEEPALIVE, 1)
+        set(Int32(IPPROTO_TCP), TCP_KEEPIDLE, idle)
+        set(Int32(IPPROTO_TCP), TCP_KEEPINTVL, interval)
+        set(Int32(IPPROTO_TCP), TCP_KEEPCNT, probes)
+        set(Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, (idle + interval * probes) * 1000)
+    }
+
     private func connect() throws {
+        let started = Date()
         guard ssh_connect(session) == SSH_OK else {
             let message = lastError
-            let lower = message.lowercased()
-            if lower.contains("resolve") || lower.contains("name or service") || lower.contains("getaddrinfo") {
-                throw fail(.resolve, message)
+            // Whether the node's SSH server answered decides, not the message: without its
+            // banner the node was not reached (no route, refused, reset, timed out); with it,
+            // the handshake failed, which is the node refusing us (no common algorithm) unless
+            // the connection broke or timed out meanwhile.
+            guard ssh_get_serverbanner(session) != nil else {
+                let lower = message.lowercased()
+                let unresolved = lower.contains("resolve") || lower.contains("getaddrinfo") || lower.contains("name or service")
+                throw fail(unresolved ? .resolve : .connect, message, unreachable: true)
             }
-            if lower.contains("connect") || lower.contains("refused") || lower.contains("unreachable") || lower.contains("no route")
-                || lower.contains("timeout") || lower.contains("timed out")
-            {
-                throw fail(.connect, message)
-            }
-            throw fail(.keyExchange, message)
+            let broke = ssh_get_status(session) & SSH_CLOSED_ERROR != 0
+            let timedOut = Date().timeIntervalSince(started) >= options.connectTimeout
+            throw fail(.keyExchange, message, unreachable: timedOut || broke)
         }
     }
 
@@ -189,20 +235,31 @@ public final class SSHSession {
 
     // MARK: Remote commands
 
-    /// Runs `command` through the node's shell, streaming `stdin` in, and returns its status and output.
+    /// Runs `command` through the node's shell with `stdin` as its input, and returns its status
+    /// and output. `timeout` bounds the whole command (a node that trickles output is not
+    /// "making progress" forever); input is written only as far as the node's window is open,
+    /// output read meanwhile, so a command that answers before it has read all its input never
+    /// deadlocks against us.
     public func exec(_ command: String, stdin: Data? = nil, timeout: Double? = nil) throws -> ExecResult {
-        try exec(bytes: Array(command.utf8), timeout: timeout) { write in
-            if let stdin, !stdin.isEmpty {
-                try stdin.withUnsafeBytes { try write($0) }
-            }
+        try exec(bytes: Array(command.utf8), stdin: stdin, timeout: timeout)
+    }
+
+    /// `exec` with the command as bytes (for non-UTF-8 arguments).
+    public func exec(bytes command: [UInt8], stdin: Data? = nil, timeout: Double? = nil, step: SSHStep = .exec) throws -> ExecResult {
+        let input = stdin ?? Data()
+        var offset = 0
+        return try exec(bytes: command, timeout: timeout, step: step) { buffer in
+            let n = min(buffer.count, input.count - offset)
+            input.copyBytes(to: buffer.bindMemory(to: UInt8.self), from: offset..<offset + n)
+            offset += n
+            return n
         }
     }
 
-    /// Runs a command given as bytes (for non-UTF-8 arguments); `produce` writes its standard input
-    /// through the function it is given, which blocks while the node's window is full.
+    /// `exec` whose input comes from `read`, which fills the buffer it is given and returns how
+    /// much it put there (0 at the end). It is asked for more only as the node's window opens.
     public func exec(
-        bytes command: [UInt8], timeout: Double? = nil, step: SSHStep = .exec,
-        produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+        bytes command: [UInt8], timeout: Double? = nil, step: SSHStep = .exec, read: (UnsafeMutableRawBufferPointer) throws -> Int
     ) throws -> ExecResult {
         guard !command.contains(0) else { throw fail(step, "a command cannot contain a NUL byte") }
         let channel = try openSession(step)
@@ -214,56 +271,56 @@ public final class SSHSession {
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { ssh_channel_request_exec(channel, $0) }
         }
         guard rc == SSH_OK else { throw fail(step) }
-        try produce { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let chunk = min(buffer.count - offset, 256 * 1024)
-                let written = ssh_channel_write(channel, buffer.baseAddress! + offset, UInt32(chunk))
-                guard written > 0 else {
-                    throw fail(.transfer, written == 0 ? "the node stopped reading its input" : lastError)
-                }
-                offset += Int(written)
-                bytesSent += Int(written)
-            }
-        }
-        ssh_channel_send_eof(channel)
-        return try collect(channel, timeout: timeout ?? options.operationTimeout, step: step)
-    }
-
-    func openSession(_ step: SSHStep) throws -> ssh_channel {
-        guard let channel = ssh_channel_new(session) else { throw fail(step) }
-        guard ssh_channel_open_session(channel) == SSH_OK else {
-            ssh_channel_free(channel)
-            throw fail(step)
-        }
-        return channel
-    }
-
-    /// Reads stdout and stderr until the command ends; `timeout` bounds the time without any output.
-    private func collect(_ channel: ssh_channel, timeout: Double, step: SSHStep) throws -> ExecResult {
+        let limit = timeout ?? options.operationTimeout
+        let deadline = Date().addingTimeInterval(limit)
+        var inputEnded = false
         var stdout = Data(), stderr = Data()
-        let capacity = 64 * 1024
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        let capacity = 256 * 1024
+        let pending = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { pending.deallocate() }
+        var pendingStart = 0, pendingEnd = 0
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { buffer.deallocate() }
-        var lastProgress = Date()
         while true {
-            let n = ssh_channel_read_timeout(channel, buffer, UInt32(capacity), 0, 10)
+            if !inputEnded {
+                if pendingStart == pendingEnd {
+                    pendingStart = 0
+                    pendingEnd = try read(pending)
+                    if pendingEnd == 0 {
+                        ssh_channel_send_eof(channel)
+                        inputEnded = true
+                    }
+                }
+                let window = Int(ssh_channel_window_size(channel))
+                if pendingEnd > pendingStart && window > 0 {
+                    let chunk = min(pendingEnd - pendingStart, window)
+                    let written = ssh_channel_write(channel, pending.baseAddress! + pendingStart, UInt32(chunk))
+                    guard written >= 0 else { throw fail(.transfer) }
+                    pendingStart += Int(written)
+                    bytesSent += Int(written)
+                }
+            }
+            let n = ssh_channel_read_timeout(channel, buffer, 64 * 1024, 0, inputEnded ? 10 : 1)
             if n == SSH_ERROR { throw fail(step) }
             if n > 0 { append(&stdout, buffer, Int(n)) }
-            let m = ssh_channel_read_nonblocking(channel, buffer, UInt32(capacity), 1)
+            let m = ssh_channel_read_nonblocking(channel, buffer, 64 * 1024, 1)
             if m == SSH_ERROR { throw fail(step) }
             if m > 0 { append(&stderr, buffer, Int(m)) }
-            if n > 0 || m > 0 {
-                lastProgress = Date()
-                continue
-            }
-            if ssh_channel_is_eof(channel) != 0 { break }
-            if Date().timeIntervalSince(lastProgress) > timeout {
-                throw fail(step, "no answer for \(Int(timeout))s")
-            }
+            if n <= 0 && m <= 0 && inputEnded && ssh_channel_is_eof(channel) != 0 { break }
+            if Date() > deadline { throw fail(step, "not finished after \(Int(limit))s") }
         }
-        let status = ssh_channel_get_exit_status(channel)
-        return ExecResult(status: status, stdout: stdout, stderr: stderr)
+        return ExecResult(status: ssh_channel_get_exit_status(channel), stdout: stdout, stderr: stderr)
+    }
+
+    /// A new session channel. A node that will not open one (MaxSessions, a dying sshd) is
+    /// treated like one that cannot be reached: pending, not failed.
+    func openSession(_ step: SSHStep) throws -> ssh_channel {
+        guard let channel = ssh_channel_new(session) else { throw fail(step, unreachable: true) }
+        guard ssh_channel_open_session(channel) == SSH_OK else {
+            ssh_channel_free(channel)
+            throw fail(step, unreachable: true)
+        }
+        return channel
     }
 
     private func append(_ data: inout Data, _ buffer: UnsafeMutableRawPointer, _ count: Int) {

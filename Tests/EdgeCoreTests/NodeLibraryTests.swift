@@ -195,6 +195,22 @@ struct NodeLibraryTests {
         #expect(try node.session().call("edge_facts").status == 0)
     }
 
+    /// A node that keeps sending a byte now and then (a broken or hostile one: the library
+    /// writes each reply at once) is cut off at the time limit, not kept forever because bytes
+    /// still come; in the header and in the body alike. A fake node speaks the protocol here.
+    @Test(arguments: ["while :; do printf E; sleep 0.2; done", "printf 'E 0 100 0\\n'; while :; do printf x; sleep 0.2; done"])
+    func aNodeThatTricklesItsReplyIsCutOffAtTheTimeLimit(_ trickle: String) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let fake = "printf 'E 0 6 0\\nLinux\\n'; IFS=' ' read -r tag slen rest; head -c \"$slen\" >/dev/null; " + trickle
+        let transport = try LocalShell(shell: ["/bin/sh", "-c", fake, "fake-node"], root: dir.path)
+        let session = try NodeShell(node: "n", transport: transport, timeout: 2)
+        let started = Date()
+        #expect(throws: NodeShellError.self) { try session.call("edge_facts") }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed > 1.5 && elapsed < 5, "\(elapsed)")
+    }
+
     @Test(arguments: shells) func theSupervisorRestartsAKilledServiceAndCountsIt(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()

@@ -135,6 +135,37 @@ final class InspectTests: FleetTestCase {
             poll(10) { (try? self.fleet.inNode(2, "pgrep -f '[t]ail -n 0 -f .*talker/log'").status) == 1 }, "the tail on the node ended with edgectl")
     }
 
+    /// A node that partitions after edgectl connected (the link goes down, nothing is reset)
+    /// ends `logs --follow` and an `exec` without `--timeout` within a bounded time (TCP
+    /// keepalive, sized by `--connect-timeout`), naming the node, instead of waiting forever.
+    func testAPartitionAfterConnectEndsFollowAndExecWithinABoundedTime() throws {
+        try applied()
+        let node = fleet.nodeName(3)
+        let (follow, _, followErr) = try Edgectl.start(
+            ["logs", "talker", "--node", node, "--tail", "0", "--follow", "--connect-timeout", "2"], state: state)
+        let followErrors = DataCollector(followErr)
+        let (exec, _, execErr) = try Edgectl.start(["exec", "--node", node, "--connect-timeout", "2", "--", "sleep 3600"], state: state)
+        let execErrors = DataCollector(execErr)
+        defer {
+            for p in [follow, exec] where p.isRunning { p.terminate() }
+            try? fleet.heal(3)
+            // The node's sshd has not noticed that edgectl is gone (nothing reset the connection):
+            // what it ran for the cut-off sessions is stopped by hand, as an operator would.
+            _ = try? fleet.inNode(3, "pkill -f '[s]leep 3600'; pkill -f '[t]ail -n 0 -f .*talker/log'; true")
+        }
+        XCTAssertTrue(poll(10) { (try? self.fleet.inNode(3, "pgrep -f '[t]ail -n 0 -f .*talker/log'").status) == 0 }, "the tail runs")
+        XCTAssertTrue(poll(10) { (try? self.fleet.inNode(3, "pgrep -f '[s]leep 3600'").status) == 0 }, "the command runs")
+        try fleet.partition(3)
+        let cut = Date()
+        XCTAssertTrue(poll(30) { !follow.isRunning && !exec.isRunning }, "both ended after the partition")
+        let elapsed = Date().timeIntervalSince(cut)
+        XCTAssertLessThan(elapsed, 20, "bounded by keepalive (2 s idle, 3 probes 1 s apart)")
+        XCTAssertEqual(follow.terminationStatus, 75, "a lost node is unreachable: \(followErrors.text)")
+        XCTAssertEqual(exec.terminationStatus, 75, "a lost node is unreachable: \(execErrors.text)")
+        XCTAssertTrue(followErrors.text.contains(node), followErrors.text)
+        XCTAssertTrue(execErrors.text.contains(node), execErrors.text)
+    }
+
     // MARK: exec
 
     func testExecAcrossSixNodesReportsEachNodeAndTheFailure() throws {

@@ -140,7 +140,7 @@ final class SSHFleetTests: FleetTestCase {
             ].map { Array($0.utf8) } + [[0xFF, 0xFE, 0x41], [0xC3, 0x28]]
         var command = Array("printf '%s\\0'".utf8)
         for value in hostile { command += [UInt8(ascii: " ")] + ShellQuote.quote(bytes: value) }
-        let result = try s.exec(bytes: command) { _ in }
+        let result = try s.exec(bytes: command)
         XCTAssertEqual(result.status, 0, result.stderrText)
         var echoed = result.stdout.split(separator: 0, omittingEmptySubsequences: false).map { Array($0) }
         XCTAssertEqual(echoed.removeLast(), [])  // after the last NUL

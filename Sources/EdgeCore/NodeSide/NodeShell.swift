@@ -20,7 +20,16 @@ public protocol ShellTransport: AnyObject {
 public struct NodeShellError: Error, Sendable, CustomStringConvertible {
     public var node: String
     public var message: String
+    /// The conversation broke because the connection did (see `TransportFailure`).
+    public var connectionLost = false
     public var description: String { "node \(node): \(message)" }
+}
+
+/// A transport's failure that knows whether the connection itself was lost (a socket error,
+/// a channel the node would not open), as opposed to the node refusing or failing a step. A
+/// lost node is unreachable (pending, retried), not failed.
+public protocol TransportFailure: Error {
+    var connectionLost: Bool { get }
 }
 
 /// What one call returned.
@@ -65,6 +74,7 @@ public final class NodeShell {
     private var head = 0
     private var ended = false
     private var broken: String?
+    private var brokenByLoss = false
 
     /// Starts the conversation on `transport` (already running `NodeLibrary.bootCommand`).
     public init(node: String, transport: ShellTransport, timeout: Double) throws {
@@ -186,11 +196,12 @@ public final class NodeShell {
     // MARK: Framing
 
     private func perform<T>(_ body: () throws -> T) throws -> T {
-        if let broken { throw NodeShellError(node: node, message: "the session broke earlier: \(broken)") }
+        if let broken { throw NodeShellError(node: node, message: "the session broke earlier: \(broken)", connectionLost: brokenByLoss) }
         calls += 1
         do {
             return try body()
         } catch {
+            if broken == nil { brokenByLoss = (error as? TransportFailure)?.connectionLost ?? false }
             broken = broken ?? "\(error)"
             throw error
         }
@@ -240,8 +251,10 @@ public final class NodeShell {
         return !ended
     }
 
+    /// A line (a reply's header): it must be complete within `timeout` of asking, however the
+    /// bytes come. A node that sends one byte now and then is not making progress.
     private func readLine() throws -> String {
-        var lastProgress = Date()
+        let deadline = Date().addingTimeInterval(timeout)
         var scanned = head
         while true {
             if let newline = inbox[scanned...].firstIndex(of: 10) {
@@ -251,20 +264,19 @@ public final class NodeShell {
                 return line
             }
             scanned = inbox.count
-            let before = inbox.count
             if try !pump(wait: 0.05) { throw failure("the node closed the session\(diagnosticsSuffix)") }
-            if inbox.count > before { lastProgress = Date() }
-            if Date().timeIntervalSince(lastProgress) > timeout { throw failure("no answer for \(Int(timeout))s") }
+            if Date() > deadline { throw failure("no answer within \(Int(timeout))s") }
         }
     }
 
+    /// A reply's body, announced by its header: the node library writes it from a file at
+    /// once, so it must arrive within `timeout` plus its length at 64 KiB/s, not merely keep
+    /// trickling.
     private func take(_ count: Int) throws -> Data {
-        var lastProgress = Date()
+        let deadline = Date().addingTimeInterval(timeout + Double(count) / 65536)
         while inbox.count - head < count {
-            let before = inbox.count
             if try !pump(wait: 0.05) { throw failure("the node closed the session mid-reply\(diagnosticsSuffix)") }
-            if inbox.count > before { lastProgress = Date() }
-            if Date().timeIntervalSince(lastProgress) > timeout { throw failure("no answer for \(Int(timeout))s") }
+            if Date() > deadline { throw failure("a reply of \(count) bytes did not arrive within \(Int(timeout))s") }
         }
         let data = Data(inbox[head..<head + count])
         head += count

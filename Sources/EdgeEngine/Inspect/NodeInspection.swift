@@ -18,7 +18,7 @@ enum NodeInspection {
                 output(stream == .stdout ? .stdout : .stderr, data)
             }
         } catch let error as NodeShellError {
-            throw SSHError(node: link.node, step: .exec, message: error.message)
+            throw error.ssh(.exec)
         }
     }
 }

@@ -109,7 +109,7 @@ public final class NodeLink {
         do {
             shell = try NodeShell(node: session.target.node, transport: channel, timeout: session.options.operationTimeout)
         } catch let error as NodeShellError {
-            throw SSHError(node: session.target.node, step: .exec, message: "starting edgectl's node shell: \(error.message)")
+            throw error.ssh(.exec, "starting edgectl's node shell: \(error.message)")
         }
     }
 }
@@ -143,7 +143,7 @@ public final class NodeOperations {
         do {
             reply = try link.shell.call(function, arguments, input: input)
         } catch let error as NodeShellError {
-            throw SSHError(node: node, step: step, message: "\(what) failed: \(error.message)")
+            throw error.ssh(step, "\(what) failed: \(error.message)")
         }
         guard reply.status == 0 else {
             let detail = reply.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -227,7 +227,7 @@ public final class NodeOperations {
         do {
             reply = try link.shell.call("edge_receive", input: stream)
         } catch let error as NodeShellError {
-            throw SSHError(node: node, step: .transfer, message: error.message)
+            throw error.ssh(.transfer)
         }
         let bad = reply.lines.filter { $0.hasPrefix("BAD ") }
         guard reply.status == 0, bad.isEmpty else {
@@ -364,7 +364,7 @@ public final class NodeOperations {
                 do {
                     reply = try link.shell.call("edge_health_exec", [service, String(check.timeoutSeconds)] + command)
                 } catch let error as NodeShellError {
-                    throw SSHError(node: node, step: .exec, message: "health check failed: \(error.message)")
+                    throw error.ssh(.exec, "health check failed: \(error.message)")
                 }
                 if reply.status == 0 { return .healthy }
                 last = "\(command.joined(separator: " ")) exited \(reply.status)"
