@@ -172,6 +172,26 @@ final class SSHFleetTests: FleetTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/lib/edgectl/test/blob"))
     }
 
+    /// Health probes go through direct-tcpip: a port with nothing on it, and a node whose sshd
+    /// refuses forwarding altogether, are told apart by the protocol's reason code, so the
+    /// health gate can say which (the second never passes, whatever runs there).
+    func testForwardingRefusedIsToldApartFromNothingListening() throws {
+        let fleet = try requireFleet()
+        let open = try session(fleet, 4)
+        XCTAssertEqual(try open.exec("busybox httpd -p 127.0.0.1:7781 -h /var/lib/edgectl").status, 0)
+        defer { _ = try? fleet.inNode(4, "pkill -f '[h]ttpd -p 127.0.0.1:7781'; true") }
+        XCTAssertTrue(poll(5) { open.tcpProbe(port: 7781) == .connected }, "something listens on the node's loopback")
+        XCTAssertEqual(open.httpProbe(port: 7781, path: "/nosuch", timeout: 2).1, 404)
+        XCTAssertEqual(open.tcpProbe(port: 1), .nothingListening)
+        XCTAssertEqual(open.httpProbe(port: 1, path: "/", timeout: 1).0, .nothingListening)
+        try fleet.sshdOption(4, "AllowTcpForwarding no")
+        defer { XCTAssertNoThrow(try fleet.sshdOption(4, "AllowTcpForwarding yes")) }
+        let refusing = try session(fleet, 4)
+        XCTAssertEqual(refusing.tcpProbe(port: 7781), .forwardingRefused)
+        XCTAssertEqual(refusing.httpProbe(port: 7781, path: "/", timeout: 1).0, .forwardingRefused)
+        XCTAssertEqual(try refusing.exec("echo still fine").stdoutText, "still fine\n", "the session itself still works")
+    }
+
     func testCommandFailureAndStderrAreReported() throws {
         let fleet = try requireFleet()
         let s = try session(fleet, 4)

@@ -60,6 +60,8 @@ public final class TestFleet: @unchecked Sendable {
     public func partition(_ i: Int) throws { try check(script(["partition", String(i)])) }
     public func heal(_ i: Int) throws { try check(script(["heal", String(i)])) }
     public func rekey(_ i: Int, type: String = "ed25519") throws { try check(script(["rekey", String(i), type])) }
+    /// Adds `line` to plain node `i`'s sshd_config (it takes precedence) and restarts its sshd.
+    public func sshdOption(_ i: Int, _ line: String) throws { try check(script(["sshd-option", String(i), line])) }
     public func throttle(_ i: Int, rate: String) throws { try check(script(["throttle", String(i), rate])) }
     public func unthrottle(_ i: Int) throws { try check(script(["unthrottle", String(i)])) }
     /// Reboots node `i` and waits for its sshd: a systemd node runs `systemctl reboot`; another

@@ -337,6 +337,9 @@ public final class NodeOperations {
 
     // MARK: Health
 
+    static let forwardingRefused =
+        "the node's sshd refuses port forwarding (AllowTcpForwarding), which http and tcp health checks go through; allow it for this user or use an exec check"
+
     /// Waits until the service passes its check within `healthyDeadlineSeconds`, or fails
     /// early if its process exits. Without a check, healthy means still running after 2 s.
     public func waitHealthy(service: String, check: HealthCheckSpec?) throws -> HealthOutcome {
@@ -350,14 +353,19 @@ public final class NodeOperations {
             // Probe first: a healthy service costs one probe; the process check only runs on a miss.
             switch probe {
             case .tcp(let port):
-                if session.tcpProbe(port: port) { return .healthy }
-                last = "nothing listens on port \(port)"
+                let outcome = session.tcpProbe(port: port)
+                if outcome == .connected { return .healthy }
+                if outcome == .forwardingRefused { return .unhealthy(Self.forwardingRefused) }
+                last = outcome == .nothingListening ? "nothing listens on port \(port)" : "cannot reach port \(port): \(outcome)"
             case .http(let port, let path):
-                if let code = session.httpProbe(port: port, path: path, timeout: Double(check.timeoutSeconds)) {
+                let (outcome, code) = session.httpProbe(port: port, path: path, timeout: Double(check.timeoutSeconds))
+                if let code {
                     if (200..<400).contains(code) { return .healthy }
                     last = "GET \(path) answered \(code)"
+                } else if outcome == .forwardingRefused {
+                    return .unhealthy(Self.forwardingRefused)
                 } else {
-                    last = "GET :\(port)\(path) got no answer"
+                    last = outcome == .nothingListening ? "nothing listens on port \(port)" : "GET :\(port)\(path) got no answer"
                 }
             case .exec(let command):
                 let reply: ShellReply
