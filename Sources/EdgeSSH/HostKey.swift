@@ -28,4 +28,19 @@ public struct HostKey: Sendable, Equatable {
 /// Decides whether a node's host key is acceptable; throwing refuses the connection before anything is sent.
 public protocol HostKeyVerifying: Sendable {
     func verify(node: String, key: HostKey) throws
+    /// The key type the node's key is known to be (pinned or recorded), or nil: only that type
+    /// is then negotiated, so a node that also has keys of other types, or a libssh whose
+    /// preference changes, still presents the known key instead of looking re-keyed.
+    func expectedKeyType(node: String) -> String?
+}
+
+extension HostKeyVerifying {
+    public func expectedKeyType(node: String) -> String? { nil }
+}
+
+extension HostKey {
+    /// The host-key algorithms that present a key of `type` (an RSA key signs with SHA-2 today).
+    public static func algorithms(forKeyType type: String) -> String {
+        type == "ssh-rsa" ? "rsa-sha2-512,rsa-sha2-256,ssh-rsa" : type
+    }
 }

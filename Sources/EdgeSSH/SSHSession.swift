@@ -83,6 +83,11 @@ public final class SSHSession {
         self.session = session
         // Every stored property is set, so if a step throws, `deinit` runs and frees the session.
         try configure()
+        if let type = verifier.expectedKeyType(node: target.node) {
+            guard ssh_options_set(session, SSH_OPTIONS_HOSTKEYS, HostKey.algorithms(forKeyType: type)) == SSH_OK else {
+                throw fail(.hostKey, "cannot ask for a \(type) host key: \(lastError)")
+            }
+        }
         try connect()
         try checkHostKey(verifier)
         try authenticate()

@@ -192,6 +192,35 @@ final class SSHFleetTests: FleetTestCase {
         XCTAssertEqual(try refusing.exec("echo still fine").stdoutText, "still fine\n", "the session itself still works")
     }
 
+    /// A node with host keys of two types, pinned to the one libssh would not pick first: only
+    /// the pinned type is negotiated, so the pinned key is what the node presents (and a
+    /// recorded key likewise), instead of the other key looking like a re-key.
+    func testThePinnedKeyTypeIsTheOneNegotiated() throws {
+        let fleet = try requireFleet()
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let key = fleet.root(1) + "/../extra_rsa_host_key"
+        try? FileManager.default.removeItem(atPath: key)
+        try? FileManager.default.removeItem(atPath: key + ".pub")
+        XCTAssertEqual(try Shell.run("/usr/bin/ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", key]).status, 0)
+        try fleet.sshdOption(1, "HostKey \(key)")
+        let rsa = try String(contentsOfFile: key + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
+        let manifest = try String(contentsOfFile: fleet.manifestPath, encoding: .utf8)
+        let first = String(manifest.components(separatedBy: "---\n")[0]).trimmingCharacters(in: .whitespacesAndNewlines)
+        dir.write("n1.yaml", first + "\n  hostKey: \"\(rsa)\"\n")
+        let state = dir.path + "/state.db"
+        let applied = try Edgectl.run(["apply", "-f", dir.path + "/n1.yaml"], state: state)
+        XCTAssertEqual(applied.status, 0, applied.stderr)
+        let node = try XCTUnwrap(try statusJSON(state)[fleet.nodeName(1)])
+        XCTAssertEqual(node["reachable"] as? Bool, true, "\(node["lastError"] ?? "")")
+        XCTAssertTrue(node["lastError"] is NSNull, "\(node["lastError"] ?? "")")
+        // Without the pin, a fresh state records what libssh prefers (ed25519), and keeps getting it.
+        let other = dir.path + "/other.db"
+        XCTAssertEqual(try Edgectl.run(["apply", "-f", fleet.manifestPath], state: other).status, 0)
+        XCTAssertEqual(try statusJSON(other)[fleet.nodeName(1)]?["reachable"] as? Bool, true)
+        XCTAssertTrue(try Edgectl.run(["get", "nodes", "-o", "wide"], state: other).stdout.contains(try fleet.fingerprint(1)))
+    }
+
     func testCommandFailureAndStderrAreReported() throws {
         let fleet = try requireFleet()
         let s = try session(fleet, 4)

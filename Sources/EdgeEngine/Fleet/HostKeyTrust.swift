@@ -22,6 +22,17 @@ public final class HostKeyTrust: HostKeyVerifying, @unchecked Sendable {
         self.recorded = try store.trustedHostKeys()
     }
 
+    public func expectedKeyType(node: String) -> String? {
+        if let pin = pins[node] {
+            // A fingerprint pin does not say its type; a full key does.
+            let parts = pin.split(separator: " ")
+            return parts.count >= 2 ? String(parts[0]) : nil
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded[node]?.keyType
+    }
+
     /// `insecureAcceptAny` (status' `--insecure-accept-host-keys`) never overrides a pin or a
     /// recorded key: it only lets a node never seen before answer without recording its key.
     public func verify(node: String, key: HostKey) throws {
