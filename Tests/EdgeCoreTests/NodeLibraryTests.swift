@@ -38,9 +38,9 @@ struct NodeLibraryTests {
             }
         }
 
-        func session() throws -> NodeShell {
+        func session(_ extra: [String: String] = [:]) throws -> NodeShell {
             // EDGE_ETC: the boot hook goes to a directory of the test's, never the machine's /etc.
-            var environment = ["EDGE_ETC": dir.mkdir("etc")]
+            var environment = ["EDGE_ETC": dir.mkdir("etc")].merging(extra) { $1 }
             if shell.busyboxOnly { environment["PATH"] = dir.path + "/bin" }
             let transport = try LocalShell(shell: shell.command, root: root, environment: environment)
             let session = try NodeShell(node: "local", transport: transport, timeout: 20)
@@ -232,6 +232,22 @@ struct NodeLibraryTests {
         #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
         #expect(poll(5) { kill(second, 0) != 0 }, "the service's process is gone with it")
         #expect(!FileManager.default.fileExists(atPath: node.root + "/services/web"))
+    }
+
+    /// A service that writes far more than the cap has its log kept under it by its supervisor,
+    /// with nobody observing; what it writes afterwards still lands in the log.
+    @Test(arguments: shells) func aChattyServicesLogIsKeptUnderTheCapWithoutAnyoneLooking(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session(["EDGE_LOG_CAP": "100000", "EDGE_LOG_CHECK": "0.2"])
+        try node.release("d1", script: "#!/bin/sh\nhead -c 3000000 /dev/zero | tr '\\0' x\necho\nsleep 1\necho after-trim\nexec sleep 300\n")
+        let unit = try ServiceUnit(
+            service: "chatty", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
+        #expect(try session.call("edge_switch", ["chatty", "d1", unit.digest, "2"], input: .bytes(unit.file)).status == 0)
+        let log = node.root + "/services/chatty/log"
+        let size = { ((try? FileManager.default.attributesOfItem(atPath: log))?[.size] as? Int) ?? -1 }
+        let text = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        #expect(poll(10) { text().contains("after-trim") && size() <= 100_000 }, "log at \(size()) bytes")
+        #expect(try session.call("edge_remove", ["chatty", "2"]).status == 0)
     }
 
     @Test(arguments: shells) func theBootHookStartsWhatIsDownAndLeavesWithTheLastService(shell: Shell) throws {

@@ -744,6 +744,22 @@ extension NodeLibrary {
             done
         }
 
+        # edge_trim_log FILE CAP: a log past CAP bytes keeps its newest half. Rewritten in place:
+        # the service appends (O_APPEND) to the same file, so its next line lands after the kept half.
+        edge_trim_log() {
+            [ -n "$(find "$1" -prune -size +"$2"c 2>/dev/null)" ] || return 0
+            tail -c $(($2 / 2)) "$1" >"$1.tmp" && cat "$1.tmp" >"$1" && rm -f "$1.tmp"
+        }
+
+        # edge_log_keeper FILE PID: keeps FILE under EDGE_LOG_CAP (10 MiB) while PID (the supervisor)
+        # lives, whether or not edgectl ever looks: a chatty service never fills the node's disk.
+        edge_log_keeper() {
+            while kill -0 "$2" 2>/dev/null; do
+                edge_trim_log "$1" "${EDGE_LOG_CAP:-10485760}"
+                sleep "${EDGE_LOG_CHECK:-5}"
+            done
+        }
+
         # edge_supervise ROOT SERVICE: keeps the service running per its unit's EDGE_RESTART
         # (always, on-failure, never), waiting 1 s doubling to 60 s between restarts (back to
         # 1 s after 60 s up), and counting restarts (one epoch per line in `restarts`). TERM
@@ -756,6 +772,8 @@ extension NodeLibrary {
             trap '_stopping=1; [ -z "$_child" ] || kill -TERM -"$_child" 2>/dev/null || kill -TERM "$_child" 2>/dev/null' TERM INT HUP
             _delay=1
             rm -f "$_s/child"
+            edge_log_keeper "$_s/log" $$ </dev/null >/dev/null 2>&1 &
+            _keeper=$!
             while [ "$_stopping" = 0 ]; do
                 EDGE_RESTART=always
                 EDGE_STOP_TIMEOUT=10
@@ -793,6 +811,7 @@ extension NodeLibrary {
                 kill "$_killer" 2>/dev/null || true
                 kill -KILL -"$_child" 2>/dev/null || true
             fi
+            kill "$_keeper" 2>/dev/null || true
             rm -f "$_s/child"
         }
 
@@ -987,9 +1006,7 @@ extension NodeLibrary {
                     _run=$1 _pid=$2 _restarts=$3 _recent=$4 _exit=$5 _exited=$6 _why=$7
                     set -- "$_cap"
                 fi
-                if [ -f "$_s/log" ] && [ "$(edge_size "$_s/log")" -gt "$_cap" ]; then
-                    tail -c $((_cap / 2)) "$_s/log" >"$_s/log.tmp" && cat "$_s/log.tmp" >"$_s/log" && rm -f "$_s/log.tmp"
-                fi
+                edge_trim_log "$_s/log" "$_cap"
                 printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "${_cur##*/}" "${_prev##*/}" "$_run" "$_pid" \
                     $((_drift)) $((_count)) "$(edge_unit_of "$_s/unit")" $((_restarts)) $((_recent)) "$_exit" "$_exited" "$_why" "$_rev" "$_revwhy"
             done

@@ -90,7 +90,7 @@ public struct FleetExec: Sendable {
     /// Runs the command on `nodes` (from `nodes(for:)`); `sink` gets each line as it arrives,
     /// and the summary keeps each node's output.
     public func run(_ request: ExecRequest, on nodes: [DesiredNode], sink: @escaping @Sendable (NodeLine) -> Void) throws -> ExecSummary {
-        let delivery = LineDelivery(ordered: false, sink: sink)
+        let delivery = LineDelivery(order: nil, sink: sink)
         let capture = OutputCapture()
         SecretResolver.learn(store: store, nodes: nodes.map(\.name))
         let connector = NodeConnector(store: store, settings: settings)
@@ -105,7 +105,7 @@ public struct FleetExec: Sendable {
                 delivery.feed(&splitter, node: node, channel: channel, data: data)
             }
         }
-        delivery.flush(order: nodes.map(\.name))
+        delivery.flush()
         let summary = ExecSummary(
             outcomes: outcomes.map { outcome in
                 var result = NodeExecOutcome(node: outcome.node)

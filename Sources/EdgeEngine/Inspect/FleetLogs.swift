@@ -49,7 +49,7 @@ public struct FleetLogs: Sendable {
     /// order once every node has answered; with it, as they arrive, until the process is
     /// interrupted or every node's stream ends.
     public func run(_ request: LogsRequest, on nodes: [DesiredNode], sink: @escaping @Sendable (NodeLine) -> Void) throws -> [NodeLogOutcome] {
-        let delivery = LineDelivery(ordered: !request.follow, sink: sink)
+        let delivery = LineDelivery(order: request.follow ? nil : nodes.map(\.name), sink: sink)
         var settings = self.settings
         // Every followed node needs its own stream open at once.
         if request.follow { settings.parallel = max(settings.parallel, nodes.count) }
@@ -64,7 +64,7 @@ public struct FleetLogs: Sendable {
                 delivery.feed(&splitter, node: node, channel: channel, data: data)
             }
         }
-        delivery.flush(order: nodes.map(\.name))
+        delivery.flush()
         return outcomes.map { outcome in
             switch outcome.result {
             case .success(NodeInspection.notOnNode):
