@@ -282,6 +282,41 @@ final class RolloutTests: FleetTestCase {
         XCTAssertEqual(try versions(), Array(repeating: "2.0", count: 6))
     }
 
+    /// The sessions of nodes waiting for a later batch are dropped while the canary's gate
+    /// runs (an sshd or NAT that ends idle connections): each is reconnected once when its turn
+    /// comes, so the rollout completes; nothing is failed, nothing rolled back.
+    func testSessionsDroppedWhileIdleBetweenBatchesAreReconnectedNotFailed() throws {
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        try release("2.0", broken: false, startDelay: 2)
+        let before = try (1...6).map { try fleet.shellStarts($0) }
+        let (process, out, err) = try Edgectl.start(["apply", "-f", dir.path + "/m", "-o", "json", "--connect-timeout", "3"], state: state)
+        let buffer = readEvents(out, until: "batch")
+        for i in 2...6 { try fleet.dropSessions(i) }
+        let (rest, stderr) = Shell.collect(process, out, err)
+        let text = String(decoding: buffer, as: UTF8.self) + rest
+        XCTAssertEqual(process.terminationStatus, 0, stderr + text)
+        XCTAssertFalse(text.contains("\"kind\":\"failed\""), text)
+        XCTAssertFalse(text.contains("rolled back"), text)
+        XCTAssertEqual(try versions(), Array(repeating: "2.0", count: 6))
+        XCTAssertEqual(try StateStore(path: state).rollouts(service: "web").last?.state, .complete)
+        let starts = try zip((1...6).map { try fleet.shellStarts($0) }, before).map { $0 - $1 }
+        XCTAssertEqual(starts, [1, 2, 2, 2, 2, 2], "the dropped nodes were connected again, once each")
+    }
+
+    /// Past the session cap (here 2, as on a machine whose open-file limit is far below its node
+    /// count), the other nodes' sessions are opened for each step and closed after it: the
+    /// rollout completes the same, paying more connections only for those nodes.
+    func testPastTheSessionCapNodesAreConnectedPerStepAndTheRolloutCompletes() throws {
+        let before = try (1...6).map { try fleet.shellStarts($0) }
+        let run = try Edgectl.run(
+            ["apply", "-f", dir.path + "/m", "--connect-timeout", "3"], state: state, environment: ["EDGECTL_MAX_SESSIONS": "2"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try versions(), Array(repeating: "1.0", count: 6))
+        let starts = try zip((1...6).map { try fleet.shellStarts($0) }, before).map { $0 - $1 }
+        XCTAssertEqual(starts.filter { $0 == 1 }.count, 2, "two nodes keep their session for the run: \(starts)")
+        XCTAssertEqual(starts.filter { $0 > 1 }.count, 4, "the others are connected per step: \(starts)")
+    }
+
     func testConcurrentApplyIsRefusedAndPauseStopsAtABatchBoundary() throws {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         try release("2.0", broken: false, maxUnavailable: 1, startDelay: 1)

@@ -187,6 +187,19 @@ public final class NodeShell {
 
     public enum OutputStream: Sendable { case stdout, stderr }
 
+    /// Whether the conversation can go on: nothing broke it, and the transport has not ended or
+    /// failed since the last call (a zero-wait read takes in a socket error or an end of stream).
+    public var isAlive: Bool {
+        guard broken == nil, !ended else { return false }
+        do {
+            return try pump(wait: 0)
+        } catch {
+            broken = "\(error)"
+            brokenByLoss = (error as? TransportFailure)?.connectionLost ?? false
+            return false
+        }
+    }
+
     /// Ends the session: the shell reads end-of-file and exits.
     public func close() {
         broken = broken ?? "the session was closed"

@@ -19,23 +19,21 @@ struct FleetObserver {
     }
 
     func observe(_ nodes: [DesiredNode]) throws -> Look {
-        // One session per node for the whole run, one round trip for all its services.
-        let sessions = try connector.connect(nodes)
-        var connected: [String: SessionBox] = [:]
+        // One session per node for the whole run, one round trip for all its services, made
+        // while the connection is new.
+        let sessions = try connector.connect(nodes) { link in Result { try NodeOperations(link: link).observe() } }
+        var boxes: [String: SessionBox] = [:]
+        var observedList: [(String, Result<[ServiceObservation], Error>)] = []
         for (node, result) in sessions {
             switch result {
-            case .success(let box): connected[node] = box
+            case .success(let (box, observation)):
+                boxes[node] = box
+                observedList.append((node, observation))
             case .failure(let error):
                 progress.emit(ProgressEvent(node: node, kind: error.isUnreachable ? .unreachable : .failed, message: error.description))
             }
         }
-        let boxes = connected
         let entryCounts = try releaseEntryCounts()
-        let parallel = connector.settings.parallel
-        let observedList = FanOut.run(Array(boxes.keys).sorted(), parallel: parallel) { node -> (String, Result<[ServiceObservation], Error>) in
-            let ops = NodeOperations(link: boxes[node]!.link)
-            return (node, Result { try ops.observe() })
-        }
         var observed: [String: ObservedNode] = [:]
         var toRecord: [String: [String: NodeServiceState]] = [:]
         for (node, result) in observedList {
@@ -46,7 +44,7 @@ struct FleetObserver {
                     let expected = s.current.flatMap { entryCounts[$0] }
                     states[s.service] = s.state(driftCause: s.drift(expectedEntries: expected))
                 }
-                observed[node] = ObservedNode(reachable: true, services: states, runtime: boxes[node]!.link.runtime)
+                observed[node] = ObservedNode(reachable: true, services: states, runtime: boxes[node]?.runtime)
                 toRecord[node] = states
             case .failure(let error):
                 progress.emit(ProgressEvent(node: node, kind: .failed, message: "observing failed: \(error)"))

@@ -103,11 +103,55 @@ public struct NodeConnector: Sendable {
         return outcomes
     }
 
-    /// Connects to every node in parallel and keeps the links open, one per node, for the
-    /// whole run (each is then used by one thread at a time). Records facts.
-    public func connect(_ nodes: [DesiredNode]) throws -> [String: Result<SessionBox, SSHError>] {
-        let outcomes = try withSessions(nodes) { link in SessionBox(link) }
-        return Dictionary(uniqueKeysWithValues: outcomes.map { ($0.node, $0.result) })
+    /// Open sessions a run keeps at most: the open-file limit (raised to its hard limit first)
+    /// less a margin for the state, logs and child processes. Below it every node's session
+    /// stays open for the whole run; past it (thousands of nodes on a machine with a low
+    /// limit) the rest are opened when used and closed after each step (`SessionBox.park`).
+    /// `EDGECTL_MAX_SESSIONS` lowers it (a machine shared with other work).
+    public static let sessionCap: Int = {
+        let asked = ProcessInfo.processInfo.environment["EDGECTL_MAX_SESSIONS"].flatMap(Int.init).map { max(1, $0) } ?? Int.max
+        return min(asked, fileLimitCap)
+    }()
+
+    private static let fileLimitCap: Int = {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 512 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return max(16, Int(min(limit.rlim_cur, 1 << 20)) - 256)
+    }()
+
+    /// Connects to every node in parallel (bounded), runs `first` on each while connected, and
+    /// keeps the links for the run (see `SessionBox`). Records facts.
+    public func connect<First: Sendable>(
+        _ nodes: [DesiredNode], first: @escaping @Sendable (NodeLink) -> First
+    ) throws -> [String: Result<(SessionBox, First), SSHError>] {
+        let held = Set(nodes.prefix(NodeConnector.sessionCap).map(\.name))
+        let outcomes = try withSessions(nodes) { link in
+            let value = first(link)
+            return (SessionBox(link, node: nodes.first { $0.name == link.node }!, connector: self, transient: !held.contains(link.node)), value)
+        }
+        var result: [String: Result<(SessionBox, First), SSHError>] = [:]
+        for outcome in outcomes {
+            if case .success(let (box, _)) = outcome.result { box.park() }
+            result[outcome.node] = outcome.result
+        }
+        return result
+    }
+
+    /// A new connection and session shell to `node` (a `SessionBox` whose link was lost or parked).
+    func reopen(_ node: DesiredNode) throws -> NodeLink {
+        let session = try freshSession(node)
+        do {
+            return try NodeLink(session: session, root: node.spec.root)
+        } catch let error as SSHError {
+            throw error
+        } catch {
+            throw SSHError(node: node.name, step: .exec, message: "\(error)")
+        }
     }
 
     /// Stores facts and logs reachability changes as events.
@@ -141,10 +185,56 @@ public struct NodeConnector: Sendable {
     }
 }
 
-/// Carries a node's link between the fan-out threads of successive phases of one run.
-/// Only one thread uses it at a time (phases run one after another).
+/// A node's link for a whole run, carried between the fan-out threads of its phases (one
+/// thread uses it at a time).
+///
+/// A session that died since it was last used (an sshd or NAT that dropped it while idle between
+/// batches, keepalive finding the node silent) is replaced by one new connection, once per
+/// run, before the next step, so a dropped idle session is not a failed node and a rollback
+/// does not run over a dead one; a node that cannot be reached again is unreachable, not
+/// failed. Past `NodeConnector.sessionCap` a box is *transient*: it holds its link only while
+/// a step uses it.
 public final class SessionBox: @unchecked Sendable {
-    public let link: NodeLink
-    public var session: SSHSession { link.ssh }
-    init(_ link: NodeLink) { self.link = link }
+    public let node: DesiredNode
+    let transient: Bool
+    private let connector: NodeConnector
+    private let lock = NSLock()
+    private var held: NodeLink?
+    private var reconnected = false
+
+    /// How the node runs services, from its first contact.
+    public let runtime: NodeRuntime?
+
+    init(_ link: NodeLink, node: DesiredNode, connector: NodeConnector, transient: Bool) {
+        held = link
+        runtime = link.runtime
+        self.node = node
+        self.connector = connector
+        self.transient = transient
+    }
+
+    /// The link to use for the next step.
+    public func link() throws -> NodeLink {
+        lock.lock()
+        defer { lock.unlock() }
+        if let held {
+            if held.isAlive { return held }
+            guard !reconnected else {
+                throw SSHError(node: node.name, step: .connect, message: "the connection was lost again after reconnecting", unreachable: true)
+            }
+            reconnected = true
+        }
+        held = nil
+        let fresh = try connector.reopen(node)
+        held = fresh
+        return fresh
+    }
+
+    /// Lets a transient box's link go once its step is over (it closes when no step holds it).
+    public func park() {
+        guard transient else { return }
+        lock.lock()
+        held = nil
+        lock.unlock()
+    }
 }

@@ -52,7 +52,14 @@ public struct FleetLogs: Sendable {
         let delivery = LineDelivery(order: request.follow ? nil : nodes.map(\.name), sink: sink)
         var settings = self.settings
         // Every followed node needs its own stream open at once.
-        if request.follow { settings.parallel = max(settings.parallel, nodes.count) }
+        if request.follow {
+            guard nodes.count <= NodeConnector.sessionCap else {
+                throw EdgeError.runtime(
+                    "following \(nodes.count) nodes needs a session each at once, more than this machine's open-file limit allows (\(NodeConnector.sessionCap)); narrow it with --node, --group or -l"
+                )
+            }
+            settings.parallel = max(settings.parallel, nodes.count)
+        }
         SecretResolver.learn(store: store, nodes: nodes.map(\.name))
         let connector = NodeConnector(store: store, settings: settings)
         let outcomes = try connector.withSessions(nodes) { link -> Int32 in

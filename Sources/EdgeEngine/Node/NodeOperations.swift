@@ -98,6 +98,8 @@ public final class NodeLink {
     public let shell: NodeShell
     public let layout: NodeLayout
     public var node: String { ssh.target.node }
+    /// Whether the connection still serves calls (nothing broke it since the last call).
+    public var isAlive: Bool { shell.isAlive }
     /// How the node runs services (the last line of its facts).
     public var runtime: NodeRuntime? { shell.facts.count > 3 ? NodeRuntime(fact: shell.facts[3]) : nil }
 

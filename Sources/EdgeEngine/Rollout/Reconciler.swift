@@ -127,9 +127,12 @@ public final class Reconciler: @unchecked Sendable {
 
         // Removals: services deleted, or nodes that left a service's groups.
         let removalResults = FanOut.run(plan.removals, parallel: parallel) { removal -> (Removal, Error?) in
-            let ops = NodeOperations(link: boxes[removal.node]!.link)
+            defer { boxes[removal.node]?.park() }
             do {
-                try ops.remove(service: removal.service, grace: options.stopGrace)
+                guard let box = boxes[removal.node] else {
+                    throw SSHError(node: removal.node, step: .connect, message: "no session", unreachable: true)
+                }
+                try NodeOperations(link: try box.link()).remove(service: removal.service, grace: options.stopGrace)
                 return (removal, nil)
             } catch {
                 return (removal, error)

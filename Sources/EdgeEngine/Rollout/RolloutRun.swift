@@ -21,9 +21,16 @@ struct RolloutRun {
     var name: String { service.name }
     var spec: ServiceSpec { service.spec }
 
-    func ops(_ node: String) -> NodeOperations {
-        NodeOperations(link: boxes[node]!.link)
+    /// The node's operations over its run's link (reconnected once if it was lost meanwhile).
+    func ops(_ node: String) throws -> NodeOperations {
+        guard let box = boxes[node] else {
+            throw SSHError(node: node, step: .connect, message: "no session with this node in this run", unreachable: true)
+        }
+        return NodeOperations(link: try box.link())
     }
+
+    /// Lets a transient link go after a node's step (see `SessionBox`).
+    func park(_ node: String) { boxes[node]?.park() }
 
     func emit(
         _ kind: ProgressEventKind, node: String? = nil, batch: ServicePlan.Batch? = nil, index: String? = nil, total: Int? = nil, _ message: String
@@ -66,6 +73,7 @@ struct RolloutRun {
         let bundleCheck = BundleCheck(path: bundle, release: release)
         if !staging.isEmpty { emit(.staging, total: staging.count, "sending the release to \(staging.count) node(s) that lack files") }
         let staged = FanOut.run(staging, parallel: reconciler.parallel) { step -> (NodeStep, Swift.Result<PushReport, Error>) in
+            defer { park(step.node) }
             let result = Swift.Result {
                 try ops(step.node).push(fullRelease, from: bundle, verify: verify || step.action == .repair) { try bundleCheck.require() }
             }
@@ -182,7 +190,10 @@ struct RolloutRun {
             emit(.done, "release \(short) rolled out\(pendingText)")
             // Housekeeping on the nodes this rollout touched.
             let keep = options.keepReleases
-            _ = FanOut.run(changed.keys.sorted(), parallel: reconciler.parallel) { node in try? self.ops(node).cleanup(keep: keep) }
+            _ = FanOut.run(changed.keys.sorted(), parallel: reconciler.parallel) { node in
+                defer { self.park(node) }
+                _ = try? self.ops(node).cleanup(keep: keep)
+            }
             return .complete
         }
     }
@@ -259,7 +270,6 @@ struct RolloutRun {
         // A node re-checked runs this release since an earlier run: a rollback takes it back
         // to what it ran before that.
         let from = step.action == .recheck ? seen?.previous : seen?.current
-        let ops = ops(step.node)
         guard let unit = units[step.node] else {
             return SwitchResult(node: step.node, from: from, unit: nil, activated: false, step: .failed, message: "no unit was made for this node")
         }
@@ -292,6 +302,7 @@ struct RolloutRun {
             return result
         }
         do {
+            let ops = try self.ops(step.node)
             switch step.action {
             case .restart:
                 try ops.restart(service: name, grace: options.stopGrace)
@@ -329,7 +340,7 @@ struct RolloutRun {
         } catch {
             // The switch may have stopped half-way: ask the node which unit it has now, so a
             // rollback swaps back only what really moved.
-            if !result.activated, changesUnit, let now = try? ops.observe().first(where: { $0.service == name }) {
+            if !result.activated, changesUnit, let now = try? self.ops(step.node).observe().first(where: { $0.service == name }) {
                 result.activated = now.unit == unit.digest
             }
             result.message = "\(error)"
@@ -378,8 +389,9 @@ struct RolloutRun {
     func rollBack(_ changed: [RollbackItem], rollout: Int64) throws {
         let results = FanOut.run(changed, parallel: reconciler.parallel) {
             item -> (RollbackItem, Error?) in
+            defer { self.park(item.node) }
             do {
-                let ops = self.ops(item.node)
+                let ops = try self.ops(item.node)
                 if item.from != nil {
                     // Only from the unit this rollout put there: a node that already went back by
                     // itself (not confirmed) is not swapped again.
