@@ -68,8 +68,12 @@ let package = Package(
         ),
         // Drives EdgeSSH primitives for scripts/bench-*; not shipped.
         .executableTarget(name: "edgectl-bench", dependencies: ["EdgeSSH", "EdgeEngine", "EdgeCore", "EdgeStore"]),
+        // What scripts/fuzz feeds to libFuzzer (every parser of input someone else wrote), and
+        // the fuzzer's entry points; the regression tests replay what it found.
+        .target(name: "EdgeFuzzTargets", dependencies: ["EdgeCore"]),
+        .executableTarget(name: "edgectl-fuzz", dependencies: ["EdgeFuzzTargets"]),
         .target(name: "TestSupport", dependencies: ["EdgeCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "TestSupport"]),
+        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "EdgeFuzzTargets", "TestSupport"], exclude: ["FuzzRegressions"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "EdgeCore", "TestSupport"]),
         // Golden/ holds expected output, read by path from the tests (not a bundle resource).
         .testTarget(name: "EdgeEngineTests", dependencies: ["EdgeEngine", "EdgeStore", "EdgeCore", "TestSupport"], exclude: ["Golden"]),

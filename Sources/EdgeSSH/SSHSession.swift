@@ -68,7 +68,7 @@ public final class SSHSession {
     public private(set) var hostKey: HostKey?
     /// Payload bytes written to remote stdin over this session (for "sent nothing" checks and benchmarks).
     public internal(set) var bytesSent: Int = 0
-    let session: ssh_session
+    private(set) var session: ssh_session
 
     private static let initialized: Bool = { ssh_init() == 0 }()
 
@@ -77,18 +77,31 @@ public final class SSHSession {
         _ = SSHSession.initialized
         self.target = target
         self.options = options
-        guard let session = ssh_new() else {
+        guard let created = ssh_new() else {
             throw SSHError(node: target.node, step: .connect, message: "cannot allocate an SSH session")
         }
-        self.session = session
+        session = created
         // Every stored property is set, so if a step throws, `deinit` runs and frees the session.
         try configure()
-        if let type = verifier.expectedKeyType(node: target.node) {
+        let expected = verifier.expectedKeyType(node: target.node)
+        if let type = expected {
             guard ssh_options_set(session, SSH_OPTIONS_HOSTKEYS, HostKey.algorithms(forKeyType: type)) == SSH_OK else {
                 throw fail(.hostKey, "cannot ask for a \(type) host key: \(lastError)")
             }
         }
-        try connect()
+        do {
+            try connect()
+        } catch let error as SSHError where expected != nil && error.step == .keyExchange {
+            // The node has no key of the known type any more (re-keyed to another type):
+            // connect again without asking for one, so the verifier sees the key it has now
+            // and refuses it naming both. Nothing is sent either way.
+            ssh_disconnect(session)
+            ssh_free(session)
+            guard let again = ssh_new() else { throw fail(.connect, "cannot allocate an SSH session") }
+            session = again
+            try configure()
+            try connect()
+        }
         try checkHostKey(verifier)
         try authenticate()
         afterConnect()

@@ -6,10 +6,16 @@ import Testing
 
 @Suite("State store")
 struct StateStoreTests {
-    func service(_ name: String, command: String = "./run", digest: String = String(repeating: "a", count: 64)) -> Resource {
+    /// A release of one file whose content digest is `fill` repeated; its digest is computed
+    /// as the scanner would (the store checks a file list against it when reading it back).
+    static func release(_ fill: Character = "a") -> Release {
+        let entries = [BundleEntry(path: "run", type: .file, mode: 0o755, size: 3, digest: String(repeating: fill, count: 64))]
+        return Release(digest: BundleScanner.digest(of: entries), entries: entries)
+    }
+
+    func service(_ name: String, command: String = "./run", release: Release = StateStoreTests.release()) -> Resource {
         Resource(
-            name: name, spec: .service(ServiceSpec(bundle: BundleSpec(path: "/b"), run: RunSpec(command: [command]))),
-            release: Release(digest: digest, entries: [BundleEntry(path: "run", type: .file, mode: 0o755, size: 3, digest: "d")]))
+            name: name, spec: .service(ServiceSpec(bundle: BundleSpec(path: "/b"), run: RunSpec(command: [command]))), release: release)
     }
 
     let actor = Actor(command: "edgectl apply -f x", user: "tester", host: "h")
@@ -82,15 +88,15 @@ struct StateStoreTests {
         #expect(try apply(service("web")) == 1)
         #expect(try apply(service("web")) == nil)  // unchanged: no revision
         #expect(try apply(service("web", command: "./run2")) == 2)  // spec change
-        #expect(try apply(service("web", command: "./run2", digest: String(repeating: "b", count: 64))) == 3)  // release change
+        #expect(try apply(service("web", command: "./run2", release: Self.release("b"))) == 3)  // release change
         #expect(try apply(service("api")) == 1)  // numbered per service
         let revisions = try store.revisions(service: "web")
         #expect(revisions.map(\.revision) == [1, 2, 3])
-        #expect(revisions.last?.release == String(repeating: "b", count: 64))
+        #expect(revisions.last?.release == Self.release("b").digest)
         #expect(revisions.allSatisfy { $0.command == "edgectl apply -f x" && $0.user == "tester" })
         #expect(try store.resource(ResourceID(.service, "web"))?.generation == 3)
         #expect(try store.releases().count == 3)
-        #expect(try store.releaseEntries(digest: String(repeating: "a", count: 64))?.first?.path == "run")
+        #expect(try store.releaseEntries(digest: Self.release().digest)?.first?.path == "run")
     }
 
     @Test(arguments: TestStates.backends) func eventsAreRecordedInOrder(_ backend: String) throws {

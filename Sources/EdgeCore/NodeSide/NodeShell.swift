@@ -66,6 +66,8 @@ public final class NodeShell {
     public private(set) var calls = 0
     /// Whether the library had to be sent in this session.
     public private(set) var installedLibrary = false
+    /// The largest reply length believed (a node's word is not enough to reserve more).
+    static let maxReply = 1 << 30
     /// Longest wait without any progress before the conversation is given up.
     public var timeout: Double
 
@@ -154,7 +156,9 @@ public final class NodeShell {
                     if at > head { output(.stdout, Data(inbox[head..<at])) }
                     head = at + marker.count
                     let fields = try readLine().split(separator: " ")
-                    guard fields.count == 2, let status = Int32(fields[0]), let errLength = Int(fields[1]) else {
+                    guard fields.count == 2, let status = Int32(fields[0]), let errLength = Int(fields[1]),
+                        (0...NodeShell.maxReply).contains(errLength)
+                    else {
                         throw failure("garbled end of a streamed reply")
                     }
                     let stderr = try take(errLength)
@@ -229,7 +233,8 @@ public final class NodeShell {
 
     private func reply(header: String) throws -> ShellReply {
         let fields = header.split(separator: " ")
-        guard fields.count == 4, fields[0] == "E", let status = Int32(fields[1]), let out = Int(fields[2]), let err = Int(fields[3])
+        guard fields.count == 4, fields[0] == "E", let status = Int32(fields[1]), let out = Int(fields[2]), let err = Int(fields[3]),
+            (0...NodeShell.maxReply).contains(out), (0...NodeShell.maxReply).contains(err)
         else { throw failure("unexpected answer from the node's shell: \(header.prefix(200))\(diagnosticsSuffix)") }
         return ShellReply(status: status, stdout: try take(out), stderr: try take(err))
     }
