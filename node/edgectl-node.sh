@@ -76,6 +76,8 @@ edge_serve() {
         _req=$(edge_take "$_slen")
         case $_tag in
             R)
+                # The announced length of the call's input, for calls that check space first.
+                EDGE_INPUT=$_plen
                 if [ "$_plen" -gt 0 ]; then
                     # Whatever the call leaves unread of its payload is drained, so the
                     # next request starts where edgectl wrote it.
@@ -167,14 +169,35 @@ edge_missing() {
     done
 }
 
-# stdin: a tar stream of store files. Verified, then promoted.
+# stdin: a tar stream of store files. Verified, then promoted. A stream that does not fit
+# is refused before a byte is written (status 28, ENOSPC's number), and one that fills the
+# disk anyway leaves nothing behind: the previous release stays whole and running.
 edge_receive() {
     mkdir -p "$EDGE_ROOT/store/.incoming"
     cd "$EDGE_ROOT/store/.incoming"
+    _need=$((${EDGE_INPUT:-0} / 1024 + 64))
+    _free=$(edge_free_kib .)
+    if [ -n "$_free" ] && [ "$_free" -lt "$_need" ]; then
+        echo "no space left in $EDGE_ROOT: the files need ${_need} KiB, ${_free} KiB are free" >&2
+        exit 28
+    fi
     # Stored files keep their modes (0444/0555): a release hard-links them, and a service's
     # own user must read them there. The store directory itself stays private.
-    (umask 022 && tar -xf -)
+    if ! (umask 022 && tar -xf -); then
+        find . -mindepth 1 -delete
+        _free=$(edge_free_kib .)
+        if [ -n "$_free" ] && [ "$_free" -lt "$_need" ]; then
+            echo "no space left in $EDGE_ROOT while receiving (${_free} KiB free after cleaning up)" >&2
+            exit 28
+        fi
+        exit 1
+    fi
     edge_promote
+}
+
+# Free KiB on the filesystem holding DIR (empty when df cannot say).
+edge_free_kib() {
+    df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'
 }
 
 edge_build_start() {

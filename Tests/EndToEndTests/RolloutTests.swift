@@ -317,6 +317,33 @@ final class RolloutTests: FleetTestCase {
         XCTAssertEqual(starts.filter { $0 > 1 }.count, 4, "the others are connected per step: \(starts)")
     }
 
+    /// A node whose `<root>` is a small disk (a tmpfs of 3 MiB) and a release that does not fit:
+    /// that node fails with "no space left on <node>", keeps its previous release whole and
+    /// serving, and nothing of the attempt stays on its disk; once space is freed, the next
+    /// run converges.
+    func testANodeWithoutSpaceFailsKeepsItsReleaseAndConvergesOnceFreed() throws {
+        try fleet.smallRoot(6, size: "3m")
+        defer { XCTAssertNoThrow(try fleet.smallRoot(6, size: "off")) }
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        XCTAssertEqual(try versions(), Array(repeating: "1.0", count: 6))
+        var random = SystemRandomNumberGenerator()
+        dir.write("web/data/big.bin", String((0..<(4 << 20)).map { _ in Character(UnicodeScalar(UInt8.random(in: 65...90, using: &random))) }))
+        try release("2.0", broken: false)
+        let run = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("no space left on \(fleet.nodeName(6))"), run.stderr)
+        XCTAssertEqual(try versions()[5], "1.0", "node 6 still serves its previous release")
+        let incoming = (try? FileManager.default.contentsOfDirectory(atPath: fleet.root(6) + "/store/.incoming")) ?? []
+        XCTAssertTrue(incoming.isEmpty, "nothing of the attempt left: \(incoming)")
+        let status = try edgectl(["status", "-o", "json"])
+        XCTAssertTrue(status.stdout.contains("\"driftedNodes\":0"), "the running release is complete: \(status.stdout)")
+
+        try fleet.smallRoot(6, size: "64m")
+        let next = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(next.status, 0, next.stderr)
+        XCTAssertEqual(try versions(), Array(repeating: "2.0", count: 6))
+    }
+
     func testConcurrentApplyIsRefusedAndPauseStopsAtABatchBoundary() throws {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         try release("2.0", broken: false, maxUnavailable: 1, startDelay: 1)

@@ -60,6 +60,8 @@ public final class TestFleet: @unchecked Sendable {
     public func partition(_ i: Int) throws { try check(script(["partition", String(i)])) }
     public func heal(_ i: Int) throws { try check(script(["heal", String(i)])) }
     public func rekey(_ i: Int, type: String = "ed25519") throws { try check(script(["rekey", String(i), type])) }
+    /// Gives plain node `i` a `<root>` on a tmpfs of `size` (e.g. "4m"), or resizes it.
+    public func smallRoot(_ i: Int, size: String) throws { try check(script(["small-root", String(i), size])) }
     /// Ends every connection node `i`'s sshd serves (an idle session dropped by sshd or a NAT).
     public func dropSessions(_ i: Int) throws { try check(script(["drop-sessions", String(i)])) }
     /// Adds `line` to plain node `i`'s sshd_config (it takes precedence) and restarts its sshd.

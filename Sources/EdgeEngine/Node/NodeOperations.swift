@@ -155,6 +155,14 @@ public final class NodeOperations {
         } catch let error as NodeShellError {
             throw error.ssh(.transfer)
         }
+        if reply.status == 28 {
+            // The node library's word for ENOSPC: nothing was left behind there.
+            throw SSHError(
+                node: node, step: .transfer,
+                message:
+                    "no space left on \(node): \(reply.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)); its previous release is untouched"
+            )
+        }
         let bad = reply.lines.filter { $0.hasPrefix("BAD ") }
         guard reply.status == 0, bad.isEmpty else {
             let detail =
