@@ -336,7 +336,7 @@ final class RolloutTests: FleetTestCase {
         let incoming = (try? FileManager.default.contentsOfDirectory(atPath: fleet.root(6) + "/store/.incoming")) ?? []
         XCTAssertTrue(incoming.isEmpty, "nothing of the attempt left: \(incoming)")
         let status = try edgectl(["status", "-o", "json"])
-        XCTAssertTrue(status.stdout.contains("\"driftedNodes\":0"), "the running release is complete: \(status.stdout)")
+        XCTAssertTrue(status.stdout.contains("\"driftedNodes\": 0"), "the running release is complete: \(status.stdout)")
 
         try fleet.smallRoot(6, size: "64m")
         let next = try edgectl(["apply", "-f", dir.path + "/m"])
