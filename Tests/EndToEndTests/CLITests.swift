@@ -45,7 +45,6 @@ struct CLITests {
         try Edgectl.run(["apply", "-f", manifests], state: state)
         let store = try StateStore(path: state)
         let contacted = { try store.nodeFacts().values.compactMap(\.lastContact).max() }
-        let before = try contacted()
         let spec: String = try #require(try store.read { try $0.value(sql: "SELECT spec FROM resource WHERE name = 'hello'", arguments: []) })
         var object = try #require(try JSONSerialization.jsonObject(with: Data(spec.utf8)) as? [String: Any])
         var run = try #require(object["run"] as? [String: Any])
@@ -67,6 +66,7 @@ struct CLITests {
             ),
         ]
         for (sql, expect, restore) in cases {
+            let before = try contacted()
             try store.write { try $0.execute(sql: sql, arguments: []) }
             for command in [["reconcile"], ["logs", "hello", "--tail", "1"]] where !(command[0] == "logs" && sql.contains("name = '..'")) {
                 let result = try Edgectl.run(command, state: state)
