@@ -502,12 +502,25 @@ edge_config_prune() {
     done
 }
 
-# edge_rollback SERVICE [UNIT]: swaps current and previous, and the units with them (no
+# edge_rollback SERVICE [UNIT [NONCE]]: swaps current and previous, and the units with them (no
 # transfer); prints the digest now current. With UNIT, only when that unit is in place
 # (else prints "unchanged": the node is elsewhere already, e.g. it went back by itself).
 edge_rollback() {
     edge_name "$1"
     _s=$EDGE_ROOT/services/$1
+    # With NONCE (edgectl rolling back an attempt it armed): take the attempt first, so the
+    # node's watchdog finds nothing to revert. If the watchdog took it first, it is going back
+    # by itself: wait for its word and swap nothing (both swapping would land on the new unit
+    # again). A committed attempt has nothing pending: roll back as asked.
+    if [ -n "${3:-}" ] && ! edge_take_attempt "$1" "$3" >/dev/null && ! grep -q "^$3 committed" "$_s/attempts" 2>/dev/null; then
+        _i=0
+        while ! grep -q "^$3 \(reverted\|stopped\)" "$_s/attempts" 2>/dev/null && [ "$_i" -lt 3000 ]; do
+            sleep 0.01
+            _i=$((_i + 1))
+        done
+        echo "unchanged $(edge_unit_of "$_s/unit")"
+        return 0
+    fi
     if [ -n "${2:-}" ] && [ "$(edge_unit_of "$_s/unit")" != "$2" ]; then
         echo "unchanged $(edge_unit_of "$_s/unit")"
         return 0

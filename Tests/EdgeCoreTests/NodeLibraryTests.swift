@@ -236,6 +236,30 @@ struct NodeLibraryTests {
 
     /// A service that writes far more than the cap has its log kept under it by its supervisor,
     /// with nobody observing; what it writes afterwards still lands in the log.
+    /// edgectl rolls a node back while the node's own watchdog is already taking the same
+    /// attempt back (its service slow to stop): only one of them swaps, so the node ends on the
+    /// previous unit, not swapped twice back onto the new one.
+    @Test(arguments: shells) func aRollbackAndTheWatchdogNeverBothSwap(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
+        try node.release("d2", script: "#!/bin/sh\ntrap 'sleep 2; exit 0' TERM\nsleep 300 &\nwait\n")
+        let spec = ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"]))
+        let u1 = try ServiceUnit(service: "web", spec: spec, release: "d1", node: "n")
+        let u2 = try ServiceUnit(service: "web", spec: spec, release: "d2", node: "n")
+        #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2"], input: .bytes(u1.file)).status == 0)
+        #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "5", "nonce-r", "1"], input: .bytes(u2.file)).status == 0)
+        // The watchdog has taken the attempt and is stopping the slow service.
+        #expect(poll(10) { !FileManager.default.fileExists(atPath: node.root + "/services/web/attempt") })
+        let rollback = try session.call("edge_rollback", ["web", u2.digest, "nonce-r"])
+        #expect(rollback.status == 0 && rollback.stdoutText.hasPrefix("unchanged"), "\(rollback.stdoutText)\(rollback.stderrText)")
+        let unitOf = { (try? String(contentsOfFile: node.root + "/services/web/unit", encoding: .utf8))?.split(separator: "\n").first ?? "" }
+        #expect(
+            poll(10) { (try? String(contentsOfFile: node.root + "/services/web/attempts", encoding: .utf8))?.contains("nonce-r reverted") == true })
+        #expect(unitOf() == "EDGE_UNIT='\(u1.digest)'", "on the previous unit, swapped once")
+        #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
+    }
+
     @Test(arguments: shells) func aChattyServicesLogIsKeptUnderTheCapWithoutAnyoneLooking(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session(["EDGE_LOG_CAP": "100000", "EDGE_LOG_CHECK": "0.2"])

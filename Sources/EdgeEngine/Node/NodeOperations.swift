@@ -264,8 +264,13 @@ public final class NodeOperations {
     /// Swaps back to the previous unit; with `unit`, only if that is the unit in place (false:
     /// the node is already elsewhere, e.g. it went back by itself).
     @discardableResult
-    public func rollback(service: String, from unit: String? = nil) throws -> Bool {
-        let out = try call("edge_rollback", [service] + (unit.map { [$0] } ?? []), what: "rolling back \(service)").stdoutText
+    /// Swaps back to the previous unit, only from `unit` when given. With the `attempt` that
+    /// switched the node, the node's own watchdog and this rollback never both swap: whichever
+    /// takes the attempt first goes back, and the other leaves it (`false`: unchanged).
+    public func rollback(service: String, from unit: String? = nil, attempt: String? = nil) throws -> Bool {
+        var arguments = [service, unit ?? ""]
+        if let attempt { arguments.append(attempt) }
+        let out = try call("edge_rollback", arguments, what: "rolling back \(service)").stdoutText
         return !out.hasPrefix("unchanged")
     }
 

@@ -115,7 +115,7 @@ struct RolloutRun {
         }
 
         // Batches, each behind its health gates, for as long as the policy says so.
-        var changed: [String: (from: String?, unit: String?)] = [:]
+        var changed: [String: (from: String?, unit: String?, nonce: String?)] = [:]
         var decision: RolloutPolicy.Decision
         while true {
             progress.paused = try store.pausedServices().contains(name)
@@ -129,7 +129,7 @@ struct RolloutRun {
                 default: progress.failed.insert(node)
                 }
                 if move.result.activated && !move.result.revertsItself {
-                    changed[node] = (move.result.from, move.result.unit)
+                    changed[node] = (move.result.from, move.result.unit, move.result.nonce)
                     progress.switched.insert(node)
                 }
             }
@@ -142,7 +142,7 @@ struct RolloutRun {
     /// as the policy says, rolls back, restores the revision to return to, and cleans up.
     func conclude(
         _ decision: RolloutPolicy.Decision, policy: RolloutPolicy, progress: RolloutPolicy.Progress,
-        changed: [String: (from: String?, unit: String?)], rollout: Int64, revision: Int?
+        changed: [String: (from: String?, unit: String?, nonce: String?)], rollout: Int64, revision: Int?
     ) throws -> Result {
         let short = String(plan.release.prefix(12))
         let of = "batch \(progress.batchesDone + 1) of \(plan.batches.count)"
@@ -166,7 +166,9 @@ struct RolloutRun {
             try store.appendEvent(type: .warning, kind: "Service", name: name, reason: "RolloutHalted", message: message)
             let record = policy.record(decision, message: message)!
             if !rollBack.isEmpty {
-                try self.rollBack(rollBack.map { RollbackItem(node: $0, from: changed[$0]?.from, unit: changed[$0]?.unit) }, rollout: rollout)
+                try self.rollBack(
+                    rollBack.map { RollbackItem(node: $0, from: changed[$0]?.from, unit: changed[$0]?.unit, nonce: changed[$0]?.nonce) },
+                    rollout: rollout)
             }
             try store.finishRollout(rollout, state: record.state, message: message)
             guard let revision, let outcome = record.revision else { return policy.autoRollback ? .rolledBack : .failed }
@@ -257,6 +259,8 @@ struct RolloutRun {
         var from: String?
         var unit: String?
         var activated: Bool
+        /// The attempt's nonce when the switch armed one.
+        var nonce: String?
         /// Switched, then lost before it was confirmed: it goes back by itself (its session is
         /// gone, so a rollback from here would only wait for time-outs).
         var revertsItself = false
@@ -283,6 +287,7 @@ struct RolloutRun {
         // reverts by itself unless a connection opened after the switch confirms it in time.
         let confirmSeconds = spec.rollout.confirmWithin
         let attempt = changesUnit && confirmSeconds > 0 ? (nonce: RolloutRun.nonce(), seconds: confirmSeconds) : nil
+        result.nonce = attempt?.nonce
         // Recorded before anything moves: a run that dies from here on leaves this node
         // `switching`, and the next run gates it again.
         let starting: String
@@ -395,7 +400,7 @@ struct RolloutRun {
                 if item.from != nil {
                     // Only from the unit this rollout put there: a node that already went back by
                     // itself (not confirmed) is not swapped again.
-                    if try ops.rollback(service: name, from: item.unit) {
+                    if try ops.rollback(service: name, from: item.unit, attempt: item.nonce) {
                         try ops.restart(service: name, grace: options.stopGrace)
                     }
                     if case .unhealthy(let reason) = try ops.waitHealthy(service: name, check: spec.healthCheck) {
@@ -427,6 +432,8 @@ struct RolloutRun {
         var node: String
         var from: String?
         var unit: String?
+        /// The attempt that switched it, if confirmed activation armed one (see `NodeOperations.rollback`).
+        var nonce: String?
     }
 }
 
