@@ -13,15 +13,15 @@ public enum StoredValues {
     /// `resources` when every one may reach a node; otherwise an error naming each that may not
     /// and what is wrong, thrown before any node is contacted.
     public static func checked(_ resources: [Resource], stateName: String) throws -> [Resource] {
-        let bad = resources.compactMap { resource -> String? in
-            let problems = problems(resource)
-            return problems.isEmpty ? nil : "\(resource.id): \(problems.joined(separator: "; "))"
+        var bad: [String] = []
+        for resource in resources {
+            let found = problems(resource)
+            if !found.isEmpty { bad.append(TerminalText.escape("\(resource.id): \(found.joined(separator: "; "))")) }
         }
-        guard bad.isEmpty else {
+        if !bad.isEmpty {
             throw EdgeError.runtime(
                 "the state \(stateName) holds values edgectl would not have written, so no node was contacted:\n  "
-                    + bad.map { TerminalText.escape($0) }.joined(separator: "\n  ")
-                    + "\napply its manifest again (or delete it) to replace it")
+                    + bad.joined(separator: "\n  ") + "\napply its manifest again (or delete it) to replace it")
         }
         return resources
     }
