@@ -464,6 +464,11 @@ edge_watchdog() {
 # never both take it); prints the unit the attempt switched to.
 edge_take_attempt() {
     _a=$EDGE_ROOT/services/$1
+    # Looked at before it is moved: a taker with another nonce (an earlier attempt's watchdog
+    # waking late) must never move the pending attempt away, not even for a moment, or a
+    # confirmation arriving just then would find nothing pending.
+    { read -r _an _ad _au <"$_a/attempt"; } 2>/dev/null || return 1
+    [ "$_an" = "$2" ] || return 1
     mv "$_a/attempt" "$_a/attempt.taken-$$" 2>/dev/null || return 1
     read -r _an _ad _au <"$_a/attempt.taken-$$" || true
     if [ "$_an" != "$2" ]; then
