@@ -7,14 +7,17 @@
 # tools that coreutils and busybox both have: dd (count_bytes, fullblock),
 # sha256sum, tar, find, sort, uniq, sed, ln, mv -T, readlink, setsid, timeout.
 #
-# Protocol (one request at a time, all framing is lengths, never content):
-#   request  "R|S <script length> <payload length> <nonce>\n" <script> <payload>
+# Protocol (one request at a time; framing is counts and a per-request nonce, never content):
+#   request  "R|S <script lines> <payload length> <nonce>\n" <script> <payload>
 #            the script is a call such as `edge_observe 10485760`, every argument
-#            single-quoted by edgectl; the payload is the call's standard input.
-#   reply R  "E <status> <stdout length> <stderr length>\n" <stdout> <stderr>
-#   reply S  <stdout as it is written> "<nonce> <status> <stderr length>\n" <stderr>
+#            single-quoted by edgectl, read line by line with the shell's own `read`;
+#            the payload is the call's standard input (R only).
+#   reply    <stdout as it is written> "<nonce> <status> <stderr length>\n" <stderr>
 #            (the nonce is random per request, so no output can end a reply early)
-# The first reply, unasked, is the node's facts (edge_facts).
+# The first reply, unasked, is the node's facts (edge_facts), framed
+#   "E 0 <length> 0\n" <facts>.
+# A call costs no process of its own but the subshell it runs in: stdout goes straight
+# to edgectl, stderr through a file that is measured only when something was written.
 #
 # Nothing secret is ever an argument: environment files arrive as payloads.
 # Names inside <root> that edgectl did not make (a service can create anything in
@@ -33,8 +36,9 @@ edge_size() {
 }
 
 edge_facts() {
-    uname -s
-    uname -m
+    # shellcheck disable=SC2046 # two words: kernel and machine
+    set -- $(uname -s -m)
+    printf '%s\n%s\n' "$1" "$2"
     # shellcheck source=/dev/null
     (. /etc/os-release 2>/dev/null && printf '%s\n' "$PRETTY_NAME") || echo
     edge_runtime
@@ -66,8 +70,9 @@ edge_serve() {
     EDGE_ROOT=$1
     EDGE_LIB=$2
     # Worked out once per session, not in every call (each is a process or two on the node).
-    EDGE_UID=$(id -u)
-    EDGE_ROOT_ID=$(edge_root_id)
+    # (The boot script passes the first two.)
+    EDGE_UID=${EDGE_UID:-$(id -u)}
+    EDGE_ROOT_ID=${EDGE_ROOT_ID:-$(edge_root_id)}
     EDGE_ROOT_Q=$(edge_q "$EDGE_ROOT")
     _t=$(mktemp -d "${TMPDIR:-/tmp}/edgectl.XXXXXX") || exit 71
     trap 'rm -rf "$_t"' EXIT
@@ -76,42 +81,37 @@ edge_serve() {
     edge_facts >"$_t/o" 2>"$_t/e"
     printf 'E 0 %s 0\n' "$(edge_size "$_t/o")"
     cat "$_t/o"
+    # A newline, to join the script's lines.
+    _nl='
+'
     while IFS=' ' read -r _tag _slen _plen _nonce; do
-        _req=$(edge_take "$_slen")
+        _req=
+        while [ "$_slen" -gt 0 ] && IFS= read -r _line; do
+            _req=$_req$_line$_nl
+            _slen=$((_slen - 1))
+        done
         case $_tag in
             R)
                 # The announced length of the call's input, for calls that check space first.
                 EDGE_INPUT=$_plen
                 if [ "$_plen" -gt 0 ]; then
                     # Whatever the call leaves unread of its payload is drained, so the
-                    # next request starts where edgectl wrote it.
+                    # next request starts where edgectl wrote it (cat only if some is left).
                     edge_take "$_plen" | {
                         (set -e; eval "$_req")
                         _rc=$?
-                        cat >/dev/null
+                        if IFS= read -r _x || [ -n "$_x" ]; then cat >/dev/null; fi
                         exit "$_rc"
-                    } >"$_t/o" 2>"$_t/e"
+                    } 2>"$_t/e"
                 else
-                    (set -e; eval "$_req") </dev/null >"$_t/o" 2>"$_t/e"
+                    (set -e; eval "$_req") </dev/null 2>"$_t/e"
                 fi
-                _rc=$?
-                # Both sizes from one wc.
-                {
-                    read -r _no _
-                    read -r _ne _
-                } <<EOF
-$(wc -c "$_t/o" "$_t/e")
-EOF
-                printf 'E %s %s %s\n' "$_rc" "$((_no))" "$((_ne))"
-                cat "$_t/o" "$_t/e"
+                edge_reply_end "$_nonce" "$?"
                 ;;
             S)
-                # Output streams straight to edgectl; fd 3 lets edge_supervised notice
-                # when edgectl goes away.
+                # fd 3 lets edge_supervised notice when edgectl goes away.
                 (set -e; eval "$_req") 3<&0 </dev/null 2>"$_t/e"
-                _rc=$?
-                printf '%s %s %s\n' "$_nonce" "$_rc" "$(edge_size "$_t/e")"
-                cat "$_t/e"
+                edge_reply_end "$_nonce" "$?"
                 ;;
             *)
                 echo "edgectl node library: unknown request '$_tag'" >&2
@@ -119,6 +119,16 @@ EOF
                 ;;
         esac
     done
+}
+
+# edge_reply_end NONCE STATUS: ends a reply after the call's stdout (see Protocol).
+edge_reply_end() {
+    if [ -s "$_t/e" ]; then
+        printf '%s %s %s\n' "$1" "$2" "$(edge_size "$_t/e")"
+        cat "$_t/e"
+    else
+        printf '%s %s 0\n' "$1" "$2"
+    fi
 }
 
 # PID is alive, not a zombie, and started at START (clock ticks since boot, field
@@ -173,7 +183,7 @@ edge_promote() {
 # damaged). What an interrupted transfer left complete is promoted first.
 edge_missing() {
     if [ -n "$1" ] && [ -d "$EDGE_ROOT/releases/$1" ]; then echo '=present'; fi
-    mkdir -p "$EDGE_ROOT/store/.incoming"
+    [ -d "$EDGE_ROOT/store/.incoming" ] || mkdir -p "$EDGE_ROOT/store/.incoming"
     cd "$EDGE_ROOT/store/.incoming"
     edge_promote >/dev/null
     cd ..
@@ -195,7 +205,7 @@ edge_missing() {
 # is refused before a byte is written (status 28, ENOSPC's number), and one that fills the
 # disk anyway leaves nothing behind: the previous release stays whole and running.
 edge_receive() {
-    mkdir -p "$EDGE_ROOT/store/.incoming"
+    [ -d "$EDGE_ROOT/store/.incoming" ] || mkdir -p "$EDGE_ROOT/store/.incoming"
     cd "$EDGE_ROOT/store/.incoming"
     _need=$((${EDGE_INPUT:-0} / 1024 + 64))
     _free=$(edge_free_kib .)
@@ -226,7 +236,7 @@ edge_build_start() {
     _tmp=$EDGE_ROOT/releases/.tmp-$1
     # Releases are readable by everyone (a service may run as its own user); what they hold
     # is what the bundle had, with no secret in it.
-    (umask 022 && mkdir -p "$EDGE_ROOT/releases")
+    [ -d "$EDGE_ROOT/releases" ] || (umask 022 && mkdir -p "$EDGE_ROOT/releases")
     if [ -d "$_tmp" ]; then
         find "$_tmp" -type d -exec chmod u+w {} +
         rm -rf "$_tmp"
@@ -400,8 +410,7 @@ edge_cleanup() {
 
 # The unit digest a unit file names (its EDGE_UNIT line), or nothing.
 edge_unit_of() {
-    [ -f "$1" ] || return 0
-    sed -n "s/^EDGE_UNIT='\\(.*\\)'\$/\\1/p" "$1"
+    edge_unit_value EDGE_UNIT "$1"
 }
 
 # edge_activate SERVICE DIGEST UNIT: makes unit.new (the unit UNIT, running release
@@ -413,26 +422,27 @@ edge_activate() {
     _s=$EDGE_ROOT/services/$1
     _target=../../releases/$2
     [ -d "$EDGE_ROOT/releases/$2" ] || { echo "release $2 is not on this node" >&2; exit 3; }
-    (umask 066 && mkdir -p "$_s")
-    if [ "$(edge_unit_of "$_s/unit")" = "$3" ] && [ "$(readlink "$_s/current" 2>/dev/null || true)" = "$_target" ]; then
+    [ -d "$_s" ] || (umask 066 && mkdir -p "$_s")
+    _cur=
+    if [ -h "$_s/current" ]; then _cur=$(readlink "$_s/current" 2>/dev/null || true); fi
+    if [ "$(edge_unit_of "$_s/unit")" = "$3" ] && [ "$_cur" = "$_target" ]; then
         rm -f "$_s/unit.new"
         touch "$_s/activated"
         return 0
     fi
-    _cur=$(readlink "$_s/current" 2>/dev/null || true)
     if [ -n "$_cur" ]; then
-        rm -f "$_s/.previous.new"
+        if [ -h "$_s/.previous.new" ]; then rm -f "$_s/.previous.new"; fi
         ln -s "$_cur" "$_s/.previous.new"
         mv -fT "$_s/.previous.new" "$_s/previous"
-        if [ -f "$_s/unit" ]; then mv -f "$_s/unit" "$_s/unit.prev"; else rm -f "$_s/unit.prev"; fi
+        if [ -f "$_s/unit" ]; then mv -f "$_s/unit" "$_s/unit.prev"; elif [ -e "$_s/unit.prev" ]; then rm -f "$_s/unit.prev"; fi
     fi
-    rm -f "$_s/.current.new"
+    if [ -h "$_s/.current.new" ]; then rm -f "$_s/.current.new"; fi
     ln -s "$_target" "$_s/.current.new"
     mv -fT "$_s/.current.new" "$_s/current"
     if [ -f "$_s/unit.new" ]; then mv -f "$_s/unit.new" "$_s/unit"; fi
     edge_config_prune "$_s"
     echo "$2" >>"$_s/history"
-    rm -f "$_s/restarts" "$_s/exit"
+    if [ -e "$_s/restarts" ] || [ -e "$_s/exit" ]; then rm -f "$_s/restarts" "$_s/exit"; fi
     touch "$_s/activated"
 }
 
@@ -443,11 +453,12 @@ edge_activate() {
 # replaces the file, so an older watchdog finds another nonce and does nothing.
 edge_arm() {
     _a=$EDGE_ROOT/services/$1
-    mkdir -p "$_a"
-    echo "$2 $(($(date +%s) + $3)) $4" >"$_a/attempt.new"
+    [ -d "$_a" ] || mkdir -p "$_a"
+    _armed=$(date +%s)
+    echo "$2 $((_armed + $3)) $4" >"$_a/attempt.new"
     mv -f "$_a/attempt.new" "$_a/attempt"
-    rm -f "$_a/reverted"
-    echo "$2 armed $(date +%s)" >>"$_a/attempts"
+    if [ -e "$_a/reverted" ]; then rm -f "$_a/reverted"; fi
+    echo "$2 armed $_armed" >>"$_a/attempts"
     edge_boot_install
     # shellcheck disable=SC2016 # expanded by the watchdog's shell
     setsid sh -c 'EDGE_LIB=$1 && . "$1" && edge_watchdog "$2" "$3" "$4" "$5"' edgectl-watchdog "$EDGE_LIB" "$EDGE_ROOT" "$1" "$2" "$3" \
@@ -579,8 +590,20 @@ edge_systemd() {
     [ -d /run/systemd/system ] && [ "${EDGE_UID:-$(id -u)}" = 0 ] && command -v systemctl >/dev/null 2>&1
 }
 
+# edge_unit_value NAME FILE: NAME's value in a unit file (NAME='VALUE'), read by the shell
+# itself: the EDGE_* lines come first, so it stops at the environment's first `export`.
 edge_unit_value() {
-    sed -n "s/^$1='\\(.*\\)'\$/\\1/p" "$2"
+    [ -f "$2" ] || return 0
+    while IFS= read -r _uv || [ -n "$_uv" ]; do
+        case $_uv in
+            "$1='"*"'")
+                _uv=${_uv#"$1='"}
+                printf '%s\n' "${_uv%\'}"
+                return 0
+                ;;
+            export\ * | set\ *) return 0 ;;
+        esac
+    done <"$2"
 }
 
 # A word for a systemd unit file: double-quoted, with systemd's own expansions ($, %) escaped.
@@ -733,7 +756,10 @@ edge_root_id() {
 
 # A single-quoted shell word (no backslashes: shells disagree on them inside "…").
 edge_q() {
-    printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\"'\"'/g")"
+    case $1 in
+        *\'*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\"'\"'/g")" ;;
+        *) printf "'%s'" "$1" ;;
+    esac
 }
 
 # The init's configuration lives in EDGE_ETC (/etc; the node library's own tests point
@@ -750,17 +776,26 @@ edge_boot_install() {
     # Once per call: a switch arms (edge_arm) and starts (edge_start), and both make sure.
     [ -z "${_edge_boot_done:-}" ] || return 0
     _edge_boot_done=1
-    {
-        echo '#!/bin/sh'
-        echo '# Written by edgectl: starts the services of this root that are not running,'
-        echo '# with the node library in place (each session keeps one, the newest).'
-        printf 'for l in %s/lib/node-*.sh; do\n' "${EDGE_ROOT_Q:-$(edge_q "$EDGE_ROOT")}"
-        # shellcheck disable=SC2016 # expanded when the node boots
-        printf '    [ -f "$l" ] && exec sh -c %s "$l" %s </dev/null >/dev/null 2>&1\ndone\n' \
-            "$(edge_q 'EDGE_LIB=$0 && . "$0" && edge_boot "$1"')" "${EDGE_ROOT_Q:-$(edge_q "$EDGE_ROOT")}"
-    } >"$EDGE_ROOT/boot.new"
-    chmod 755 "$EDGE_ROOT/boot.new"
-    mv -f "$EDGE_ROOT/boot.new" "$EDGE_ROOT/boot"
+    _rq=${EDGE_ROOT_Q:-$(edge_q "$EDGE_ROOT")}
+    # The script's second line says which root and which form it is: written again only
+    # when that line is not the one this library writes (a file from an older form, or none).
+    _mark="# edgectl boot 2 for $_rq"
+    _have=
+    if [ -x "$EDGE_ROOT/boot" ]; then { read -r _have && read -r _have; } <"$EDGE_ROOT/boot" || _have=; fi
+    if [ "$_have" != "$_mark" ]; then
+        {
+            echo '#!/bin/sh'
+            echo "$_mark"
+            echo '# Written by edgectl: starts the services of this root that are not running,'
+            echo '# with the node library in place (each session keeps one, the newest).'
+            printf 'for l in %s/lib/node-*.sh; do\n' "$_rq"
+            # shellcheck disable=SC2016 # expanded when the node boots
+            printf '    [ -f "$l" ] && exec sh -c %s "$l" %s </dev/null >/dev/null 2>&1\ndone\n' \
+                \''EDGE_LIB=$0 && . "$0" && edge_boot "$1"'\' "$_rq"
+        } >"$EDGE_ROOT/boot.new"
+        chmod 755 "$EDGE_ROOT/boot.new"
+        mv -f "$EDGE_ROOT/boot.new" "$EDGE_ROOT/boot"
+    fi
     if edge_systemd; then
         edge_sd_boot_install
         return 0
@@ -768,7 +803,7 @@ edge_boot_install() {
     _hook=$(edge_boot_hook)
     [ -n "$_hook" ] || return 0
     _line=$(edge_boot_line)
-    if [ -f "$_hook" ] && grep -qxF "$_line" "$_hook"; then return 0; fi
+    if [ -f "$_hook" ] && edge_has_line "$_hook" "$_line"; then return 0; fi
     if [ ! -f "$_hook" ]; then
         printf '#!/bin/sh\n# made by edgectl\n%s\nexit 0\n' "$_line" >"$_hook.new"
     else
@@ -778,6 +813,14 @@ edge_boot_install() {
     fi
     chmod 755 "$_hook.new"
     mv -f "$_hook.new" "$_hook"
+}
+
+# edge_has_line FILE LINE: whether FILE has LINE as one of its lines (read by the shell itself).
+edge_has_line() {
+    while IFS= read -r _hl || [ -n "$_hl" ]; do
+        [ "$_hl" != "$2" ] || return 0
+    done <"$1"
+    return 1
 }
 
 # Takes this root's line out of the boot hook (and a hook edgectl made that holds
@@ -913,8 +956,8 @@ edge_stop() {
     _grace=$2
     edge_sd_stop "$1"
     if [ -f "$_s/unit" ]; then
-        _t2=$(sed -n "s/^EDGE_STOP_TIMEOUT='\\([0-9]*\\)'\$/\\1/p" "$_s/unit")
-        if [ -n "$_t2" ] && [ "$_t2" -ge "$_grace" ]; then _grace=$((_t2 + 2)); fi
+        _t2=$(edge_unit_value EDGE_STOP_TIMEOUT "$_s/unit")
+        case $_t2 in '' | *[!0-9]*) ;; *) if [ "$_t2" -ge "$_grace" ]; then _grace=$((_t2 + 2)); fi ;; esac
     fi
     edge_end "$_s/pid" "$_grace"
     edge_end "$_s/child" 1
@@ -932,7 +975,7 @@ edge_switch() {
     if [ "$_dig" != - ]; then
         # Passable (0711), not readable: a service's user reaches its config directory
         # through it; the unit, logs and pid files inside are the SSH user's alone.
-        (umask 066 && mkdir -p "$_s")
+        [ -d "$_s" ] || (umask 066 && mkdir -p "$_s")
         cat >"$_s/unit.new"
         # Refused before anything stops: a unit this node cannot run as asked.
         _user=$(edge_unit_value EDGE_USER "$_s/unit.new")
@@ -950,7 +993,7 @@ edge_switch() {
     edge_stop "$_svc" "$_grace"
     if [ "$_dig" != - ]; then
         if [ ! -d "$_s/config/$_unit" ]; then
-            (umask 066 && mkdir -p "$_s/config")
+            [ -d "$_s/config" ] || (umask 066 && mkdir -p "$_s/config")
             mkdir "$_s/config/$_unit"
             if [ -n "$_user" ]; then chown "$_user" "$_s/config/$_unit"; fi
         fi
@@ -971,7 +1014,7 @@ edge_config() {
         cat >/dev/null
         return 0
     fi
-    (umask 066 && mkdir -p "$_c")
+    [ -d "$_c" ] || (umask 066 && mkdir -p "$_c")
     rm -rf "$_c/.tmp-$2"
     (umask 077 && mkdir "$_c/.tmp-$2" && cd "$_c/.tmp-$2" && tar -xf -)
     chmod 700 "$_c/.tmp-$2"
@@ -1036,7 +1079,7 @@ edge_remove() {
 edge_observe() {
     _cap=$1
     cd "$EDGE_ROOT/services" 2>/dev/null || return 0
-    _now=$(date +%s)
+    _now=
     for _s in *; do
         [ -d "$_s" ] || continue
         _cur=$(readlink "$_s/current" 2>/dev/null || true)
@@ -1058,6 +1101,7 @@ edge_observe() {
         _restarts=0
         _recent=0
         if [ -f "$_s/restarts" ]; then
+            [ -n "$_now" ] || _now=$(date +%s)
             _restarts=$(wc -l <"$_s/restarts")
             _recent=$(awk -v t=$((_now - 300)) '$1 >= t' "$_s/restarts" | wc -l)
         fi

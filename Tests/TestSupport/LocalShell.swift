@@ -19,7 +19,7 @@ public final class LocalShell: ShellTransport {
     /// Starts `shell` (e.g. `["/bin/dash"]`) on the library's boot script for `root`, with a
     /// clean signal mask, as sshd starts a session's shell (see `Spawned`).
     public init(shell: [String], root: String, environment: [String: String] = [:]) throws {
-        let child = try Spawned(shell + ["-c", NodeLibrary.boot, "edgectl", root, NodeLibrary.digest], environment: environment)
+        let child = try Spawned(shell + ["-c", NodeLibrary.boot, "edgectl"] + NodeLibrary.bootArguments(root: root), environment: environment)
         pid = child.pid
         input = child.input
         output = child.output

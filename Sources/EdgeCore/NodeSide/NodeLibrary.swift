@@ -19,14 +19,21 @@ public enum NodeLibrary {
     /// not be POSIX: everything is handed to `sh`). It loads the library, or says `need` and
     /// installs it from its input first, then serves requests (`edge_serve`).
     public static func bootCommand(root: String) -> String {
-        "exec sh -c " + ShellQuote.quote(boot) + " edgectl " + ShellQuote.quote(root) + " " + digest
+        (["exec", "sh", "-c", ShellQuote.quote(boot), "edgectl"] + bootArguments(root: root).map(ShellQuote.quote)).joined(separator: " ")
+    }
+
+    /// The boot script's arguments: the root, the library's digest, and the root's id (the first
+    /// 12 hex digits of its SHA-256, which names its boot hook and systemd units), worked out
+    /// here rather than by two more processes on the node per session.
+    public static func bootArguments(root: String) -> [String] {
+        [root, digest, String(BundleScanner.hex(SHA256.hash(data: Data(root.utf8))).prefix(12))]
     }
 
     public static let boot = """
-        r=$1 h=$2 l=$1/lib/node-$2.sh
+        r=$1 h=$2 l=$1/lib/node-$2.sh EDGE_ROOT_ID=$3 EDGE_UID=$(id -u)
         umask 077
         [ -d "$r" ] || (umask 022 && mkdir -p "$r") || { echo "cannot create the root $r" >&2; exit 71; }
-        if [ -n "$(find "$r" -prune \\( ! -user "$(id -u)" -o -perm -002 -o -perm -020 \\) -print)" ]; then
+        if [ -n "$(find "$r" -prune \\( ! -user "$EDGE_UID" -o -perm -002 -o -perm -020 \\) -print)" ]; then
             echo "refusing the root $r: it belongs to another user or others can write to it (edgectl runs as $(id -un))" >&2; exit 71; fi
         s=$(sha256sum "$l" 2>/dev/null)
         if [ "${s%% *}" != "$h" ]; then

@@ -108,32 +108,46 @@ public final class NodeShell {
     @discardableResult
     public func call(_ function: String, bytes arguments: [[UInt8]], input: ShellInput? = nil) throws -> ShellReply {
         try perform {
-            var script = Data(function.utf8)
-            for argument in arguments {
-                guard !argument.contains(0) else { throw failure("an argument cannot contain a NUL byte") }
-                script.append(32)
-                script.append(contentsOf: ShellQuote.quote(bytes: argument))
-            }
+            let script = try self.script(function, arguments)
             let length: Int64 =
                 switch input {
                 case .none: 0
                 case .bytes(let data): Int64(data.count)
                 case .stream(let length, _): length
                 }
-            try send(Data("R \(script.count) \(length) -\n".utf8) + script)
+            let nonce = NodeShell.nonce()
+            try send(Data("R \(script.lines) \(length) \(nonce)\n".utf8) + script.text)
             switch input {
             case .none: break
             case .bytes(let data): try send(data)
             case .stream(let expected, let produce):
+                // Gathered into large writes: each write becomes at least one SSH packet, and a
+                // node's sshd pays per packet (a tar header alone would be one of 512 bytes).
                 var written: Int64 = 0
+                var pending = Data()
+                pending.reserveCapacity(NodeShell.sendChunk)
                 try produce { chunk in
                     written += Int64(chunk.count)
                     guard written <= expected else { throw failure("sent more input than announced") }
-                    try send(chunk)
+                    pending.append(chunk.assumingMemoryBound(to: UInt8.self))
+                    if pending.count >= NodeShell.sendChunk {
+                        try send(pending)
+                        pending.removeAll(keepingCapacity: true)
+                    }
                 }
+                if !pending.isEmpty { try send(pending) }
                 guard written == expected else { throw failure("sent \(written) bytes of input, announced \(expected)") }
             }
-            return try reply(header: try readLine())
+            // The whole reply within the time limit, plus a second per 64 KiB it holds: a node
+            // that sends a byte now and then is not making progress.
+            let asked = Date()
+            var stdout = Data()
+            let (status, stderr) = try readReply(nonce: nonce, closedIsEnd: { false }) { chunk in
+                stdout.append(chunk)
+                guard stdout.count <= NodeShell.maxReply else { throw failure("a reply larger than \(NodeShell.maxReply) bytes") }
+                return Date() > asked.addingTimeInterval(timeout + Double(stdout.count) / 65536) ? "no complete answer within \(Int(timeout))s" : nil
+            }
+            return ShellReply(status: status, stdout: stdout, stderr: stderr)
         }
     }
 
@@ -146,45 +160,76 @@ public final class NodeShell {
         output: (OutputStream, Data) -> Void
     ) throws -> Int32 {
         try perform {
-            let nonce = "@edgectl-" + (0..<4).map { _ in String(UInt32.random(in: 0...UInt32.max), radix: 16) }.joined()
-            let script = Data(([function] + arguments.map(ShellQuote.quote)).joined(separator: " ").utf8)
-            try send(Data("S \(script.count) 0 \(nonce)\n".utf8) + script)
-            let marker = Array("\(nonce) ".utf8)
+            let script = try self.script(function, arguments.map { Array($0.utf8) })
+            let nonce = NodeShell.nonce()
+            try send(Data("S \(script.lines) 0 \(nonce)\n".utf8) + script.text)
             var stopped = false
-            while true {
-                if let at = find(marker) {
-                    if at > head { output(.stdout, Data(inbox[head..<at])) }
-                    head = at + marker.count
-                    let fields = try readLine().split(separator: " ")
-                    guard fields.count == 2, let status = Int32(fields[0]), let errLength = Int(fields[1]),
-                        (0...NodeShell.maxReply).contains(errLength)
-                    else {
-                        throw failure("garbled end of a streamed reply")
-                    }
-                    let stderr = try take(errLength)
-                    if !stderr.isEmpty { output(.stderr, stderr) }
-                    return status
-                }
-                // Everything but a tail that could be the start of the marker is output at once.
-                let safe = inbox.count - partialMarker(marker)
-                if safe > head {
-                    output(.stdout, Data(inbox[head..<safe]))
-                    head = safe
-                    compact()
-                }
+            let (status, stderr) = try readReply(nonce: nonce, closedIsEnd: { stopped }) { chunk in
+                if !chunk.isEmpty { output(.stdout, chunk) }
                 if !stopped && ((deadline.map { Date() >= $0 } ?? false) || shouldStop()) {
                     stopped = true
                     transport.finish()
                     if deadline.map({ Date() >= $0 }) ?? false {
                         broken = "still running after the time limit; stopped"
                         _ = try? pump(wait: 1)
-                        throw failure("still running after the time limit; stopped")
+                        return "still running after the time limit; stopped"
                     }
                 }
-                if try !pump(wait: 0.01) {
-                    if stopped { return -1 }
-                    throw failure(ended ? "the node closed the session\(diagnosticsSuffix)" : "no answer")
+                return nil
+            }
+            if !stderr.isEmpty { output(.stderr, stderr) }
+            return status
+        }
+    }
+
+    /// A call as the node reads it: the function and its single-quoted arguments, ending in a newline.
+    private func script(_ function: String, _ arguments: [[UInt8]]) throws -> (text: Data, lines: Int) {
+        var text = Data(function.utf8)
+        for argument in arguments {
+            guard !argument.contains(0) else { throw failure("an argument cannot contain a NUL byte") }
+            text.append(32)
+            text.append(contentsOf: ShellQuote.quote(bytes: argument))
+        }
+        text.append(10)
+        return (text, text.reduce(0) { $0 + ($1 == 10 ? 1 : 0) })
+    }
+
+    /// Random per request: no output of a call can end its reply early.
+    private static func nonce() -> String {
+        "@edgectl-" + (0..<4).map { _ in String(UInt32.random(in: 0...UInt32.max), radix: 16) }.joined()
+    }
+
+    /// Reads a reply (see the protocol in `node/edgectl-node.sh`): stdout as it comes, handed
+    /// to `deliver` in pieces (never a tail that could be the start of the end marker), then the
+    /// status and stderr. `deliver` returns a reason to give up, checked while waiting too. A
+    /// session that ends first is a failure, unless `closedIsEnd` (a stream edgectl stopped): -1.
+    private func readReply(nonce: String, closedIsEnd: () -> Bool, deliver: (Data) throws -> String?) throws -> (Int32, Data) {
+        let marker = Array("\(nonce) ".utf8)
+        var scanned = head
+        while true {
+            if let at = find(marker, from: scanned) {
+                if at > head { _ = try deliver(Data(inbox[head..<at])) }
+                head = at + marker.count
+                let fields = try readLine().split(separator: " ")
+                guard fields.count == 2, let status = Int32(fields[0]), let errLength = Int(fields[1]),
+                    (0...NodeShell.maxReply).contains(errLength)
+                else {
+                    throw failure("garbled end of a reply\(diagnosticsSuffix)")
                 }
+                return (status, try take(errLength))
+            }
+            // Everything but a tail that could be the start of the marker is handed on at once.
+            let safe = inbox.count - partialMarker(marker)
+            let piece = safe > head ? Data(inbox[head..<safe]) : Data()
+            if safe > head {
+                head = safe
+                compact()
+            }
+            scanned = head
+            if let reason = try deliver(piece) { throw failure(reason) }
+            if try !pump(wait: 0.01) {
+                if closedIsEnd() { return (-1, Data()) }
+                throw failure(ended ? "the node closed the session\(diagnosticsSuffix)" : "no answer")
             }
         }
     }
@@ -238,6 +283,9 @@ public final class NodeShell {
         else { throw failure("unexpected answer from the node's shell: \(header.prefix(200))\(diagnosticsSuffix)") }
         return ShellReply(status: status, stdout: try take(out), stderr: try take(err))
     }
+
+    /// How much of a streamed input is gathered before it is written.
+    static let sendChunk = 256 * 1024
 
     /// Writes all of `data`, reading whatever the node sends meanwhile.
     private func send(_ data: Data) throws {
@@ -302,9 +350,9 @@ public final class NodeShell {
         return data
     }
 
-    private func find(_ marker: [UInt8]) -> Int? {
-        guard inbox.count - head >= marker.count else { return nil }
-        var i = head
+    private func find(_ marker: [UInt8], from start: Int) -> Int? {
+        guard inbox.count - start >= marker.count else { return nil }
+        var i = start
         let last = inbox.count - marker.count
         while i <= last {
             if inbox[i] == marker[0] && inbox[i..<i + marker.count].elementsEqual(marker) { return i }
