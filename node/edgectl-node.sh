@@ -167,12 +167,29 @@ edge_hash_here() {
 edge_promote() {
     set -- *
     [ -e "$1" ] || return 0
-    edge_hash_here | while read -r _sum _f; do
+    # One line per file: BAD NAME (deleted), or MODE M for a verified file (its name ends in -M).
+    _checked=$(edge_hash_here | while read -r _sum _f; do
         _f=${_f#\*}
         _f=${_f#./}
-        [ "$_sum" = "${_f%-*}" ] || { rm -f "$_f"; echo "BAD $_f"; }
+        if [ "$_sum" = "${_f%-*}" ]; then echo "MODE ${_f##*-}"; else
+            rm -f "$_f"
+            echo "BAD $_f"
+        fi
+    done)
+    _modes=' '
+    set -f
+    _ifs=$IFS
+    IFS='
+'
+    for _l in $_checked; do
+        case $_l in
+            "BAD "*) echo "$_l" ;;
+            "MODE "*) case $_modes in *" ${_l#MODE } "*) ;; *) _modes="$_modes${_l#MODE } " ;; esac ;;
+        esac
     done
-    for _m in $(find . -maxdepth 1 -type f | sed 's/.*-//' | sort -u); do
+    IFS=$_ifs
+    set +f
+    for _m in $_modes; do
         find . -maxdepth 1 -type f -name "*-$_m" -exec chmod "$_m" {} +
     done
     find . -maxdepth 1 -type f -exec mv -f -t .. {} +
@@ -208,10 +225,14 @@ edge_receive() {
     [ -d "$EDGE_ROOT/store/.incoming" ] || mkdir -p "$EDGE_ROOT/store/.incoming"
     cd "$EDGE_ROOT/store/.incoming"
     _need=$((${EDGE_INPUT:-0} / 1024 + 64))
-    _free=$(edge_free_kib .)
-    if [ -n "$_free" ] && [ "$_free" -lt "$_need" ]; then
-        echo "no space left in $EDGE_ROOT: the files need ${_need} KiB, ${_free} KiB are free" >&2
-        exit 28
+    # Checked up front for a stream of more than 1 MiB (two processes); a smaller one that
+    # does not fit fails in tar and is cleaned up below just the same.
+    if [ "$_need" -gt 1088 ]; then
+        _free=$(edge_free_kib .)
+        if [ -n "$_free" ] && [ "$_free" -lt "$_need" ]; then
+            echo "no space left in $EDGE_ROOT: the files need ${_need} KiB, ${_free} KiB are free" >&2
+            exit 28
+        fi
     fi
     # Stored files keep their modes (0444/0555): a release hard-links them, and a service's
     # own user must read them there. The store directory itself stays private.
@@ -882,7 +903,7 @@ edge_supervise() {
     _stopping=0
     trap '_stopping=1; [ -z "$_child" ] || kill -TERM -"$_child" 2>/dev/null || kill -TERM "$_child" 2>/dev/null' TERM INT HUP
     _delay=1
-    rm -f "$_s/child"
+    if [ -e "$_s/child" ]; then rm -f "$_s/child"; fi
     edge_log_keeper "$_s/log" $$ </dev/null >/dev/null 2>&1 &
     _keeper=$!
     while [ "$_stopping" = 0 ]; do
