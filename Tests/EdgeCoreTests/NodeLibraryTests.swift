@@ -357,6 +357,13 @@ struct NodeLibraryTests {
         #expect(status == 0)
         #expect(lines.joined().split(separator: "\n").count == 50000)
         #expect(try session.call("edge_facts").status == 0)
+        // A call that reads none of a large payload (as a push refused for want of space
+        // does): the rest is drained at full speed, and the next call is in step. The
+        // shell's own `read` would take a byte per system call, minutes for this much.
+        let started = Date()
+        #expect(try session.call("true", input: .bytes(Data(count: 96 << 20))).status == 0)
+        #expect(try session.call("echo", ["next"]).stdoutText == "next\n")
+        #expect(Date().timeIntervalSince(started) < 15)
     }
 
     @Test(arguments: shells) func repairRemovesANewlineNameWithoutTouchingWhatItSeemsToName(shell: Shell) throws {

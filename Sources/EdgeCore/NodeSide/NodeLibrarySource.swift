@@ -19,8 +19,9 @@ extension NodeLibrary {
         #            (the nonce is random per request, so no output can end a reply early)
         # The first reply, unasked, is the node's facts (edge_facts), framed
         #   "E 0 <length> 0\n" <facts>.
-        # A call costs no process of its own but the subshell it runs in: stdout goes straight
-        # to edgectl, stderr through a file that is measured only when something was written.
+        # A call costs no process of its own but the subshell it runs in (and dd and cat for its
+        # payload, when it has one): stdout goes straight to edgectl, stderr through a file that
+        # is measured only when something was written.
         #
         # Nothing secret is ever an argument: environment files arrive as payloads.
         # Names inside <root> that edgectl did not make (a service can create anything in
@@ -99,11 +100,13 @@ extension NodeLibrary {
                         EDGE_INPUT=$_plen
                         if [ "$_plen" -gt 0 ]; then
                             # Whatever the call leaves unread of its payload is drained, so the
-                            # next request starts where edgectl wrote it (cat only if some is left).
+                            # next request starts where edgectl wrote it. By cat, at full speed: a
+                            # call may leave gigabytes (a push refused for want of space), and the
+                            # shell's own read would take them a byte at a time.
                             edge_take "$_plen" | {
                                 (set -e; eval "$_req")
                                 _rc=$?
-                                if IFS= read -r _x || [ -n "$_x" ]; then cat >/dev/null; fi
+                                cat >/dev/null
                                 exit "$_rc"
                             } 2>"$_t/e"
                         else
