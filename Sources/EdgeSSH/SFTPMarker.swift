@@ -1,16 +1,31 @@
 internal import CLibSSH
 import Foundation
 
-extension SSHSession {
-    /// Creates an empty file at `path` (which must not exist yet) through the SFTP subsystem:
-    /// proof that a connection made now gets in, without starting the login shell.
+/// An SFTP channel on a session, opened ahead of the file it will create: a confirmation
+/// opens it while the health gate runs, so only the file's creation waits for the gate.
+/// Proof that a connection made now gets in, without starting the login shell.
+public final class SFTPMarker {
+    private let session: SSHSession
+    private let sftp: sftp_session
+
     /// Throws a `.transfer` error when the node has no SFTP subsystem (the caller falls back).
-    public func createMarker(at path: String) throws {
-        guard let sftp = sftp_new(session) else { throw fail(.transfer, "cannot open an SFTP session: \(lastError)") }
-        defer { sftp_free(sftp) }
-        guard sftp_init(sftp) == SSH_OK else { throw fail(.transfer, "the node offers no SFTP subsystem: \(lastError)") }
+    public init(on session: SSHSession) throws {
+        guard let sftp = sftp_new(session.session) else { throw session.fail(.transfer, "cannot open an SFTP session: \(session.lastError)") }
+        guard sftp_init(sftp) == SSH_OK else {
+            let error = session.fail(.transfer, "the node offers no SFTP subsystem: \(session.lastError)")
+            sftp_free(sftp)
+            throw error
+        }
+        self.session = session
+        self.sftp = sftp
+    }
+
+    deinit { sftp_free(sftp) }
+
+    /// Creates an empty file at `path`, which must not exist yet.
+    public func create(at path: String) throws {
         guard let file = sftp_open(sftp, path, O_WRONLY | O_CREAT | O_EXCL, 0o600) else {
-            throw fail(.transfer, "cannot create \(path) over SFTP (error \(sftp_get_error(sftp)))")
+            throw session.fail(.transfer, "cannot create \(path) over SFTP (error \(sftp_get_error(sftp)))")
         }
         sftp_close(file)
     }

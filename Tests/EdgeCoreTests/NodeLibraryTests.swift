@@ -141,6 +141,19 @@ struct NodeLibraryTests {
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
         let observed = try session.call("edge_observe", ["1000000"]).lines
         #expect(observed == ["service\tweb\td2\td1\trunning\t\(try pid(node, "web"))\t0\t2\t\(u2.digest)\t0\t0\t-\t-\t-\t-\t"])
+        // A file added to the running release since activation: one more entry, one drifted.
+        // (Dated a minute ahead: busybox's find -newer compares whole seconds.)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: node.root + "/releases/d2/added"))
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: node.root + "/releases/d2/added")
+        let drifted = try session.call("edge_observe", ["1000000"]).lines.first?.split(separator: "\t", omittingEmptySubsequences: false)
+        #expect(drifted.map { Array($0[6...7]) } == ["1", "3"])
+        try FileManager.default.removeItem(atPath: node.root + "/releases/d2/added")
+        // The store answers which of the names it lacks, in the order asked.
+        try FileManager.default.createDirectory(atPath: node.root + "/store", withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: node.root + "/store/have-444"))
+        let lacking = try session.call("edge_missing", ["-", "-"], input: .bytes(Data("b-444\nhave-444\na-555\n".utf8)))
+        #expect(lacking.lines == ["b-444", "a-555"])
         #expect(try session.call("edge_rollback", ["web"]).stdoutText == "d1\n")
         #expect(try session.call("edge_switch", ["web", "-", "-", "2"]).status == 0)
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })

@@ -30,7 +30,9 @@ public enum NodeLibrary {
     }
 
     public static let boot = """
-        r=$1 h=$2 l=$1/lib/node-$2.sh EDGE_ROOT_ID=$3 EDGE_UID=$(id -u)
+        r=$1 h=$2 l=$1/lib/node-$2.sh EDGE_ROOT_ID=$3 EDGE_UID=
+        while read -r k u e x; do [ "$k" = Uid: ] && EDGE_UID=$e && break; done 2>/dev/null </proc/self/status
+        [ -n "$EDGE_UID" ] || EDGE_UID=$(id -u)
         umask 077
         [ -d "$r" ] || (umask 022 && mkdir -p "$r") || { echo "cannot create the root $r" >&2; exit 71; }
         if [ -n "$(find "$r" -prune \\( ! -user "$EDGE_UID" -o -perm -002 -o -perm -020 \\) -print)" ]; then

@@ -8,7 +8,7 @@ extension NodeLibrary {
         # Installed on the node as <root>/lib/node-<sha256 of this file>.sh and loaded by
         # the session shell (see `boot` in NodeShell.swift). It needs only a POSIX sh and
         # tools that coreutils and busybox both have: dd (count_bytes, fullblock),
-        # sha256sum, tar, find, sort, uniq, sed, ln, mv -T, readlink, setsid, timeout.
+        # sha256sum, tar, find, sort, uniq, sed, awk, ln, mv -T, readlink, setsid, timeout.
         #
         # Protocol (one request at a time; framing is counts and a per-request nonce, never content):
         #   request  "R|S <script lines> <payload length> <nonce>\n" <script> <payload>
@@ -19,9 +19,10 @@ extension NodeLibrary {
         #            (the nonce is random per request, so no output can end a reply early)
         # The first reply, unasked, is the node's facts (edge_facts), framed
         #   "E 0 <length> 0\n" <facts>.
-        # A call costs no process of its own but the subshell it runs in (and dd and cat for its
-        # payload, when it has one): stdout goes straight to edgectl, stderr through a file that
-        # is measured only when something was written.
+        # A call costs no process of its own but the subshell it runs in (and dd for its payload,
+        # when it has one, and cat to drain what a call leaves unread of a payload over 1 MiB):
+        # stdout goes straight to edgectl, stderr through a file that is measured only when
+        # something was written.
         #
         # Nothing secret is ever an argument: environment files arrive as payloads.
         # Names inside <root> that edgectl did not make (a service can create anything in
@@ -98,7 +99,17 @@ extension NodeLibrary {
                     R)
                         # The announced length of the call's input, for calls that check space first.
                         EDGE_INPUT=$_plen
-                        if [ "$_plen" -gt 0 ]; then
+                        if [ "$_plen" -gt 0 ] && [ "$_plen" -le 1048576 ]; then
+                            # A small payload (a unit, a list of names, a release's links) is taken
+                            # whole first: nothing can be left unread, so no drain and no pipe. Where
+                            # even that cannot be kept, the rest of the stream is out of step: the
+                            # session ends, saying why.
+                            if ! edge_take "$_plen" >"$_t/i"; then
+                                echo "edgectl node library: cannot keep a request's input in $_t (no space?)" >&2
+                                exit 74
+                            fi
+                            (set -e; eval "$_req") <"$_t/i" 2>"$_t/e"
+                        elif [ "$_plen" -gt 0 ]; then
                             # Whatever the call leaves unread of its payload is drained, so the
                             # next request starts where edgectl wrote it. By cat, at full speed: a
                             # call may leave gigabytes (a push refused for want of space), and the
@@ -210,10 +221,15 @@ extension NodeLibrary {
             cd "$EDGE_ROOT/store/.incoming"
             edge_promote >/dev/null
             cd ..
+            if [ "${2:-}" != verify ]; then
+                # One process for the whole list: the shell's read takes a byte per system call.
+                awk '{ if ((getline _l <$0) < 0) print; else close($0) }'
+                return 0
+            fi
             while IFS= read -r _n; do
                 if [ ! -f "$_n" ]; then
                     echo "$_n"
-                elif [ "${2:-}" = verify ]; then
+                else
                     _sum=$(sha256sum <"$_n")
                     if [ "${_sum%% *}" != "${_n%-*}" ]; then
                         chmod u+w "$_n"
@@ -416,8 +432,8 @@ extension NodeLibrary {
             for _s in services/*; do
                 [ -d "$_s" ] || continue
                 for _l in current previous; do
-                    _x=$(readlink "$_s/$_l" 2>/dev/null || true)
-                    [ -n "$_x" ] && _keep="$_keep${_x##*/} "
+                    edge_release_of "$_s/$_l"
+                    [ -n "$_rel" ] && _keep="$_keep$_rel "
                 done
                 if [ -f "$_s/history" ]; then
                     for _x in $(tail -n "$1" "$_s/history"); do _keep="$_keep$_x "; done
@@ -435,6 +451,23 @@ extension NodeLibrary {
 
         # --- services ---
 
+        # edge_release_of LINK: sets _rel to the release a service's link names (the last part of its
+        # target), or to nothing. By `cd -P` and back where the release is there (no process);
+        # readlink for a link whose release is gone.
+        edge_release_of() {
+            _rel=
+            [ -h "$1" ] || return 0
+            _back=$PWD
+            case $1 in /*) _lp=$1 ;; *) _lp=./$1 ;; esac
+            if cd -P "$_lp" 2>/dev/null; then
+                _rel=${PWD##*/}
+                cd "$_back"
+            else
+                _rel=$(readlink "$1" 2>/dev/null) || _rel=
+                _rel=${_rel##*/}
+            fi
+        }
+
         # The unit digest a unit file names (its EDGE_UNIT line), or nothing.
         edge_unit_of() {
             edge_unit_value EDGE_UNIT "$1"
@@ -450,8 +483,8 @@ extension NodeLibrary {
             _target=../../releases/$2
             [ -d "$EDGE_ROOT/releases/$2" ] || { echo "release $2 is not on this node" >&2; exit 3; }
             [ -d "$_s" ] || (umask 066 && mkdir -p "$_s")
-            _cur=
-            if [ -h "$_s/current" ]; then _cur=$(readlink "$_s/current" 2>/dev/null || true); fi
+            edge_release_of "$_s/current"
+            _cur=${_rel:+../../releases/$_rel}
             if [ "$(edge_unit_of "$_s/unit")" = "$3" ] && [ "$_cur" = "$_target" ]; then
                 rm -f "$_s/unit.new"
                 touch "$_s/activated"
@@ -892,9 +925,9 @@ extension NodeLibrary {
         # edge_log_keeper FILE PID: keeps FILE under EDGE_LOG_CAP (10 MiB) while PID (the supervisor)
         # lives, whether or not edgectl ever looks: a chatty service never fills the node's disk.
         edge_log_keeper() {
-            while kill -0 "$2" 2>/dev/null; do
+            # Checked after a first pause: a log that was already long is trimmed by the next observe.
+            while sleep "${EDGE_LOG_CHECK:-5}" && kill -0 "$2" 2>/dev/null; do
                 edge_trim_log "$1" "${EDGE_LOG_CAP:-10485760}"
-                sleep "${EDGE_LOG_CHECK:-5}"
             done
         }
 
@@ -919,9 +952,14 @@ extension NodeLibrary {
                 # shellcheck source=/dev/null
                 . "$_s/unit"
                 _since=$(date +%s)
-                # shellcheck disable=SC2016 # expanded by the child's sh
-                # The service gets the usual umask back; edgectl's own files are private (077).
-                (cd -P "$_s/current" && umask 022 && exec setsid sh -c '. "$0" && edge_as "$@"' "$EDGE_LIB" "$EDGE_USER" "$@") </dev/null &
+                # The service gets the usual umask back; edgectl's own files are private (077). A shell
+                # loads the library for edge_as only when the unit names a user.
+                if [ -z "$EDGE_USER" ]; then
+                    (cd -P "$_s/current" && umask 022 && exec setsid "$@") </dev/null &
+                else
+                    # shellcheck disable=SC2016 # expanded by the child's sh
+                    (cd -P "$_s/current" && umask 022 && exec setsid sh -c '. "$0" && edge_as "$@"' "$EDGE_LIB" "$EDGE_USER" "$@") </dev/null &
+                fi
                 _child=$!
                 echo "$_child $(edge_start_time "$_child")" >"$_s/child.new"
                 mv -f "$_s/child.new" "$_s/child"
@@ -1109,8 +1147,10 @@ extension NodeLibrary {
             _now=
             for _s in *; do
                 [ -d "$_s" ] || continue
-                _cur=$(readlink "$_s/current" 2>/dev/null || true)
-                _prev=$(readlink "$_s/previous" 2>/dev/null || true)
+                edge_release_of "$_s/current"
+                _cur=$_rel
+                edge_release_of "$_s/previous"
+                _prev=$_rel
                 _pid=-
                 _sd=''
                 if [ -f "$_s/systemd" ]; then
@@ -1122,8 +1162,15 @@ extension NodeLibrary {
                 _drift=0
                 _count=0
                 if [ -n "$_cur" ] && [ -d "$_s/current/" ]; then
-                    _count=$(find "$_s/current/" | wc -l)
-                    if [ -f "$_s/activated" ]; then _drift=$(find "$_s/current/" ! -type d -newer "$_s/activated" | wc -l); fi
+                    if [ -f "$_s/activated" ]; then
+                        # One walk: every path once, a file changed since activation twice in a row.
+                        _cd=$(find "$_s/current/" -print ! -type d -newer "$_s/activated" -print |
+                            awk '{ if ($0 == p) d++; p = $0; n++ } END { print n - d, d + 0 }')
+                        _count=${_cd% *}
+                        _drift=${_cd#* }
+                    else
+                        _count=$(find "$_s/current/" | wc -l)
+                    fi
                 fi
                 _restarts=0
                 _recent=0
@@ -1146,7 +1193,7 @@ extension NodeLibrary {
                     set -- "$_cap"
                 fi
                 edge_trim_log "$_s/log" "$_cap"
-                printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "${_cur##*/}" "${_prev##*/}" "$_run" "$_pid" \
+                printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "$_cur" "$_prev" "$_run" "$_pid" \
                     $((_drift)) $((_count)) "$(edge_unit_of "$_s/unit")" $((_restarts)) $((_recent)) "$_exit" "$_exited" "$_why" "$_rev" "$_revwhy"
             done
         }

@@ -318,9 +318,10 @@ struct RolloutRun {
                 try ops.switchTo(service: name, unit: unit, grace: options.stopGrace, attempt: attempt)
             }
             result.activated = changesUnit || step.action == .recheck
-            // The confirmation's connection is opened now, after the switch, while the health
-            // gate runs (its handshake is most of its cost); it is used only once the gate passes.
-            let fresh = attempt.map { _ in Background { try self.freshSession(step.node) } }
+            // The confirmation's connection (and its SFTP channel) is opened now, after the
+            // switch, while the health gate runs (its handshake is most of its cost); it is
+            // used only once the gate passes.
+            let fresh = attempt.map { _ in Background { try ConfirmLink(session: self.freshSession(step.node)) } }
             defer { _ = fresh?.value }
             switch try ops.waitHealthy(service: name, check: spec.healthCheck) {
             case .healthy:
@@ -358,15 +359,15 @@ struct RolloutRun {
     /// marker named after the attempt's nonce through SFTP (no login shell starts), then the
     /// run's session asks the node to commit on seeing it; a node without SFTP is confirmed
     /// through a shell on the new connection instead.
-    func confirm(_ node: String, nonce: String, over fresh: Swift.Result<SSHSession, Error>) throws {
+    func confirm(_ node: String, nonce: String, over fresh: Swift.Result<ConfirmLink, Error>) throws {
         guard let resource = fleet.nodes[node] else { throw EdgeError.runtime("node/\(node) is not in the desired state") }
         do {
-            let session = try fresh.get()
+            let confirming = try fresh.get()
             let marker = NodeLayout(root: resource.spec.root).service(name) + "/confirm-" + nonce
             do {
-                try session.createMarker(at: marker)
+                try confirming.sftp.get().create(at: marker)
             } catch let error as SSHError where error.step == .transfer {
-                let link = try NodeLink(session: session, root: resource.spec.root)
+                let link = try NodeLink(session: confirming.session, root: resource.spec.root)
                 defer { link.shell.close() }
                 try NodeOperations(link: link).confirm(service: name, nonce: nonce)
                 return
@@ -376,6 +377,16 @@ struct RolloutRun {
             throw SSHError(
                 node: node, step: .exec,
                 message: "not confirmed: \(error); the node goes back to its previous unit by itself within \(spec.rollout.confirmWithin)s")
+        }
+    }
+
+    /// A new connection for a confirmation, with its SFTP channel open (or why it is not).
+    struct ConfirmLink {
+        let session: SSHSession
+        let sftp: Swift.Result<SFTPMarker, Error>
+        init(session: SSHSession) {
+            self.session = session
+            sftp = Swift.Result { try SFTPMarker(on: session) }
         }
     }
 
