@@ -73,7 +73,9 @@ let package = Package(
         .target(name: "EdgeFuzzTargets", dependencies: ["EdgeCore"]),
         .executableTarget(name: "edgectl-fuzz", dependencies: ["EdgeFuzzTargets"]),
         .target(name: "TestSupport", dependencies: ["EdgeCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "EdgeFuzzTargets", "TestSupport"], exclude: ["FuzzRegressions"]),
+        .testTarget(
+            name: "EdgeCoreTests", dependencies: ["EdgeCore", "EdgeFuzzTargets", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["FuzzRegressions"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "EdgeCore", "TestSupport"]),
         // Golden/ holds expected output, read by path from the tests (not a bundle resource).
         .testTarget(name: "EdgeEngineTests", dependencies: ["EdgeEngine", "EdgeStore", "EdgeCore", "TestSupport"], exclude: ["Golden"]),

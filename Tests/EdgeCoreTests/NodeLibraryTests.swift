@@ -1,3 +1,4 @@
+import Crypto
 import EdgeCore
 import Foundation
 import TestSupport
@@ -167,6 +168,38 @@ struct NodeLibraryTests {
         #expect(try session.call("edge_facts").status == 0)
         #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
         #expect(!FileManager.default.fileExists(atPath: node.root + "/services/web"))
+    }
+
+    /// The store takes a file only if its content hashes to its name, with the mode its name
+    /// ends in; a file that does not is deleted and named. Both ways: a few files (named to the
+    /// hashing program directly) and more than 256 (through find).
+    @Test(arguments: shells) func theStoreTakesOnlyFilesWhoseContentMatchesTheirName(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        for count in [2, 300] {
+            var stream: [UInt8] = []
+            var good: [String] = []
+            for i in 0..<count {
+                let content = Array("file \(i) of \(count)\n".utf8)
+                let name = SHA256.hash(data: Data(content)).map { String(format: "%02x", $0) }.joined() + (i % 2 == 0 ? "-444" : "-555")
+                good.append(name)
+                stream += TarWriter.header(name: name, mode: 0o600, size: Int64(content.count)) + content
+                stream += TarWriter.padding(forSize: Int64(content.count))
+            }
+            let forged = SHA256.hash(data: Data("what the name says \(count)".utf8)).map { String(format: "%02x", $0) }.joined() + "-444"
+            let lie = Array("something else".utf8)
+            stream += TarWriter.header(name: forged, mode: 0o444, size: Int64(lie.count)) + lie + TarWriter.padding(forSize: Int64(lie.count))
+            stream += TarWriter.trailer
+            let reply = try session.call("edge_receive", input: .bytes(Data(stream)))
+            #expect(reply.status == 0, "\(reply.stderrText)")
+            #expect(reply.lines == ["BAD \(forged)"])
+            #expect(!FileManager.default.fileExists(atPath: node.root + "/store/" + forged))
+            for name in good {
+                let mode = (try? FileManager.default.attributesOfItem(atPath: node.root + "/store/" + name))?[.posixPermissions] as? Int
+                #expect(mode == (name.hasSuffix("-444") ? 0o444 : 0o555), "\(name)")
+            }
+            #expect((try FileManager.default.contentsOfDirectory(atPath: node.root + "/store/.incoming")).isEmpty)
+        }
     }
 
     /// What edgectl makes on a node is private (the environment in a unit, logs that may hold

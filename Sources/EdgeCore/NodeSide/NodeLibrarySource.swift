@@ -173,19 +173,23 @@ extension NodeLibrary {
         # whatever the number of files.
         # "SUM NAME" for every file in this directory: OpenSSL's SHA-256 where the node has it
         # (several times faster than coreutils' on most CPUs), else sha256sum.
+        # A few files (the usual update) are named to the program directly, one process; many
+        # go through find, which keeps each command line under the system's limit.
         edge_hash_here() {
             if command -v openssl >/dev/null 2>&1; then
-                find . -maxdepth 1 -type f -exec openssl dgst -sha256 -r {} +
+                if [ $# -le 256 ]; then openssl dgst -sha256 -r "$@"; else find . -maxdepth 1 -type f -exec openssl dgst -sha256 -r {} +; fi
+            elif [ $# -le 256 ]; then
+                sha256sum "$@"
             else
                 find . -maxdepth 1 -type f -exec sha256sum {} +
             fi
         }
 
         edge_promote() {
-            set -- *
+            set -- ./*
             [ -e "$1" ] || return 0
             # One line per file: BAD NAME (deleted), or MODE M for a verified file (its name ends in -M).
-            _checked=$(edge_hash_here | while read -r _sum _f; do
+            _checked=$(edge_hash_here "$@" | while read -r _sum _f; do
                 _f=${_f#\*}
                 _f=${_f#./}
                 if [ "$_sum" = "${_f%-*}" ]; then echo "MODE ${_f##*-}"; else
@@ -206,6 +210,12 @@ extension NodeLibrary {
             done
             IFS=$_ifs
             set +f
+            if [ $# -le 256 ]; then
+                for _m in $_modes; do chmod "$_m" ./*-"$_m"; done
+                set -- ./*
+                if [ -e "$1" ]; then mv -f -t .. "$@"; fi
+                return 0
+            fi
             for _m in $_modes; do
                 find . -maxdepth 1 -type f -name "*-$_m" -exec chmod "$_m" {} +
             done
