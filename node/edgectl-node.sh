@@ -572,8 +572,11 @@ edge_expire() {
             _what=stopped
         fi
     fi
-    echo "$(date +%s) $_what: $3" >"$_e/reverted"
-    echo "$2 $_what $(date +%s) $3" >>"$_e/attempts"
+    _at=$(date +%s)
+    # Renamed into place: an observe at this moment reads the whole reason or none.
+    echo "$_at $_what: $3" >"$_e/reverted.new"
+    mv -f "$_e/reverted.new" "$_e/reverted"
+    echo "$2 $_what $_at $3" >>"$_e/attempts"
 }
 
 # edge_confirm SERVICE NONCE [marker]: commits the attempt NONCE (its watchdog then finds
