@@ -44,12 +44,16 @@ public final class ShellChannel: ShellTransport {
         widest = max(widest, window)
         let limit = inFlightLimit()
         if window > 0, limit - (widest - window) <= 0 {
-            // Held back, not shut: wait for the node's next packet (its window adjustment comes
-            // a round trip after it takes the input) and take it in, rather than sleep.
-            var ready = pollfd(fd: ssh_get_fd(ssh.session), events: Int16(POLLIN), revents: 0)
-            _ = poll(&ready, 1, 5)
+            // Held back, not shut: take in what has arrived, else wait for the node's next
+            // packet (its window adjustment comes a round trip after it takes the input).
             _ = ssh_channel_poll(channel, 0)
             window = Int(ssh_channel_window_size(channel))
+            if limit - (widest - window) <= 0 {
+                var ready = pollfd(fd: ssh_get_fd(ssh.session), events: Int16(POLLIN), revents: 0)
+                _ = poll(&ready, 1, 5)
+                _ = ssh_channel_poll(channel, 0)
+                window = Int(ssh_channel_window_size(channel))
+            }
         }
         let room = limit - (widest - window)
         guard window > 0, room > 0, bytes.count > 0 else { return 0 }
