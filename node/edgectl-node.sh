@@ -17,7 +17,7 @@
 # The first reply, unasked, is the node's facts (edge_facts), framed
 #   "E 0 <length> 0\n" <facts>.
 # A call costs no process of its own but the subshell it runs in (and dd for its payload,
-# when it has one, and cat to drain what a call leaves unread of a payload over 1 MiB):
+# when it has one, and cat to drain what a call leaves unread of a payload in a pipe):
 # stdout goes straight to edgectl, stderr through a file that is measured only when
 # something was written.
 #
@@ -96,11 +96,16 @@ edge_serve() {
             R)
                 # The announced length of the call's input, for calls that check space first.
                 EDGE_INPUT=$_plen
-                if [ "$_plen" -gt 0 ] && [ "$_plen" -le 1048576 ]; then
-                    # A small payload (a unit, a list of names, a release's links) is taken
-                    # whole first: nothing can be left unread, so no drain and no pipe. Where
-                    # even that cannot be kept, the rest of the stream is out of step: the
-                    # session ends, saying why.
+                # The input of a call that takes names and links only (never a secret: a unit
+                # or config files stay in pipes, so no copy of them is ever in a file), up to
+                # 1 MiB, is taken whole first: nothing can be left unread, so no drain and no
+                # pipe. Where even that cannot be kept, the rest of the stream is out of step:
+                # the session ends, saying why.
+                case $_req in
+                    "edge_missing "* | "edge_materialise "* | "edge_materialise_tar "* | "edge_repair "*) _whole=$_plen ;;
+                    *) _whole=0 ;;
+                esac
+                if [ "$_whole" -gt 0 ] && [ "$_whole" -le 1048576 ]; then
                     if ! edge_take "$_plen" >"$_t/i"; then
                         echo "edgectl node library: cannot keep a request's input in $_t (no space?)" >&2
                         exit 74

@@ -96,7 +96,9 @@ struct NodeLibraryTests {
 
     @Test(arguments: shells) func hostileArgumentsAndEnvironmentArriveIntact(shell: Shell) throws {
         let node = try Node(shell)
-        let session = try node.session()
+        // The session's temporary directory where the test can look into it (see the end).
+        let temporary = node.dir.mkdir("tmp")
+        let session = try node.session(["TMPDIR": temporary])
         let out = node.dir.path + "/out put"
         try node.release(
             "d1",
@@ -105,7 +107,7 @@ struct NodeLibraryTests {
         )
         let hostile = ["it's", "a\nb", "$(touch pwned)", "-rf", "`id`", " spaced ", "\\", "--"]
         var spec = ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"] + hostile))
-        spec.run.env = ["OUT": .text(out), "K": .text("v'$(touch pwned)\n\"x\"")]
+        spec.run.env = ["OUT": .text(out), "K": .text("v'$(touch pwned)\n\"x\""), "TOKEN": .text("s3cret-token-5811")]
         let unit = try ServiceUnit(service: "-svc", spec: spec, release: "d1", node: "n")
         let started = try session.call("edge_switch", ["-svc", "d1", unit.digest, "2"], input: .bytes(unit.file))
         #expect(started.status == 0, "\(started.stderrText)")
@@ -114,9 +116,15 @@ struct NodeLibraryTests {
         #expect(seen == hostile.map { "<\($0)>\n" }.joined() + "v'$(touch pwned)\n\"x\"")
         #expect(!FileManager.default.fileExists(atPath: node.dir.path + "/pwned"))
         #expect(!FileManager.default.fileExists(atPath: node.root + "/pwned"))
-        // The environment is kept in the service's own unit file, readable by its owner only.
+        // The environment is kept in the service's own unit file, readable by its owner only,
+        // and nowhere else: no copy of the unit is left in the session's temporary directory.
         let attributes = try FileManager.default.attributesOfItem(atPath: node.root + "/services/-svc/unit")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let secret = Data("s3cret-token-5811".utf8)
+        let leftInTemporary = FileManager.default.enumerator(atPath: temporary)?.compactMap { $0 as? String }.filter {
+            (try? Data(contentsOf: URL(fileURLWithPath: temporary + "/" + $0)))?.range(of: secret) != nil
+        }
+        #expect(leftInTemporary == [], "the unit's environment was copied to \(leftInTemporary ?? [])")
         #expect(try session.call("edge_stop", ["-svc", "2"]).status == 0)
 
         // A name that is a path never reaches rm -rf, whatever sent it.
