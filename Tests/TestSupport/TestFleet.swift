@@ -42,7 +42,11 @@ public final class TestFleet: @unchecked Sendable {
         public var description: String { message }
     }
 
-    public func down() { _ = try? script(["down"]) }
+    /// Takes the fleet down (namespaces, processes, mounts), then its directory (keys, manifests).
+    public func down() {
+        _ = try? script(["down"])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
 
     public func nodeName(_ i: Int) -> String { "\(name)-\(i)" }
     public func address(_ i: Int) -> String { "\(subnet).\(10 + i)" }
