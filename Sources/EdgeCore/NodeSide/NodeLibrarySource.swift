@@ -176,23 +176,22 @@ extension NodeLibrary {
         # Moves verified files from store/.incoming into the store; a file whose content
         # does not match its name is deleted and reported. A fixed number of processes
         # whatever the number of files.
-        # "SUM NAME" for every file in this directory: OpenSSL's SHA-256 where the node has it
-        # (several times faster than coreutils' on most CPUs), else sha256sum.
-        # A few files (the usual update) are named to the program directly, one process; many
-        # go through find, which keeps each command line under the system's limit.
+        # "SUM NAME" for each file named, or with none named for every file in this directory
+        # (through find, which keeps each command line under the system's limit): OpenSSL's SHA-256
+        # where the node has it (several times faster than coreutils' on most CPUs), else sha256sum.
         edge_hash_here() {
-            if command -v openssl >/dev/null 2>&1; then
-                if [ $# -le 256 ]; then openssl dgst -sha256 -r "$@"; else find . -maxdepth 1 -type f -exec openssl dgst -sha256 -r {} +; fi
-            elif [ $# -le 256 ]; then
-                sha256sum "$@"
-            else
-                find . -maxdepth 1 -type f -exec sha256sum {} +
-            fi
+            _hash=sha256sum
+            if command -v openssl >/dev/null 2>&1; then _hash='openssl dgst -sha256 -r'; fi
+            # shellcheck disable=SC2086 # the program and its options
+            if [ $# -gt 0 ]; then $_hash "$@"; else find . -maxdepth 1 -type f -exec $_hash {} +; fi
         }
 
         edge_promote() {
             set -- ./*
             [ -e "$1" ] || return 0
+            # A few files (the usual update) are named to each program, one process each; many go
+            # through find.
+            [ $# -le 256 ] || set --
             # One line per file: BAD NAME (deleted), or MODE M for a verified file (its name ends in -M).
             _checked=$(edge_hash_here "$@" | while read -r _sum _f; do
                 _f=${_f#\*}
@@ -215,7 +214,7 @@ extension NodeLibrary {
             done
             IFS=$_ifs
             set +f
-            if [ $# -le 256 ]; then
+            if [ $# -gt 0 ]; then
                 for _m in $_modes; do chmod "$_m" ./*-"$_m"; done
                 set -- ./*
                 if [ -e "$1" ]; then mv -f -t .. "$@"; fi
