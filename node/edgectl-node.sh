@@ -583,24 +583,47 @@ edge_expire() {
     echo "$2 $_what $_at $3" >>"$_e/attempts"
 }
 
-# edge_confirm SERVICE NONCE [marker]: commits the attempt NONCE (its watchdog then finds
-# nothing to do). Fails when that attempt is not the one pending: reverted, superseded, or
-# unknown. With "marker", only if a new connection left services/SERVICE/confirm-NONCE
-# (named by this attempt's nonce, so one left by an earlier attempt never counts).
+# edge_confirm SERVICE NONCE [port PORT | marker]: commits the attempt NONCE (its watchdog then
+# finds nothing to do). Fails (4) when that attempt is not the one pending: reverted,
+# superseded, or unknown. The proof that a connection opened after the switch got in:
+# "port PORT", that connection's remote forward listening on 127.0.0.1:PORT (exit 5 when this
+# node cannot see its listeners: try another proof); "marker", the file
+# services/SERVICE/confirm-NONCE it created over SFTP (named by this attempt's nonce, so one
+# left by an earlier attempt never counts); none, the call itself comes over that connection.
 edge_confirm() {
-    if [ "${3:-}" = marker ]; then
+    case ${3:-} in
+    port)
+        edge_listening "$4" || {
+            _st=$?
+            echo "no connection opened after the switch listens on 127.0.0.1:$4 on this node" >&2
+            exit "$_st"
+        }
+        ;;
+    marker)
         if [ ! -f "$EDGE_ROOT/services/$1/confirm-$2" ]; then
             echo "no confirmation of attempt $2 arrived over a new connection" >&2
             exit 4
         fi
         rm -f "$EDGE_ROOT/services/$1/confirm-"*
-    fi
+        ;;
+    esac
     if ! edge_take_attempt "$1" "$2" >/dev/null; then
         echo "attempt $2 is not pending on this node (reverted, superseded or never armed)" >&2
         exit 4
     fi
-    echo "$2 committed $(date +%s)" >>"$EDGE_ROOT/services/$1/attempts"
+    echo "$2 committed $(date +%s) by ${3:-shell}" >>"$EDGE_ROOT/services/$1/attempts"
     echo committed
+}
+
+# edge_listening PORT: whether a socket listens on 127.0.0.1:PORT, from /proc/net/tcp (which
+# shows the address as the kernel holds it: 0100007F on little-endian nodes, 7F000001 on
+# big-endian ones); 4 when none does, 5 when this node has no /proc/net/tcp to read. Only the
+# connection that asked holds a port the kernel gave it, for as long as it stays open.
+edge_listening() {
+    case $1 in '' | *[!0-9]*) echo "not a port: $1" >&2 && return 4 ;; esac
+    [ -r /proc/net/tcp ] || return 5
+    _lp=$(printf %04X "$1")
+    awk -v a="0100007F:$_lp" -v b="7F000001:$_lp" '($2 == a || $2 == b) && $4 == "0A" { f = 1 } END { exit f ? 0 : 4 }' /proc/net/tcp
 }
 
 # Keeps the config directories of the unit and the previous one (a rollback brings it back).

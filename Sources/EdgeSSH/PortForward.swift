@@ -59,6 +59,21 @@ extension SSHSession {
         return (.connected, code)
     }
 
+    /// Asks the node's sshd to listen on a free port of the node's loopback for this connection
+    /// (a remote forward that nothing is meant to use) and returns the port. The listener lives
+    /// as long as the connection, in sshd itself: a confirmation shows the node a connection
+    /// that got in without starting anything there, not even the login shell that an external
+    /// `sftp-server` is started through. A `.forward` error when sshd forwards nothing
+    /// (`AllowTcpForwarding no`, `DisableForwarding yes`).
+    public func listenOnNodeLoopback() throws -> Int {
+        var bound: Int32 = 0
+        guard ssh_channel_listen_forward(session, "127.0.0.1", 0, &bound) == SSH_OK else {
+            throw fail(.forward, "the node's sshd would not listen on its loopback for this connection: \(lastError)")
+        }
+        guard bound > 0 else { throw fail(.forward, "the node's sshd listens for this connection but did not say on which port") }
+        return Int(bound)
+    }
+
     /// A direct-tcpip channel to the node's loopback, or why not. When the node refuses the
     /// channel, libssh reports SSH_REQUEST_DENIED with the protocol's reason number (RFC 4254
     /// 5.1: 1 administratively prohibited, 2 connect failed) in its message; the number, not

@@ -1,9 +1,9 @@
 internal import CLibSSH
 import Foundation
 
-/// An SFTP channel on a session, opened ahead of the file it will create: a confirmation
-/// opens it while the health gate runs, so only the file's creation waits for the gate.
-/// Proof that a connection made now gets in, without starting the login shell.
+/// An SFTP channel on a session, for the empty file a confirmation leaves where the node's
+/// sshd forwards nothing: proof that a connection made now gets in. With `internal-sftp` it
+/// starts nothing on the node; an external `sftp-server` is started through the login shell.
 public final class SFTPMarker {
     private let session: SSHSession
     private let sftp: sftp_session

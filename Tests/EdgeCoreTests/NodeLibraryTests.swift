@@ -397,6 +397,29 @@ struct NodeLibraryTests {
         #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
     }
 
+    /// The cheapest proof of a new connection: a socket listening on the node's loopback (in a
+    /// fleet, the remote forward the confirming connection's sshd holds). Here the test holds
+    /// one; a port nothing listens on, or one that is not a number, commits nothing.
+    @Test(arguments: shells) func anAttemptCommitsOnASocketListeningOnTheNamedLoopbackPort(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        let (u1, _) = try node.twoReleasesOfWeb()
+        #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2", "nonce-a", "60"], input: .bytes(u1.file)).status == 0)
+        let listener = try LoopbackListener()
+        let closed = try LoopbackListener()
+        let closedPort = closed.port
+        closed.close()
+        let none = try session.call("edge_confirm", ["web", "nonce-a", "port", String(closedPort)])
+        #expect(none.status == 4 && none.stderrText.contains("listens on 127.0.0.1:\(closedPort)"), "\(none.stderrText)")
+        #expect(try session.call("edge_confirm", ["web", "nonce-a", "port", "$(touch pwned)"]).status == 4)
+        #expect(try session.call("edge_confirm", ["web", "nonce-b", "port", String(listener.port)]).status == 4, "another attempt's nonce")
+        #expect(try session.call("edge_confirm", ["web", "nonce-a", "port", String(listener.port)]).stdoutText == "committed\n")
+        let attempts = try String(contentsOfFile: node.root + "/services/web/attempts", encoding: .utf8)
+        #expect(attempts.split(separator: "\n").last?.hasPrefix("nonce-a committed ") == true && attempts.hasSuffix(" by port\n"), "\(attempts)")
+        #expect(!FileManager.default.fileExists(atPath: node.dir.path + "/pwned"))
+        #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
+    }
+
     @Test(arguments: shells) func aLargeRequestAndALargeReplyInOneSession(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()

@@ -95,21 +95,47 @@ final class ConfirmTests: FleetTestCase {
         return text.split(separator: "\n").first.map(String.init) ?? ""
     }
 
+    /// Every node confirmed by the listener its new connection's sshd holds: no shell starts for
+    /// it, although these nodes' sshd start SFTP through the login shell (as Debian's does).
     func testANormalRolloutConfirmsEveryNodeOverANewConnection() throws {
+        let before = try nodes.map { try fleet.shellStarts($0) }
         let apply = try edgectl(["apply", "-f", dir.path + "/m"])
         XCTAssertEqual(apply.status, 0, apply.stderr)
         XCTAssertTrue(apply.stderr.contains("confirmed"), apply.stderr)
+        XCTAssertEqual(try zip(nodes.map { try fleet.shellStarts($0) }, before).map { $0 - $1 }, [1, 1, 1], "shell starts per node")
         for i in nodes {
             let lines = attempts(i)
             XCTAssertEqual(lines.count, 2, "node \(i): \(lines)")
             let nonce = lines.first?.split(separator: " ").first.map(String.init) ?? "?"
             XCTAssertTrue(lines[0].hasPrefix("\(nonce) armed") && lines.last!.hasPrefix("\(nonce) committed"), "node \(i): \(lines)")
+            XCTAssertTrue(lines.last!.hasSuffix(" by port"), "node \(i): \(lines)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: fleet.root(i) + "/services/app/attempt"), "nothing left pending")
         }
         // Well past the deadline, nothing went back.
         Thread.sleep(forTimeInterval: Double(confirmSeconds) + 1)
         for i in nodes { XCTAssertEqual(serves(i), "v1", "node \(i)") }
         XCTAssertEqual(attempts(1).count, 2)
+    }
+
+    /// Where the node's sshd listens for no one (`AllowTcpForwarding local`: the health checks'
+    /// forwards still pass), the new connection leaves a marker through SFTP; where it has no
+    /// SFTP either, it confirms through its own shell. Every node is confirmed.
+    func testANodeThatListensForNoOneIsConfirmedThroughSFTPOrItsShell() throws {
+        try fleet.sshdOption(1, "AllowTcpForwarding local")
+        defer { XCTAssertNoThrow(try fleet.sshdOption(1, "AllowTcpForwarding yes")) }
+        try fleet.sshdOption(2, "AllowTcpForwarding local")
+        defer { XCTAssertNoThrow(try fleet.sshdOption(2, "AllowTcpForwarding yes")) }
+        try fleet.sshdOption(2, "Subsystem sftp /nonexistent/sftp-server")
+        defer { XCTAssertNoThrow(try fleet.sshdOption(2, "Subsystem sftp /usr/lib/openssh/sftp-server")) }
+        let apply = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(apply.status, 0, apply.stderr)
+        for (i, proof) in [(1, "marker"), (2, "shell"), (3, "port")] {
+            let last = attempts(i).last ?? ""
+            XCTAssertTrue(last.contains(" committed ") && last.hasSuffix(" by \(proof)"), "node \(i): \(attempts(i))")
+            XCTAssertEqual(serves(i), "v1", "node \(i)")
+        }
+        let markers = try FileManager.default.contentsOfDirectory(atPath: fleet.root(1) + "/services/app").filter { $0.hasPrefix("confirm-") }
+        XCTAssertEqual(markers, [], "the marker is cleared once it has confirmed")
     }
 
     func testAReleaseThatCutsTheNetworkIsRevertedByTheNodesThemselves() throws {

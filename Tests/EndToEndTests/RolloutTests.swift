@@ -105,9 +105,8 @@ final class RolloutTests: FleetTestCase {
         func starts() throws -> [Int] { try (1...6).map { try fleet.shellStarts($0) } }
         var before = try starts()
         // A switched node's confirmation comes over a second connection (confirmed activation),
-        // through the SFTP subsystem: the test nodes' sshd serves it in-process
-        // (internal-sftp), so no shell starts for it. (With an external sftp-server, sshd starts
-        // it through the user's shell: one more start per switched node.)
+        // which shows the node a listener its sshd holds: no shell starts for it (SFTP would
+        // start one here: these nodes' sshd starts its sftp-server through the login shell).
         let runs: [(String, [String], Int, () throws -> Void)] = [
             ("first rollout", ["apply", "-f", dir.path + "/m"], 1, {}),
             ("no-op apply", ["apply", "-f", dir.path + "/m"], 1, {}),

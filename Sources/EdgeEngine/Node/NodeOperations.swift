@@ -58,10 +58,11 @@ public final class NodeOperations {
 
     // MARK: Calls
 
-    /// Calls a library function; a non-zero status is a failure of `what`.
+    /// Calls a library function; a status outside `statuses` is a failure of `what`.
     @discardableResult
     func call(
-        _ function: String, _ arguments: [String] = [], input: ShellInput? = nil, what: String, step: SSHStep = .exec
+        _ function: String, _ arguments: [String] = [], input: ShellInput? = nil, what: String, step: SSHStep = .exec,
+        passing statuses: Set<Int32> = [0]
     ) throws
         -> ShellReply
     {
@@ -71,7 +72,7 @@ public final class NodeOperations {
         } catch let error as NodeShellError {
             throw error.ssh(step, "\(what) failed: \(error.message)")
         }
-        guard reply.status == 0 else {
+        guard statuses.contains(reply.status) else {
             let detail = reply.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
             throw SSHError(node: node, step: step, message: "\(what) failed (exit \(reply.status))\(detail.isEmpty ? "" : ": \(detail)")")
         }
@@ -238,13 +239,22 @@ public final class NodeOperations {
             what: "switching \(service) to \(String(unit.release.prefix(12)))")
     }
 
-    /// Commits attempt `nonce` (only on a connection opened after the switch: see RolloutRun).
-    /// With `marker`, the node commits only if a new connection left `confirm-<nonce>`.
-    public func confirm(service: String, nonce: String, marker: Bool = false) throws {
-        let reply = try call("edge_confirm", [service, nonce] + (marker ? ["marker"] : []), what: "confirming \(service)")
+    /// Commits attempt `nonce` once the node sees `proof` that a connection opened after the
+    /// switch got in (see RolloutRun). False when this node cannot check that kind of proof
+    /// (nothing changed: try another); throws when the node refuses to commit.
+    public func confirm(service: String, nonce: String, proof: ConfirmProof) throws -> Bool {
+        var arguments = [service, nonce]
+        switch proof {
+        case .listener(let port): arguments += ["port", String(port)]
+        case .marker: arguments.append("marker")
+        case .ownConnection: break
+        }
+        let reply = try call("edge_confirm", arguments, what: "confirming \(service)", passing: [0, 5])
+        if reply.status == 5 { return false }
         guard reply.stdoutText.hasPrefix("committed") else {
             throw SSHError(node: node, step: .exec, message: "confirming \(service): the node did not report the attempt committed")
         }
+        return true
     }
 
     public func stop(service: String, grace: Int = 10) throws {
@@ -354,4 +364,15 @@ public final class NodeOperations {
     public func cleanup(keep: Int = 3) throws -> [String] {
         try call("edge_cleanup", [String(keep)], what: "cleaning up").lines
     }
+}
+
+/// What a connection opened after a switch leaves on the node to show it got in (confirmed
+/// activation), cheapest first.
+public enum ConfirmProof: Sendable, Equatable {
+    /// It holds a listener on this port of the node's loopback (a remote forward, in sshd).
+    case listener(port: Int)
+    /// It created `services/SERVICE/confirm-NONCE` over SFTP.
+    case marker
+    /// The confirmation is asked over that connection itself (its own session shell).
+    case ownConnection
 }

@@ -318,7 +318,7 @@ struct RolloutRun {
                 try ops.switchTo(service: name, unit: unit, grace: options.stopGrace, attempt: attempt)
             }
             result.activated = changesUnit || step.action == .recheck
-            // The confirmation's connection (and its SFTP channel) is opened now, after the
+            // The confirmation's connection (and its listener) is opened now, after the
             // switch, while the health gate runs (its handshake is most of its cost); it is
             // used only once the gate passes.
             let fresh = attempt.map { _ in Background { try ConfirmLink(session: self.freshSession(step.node)) } }
@@ -355,24 +355,30 @@ struct RolloutRun {
     }
 
     /// Confirms an attempt over a new connection (so a release that broke the way in cannot be
-    /// confirmed); the node answers once it has committed it. The new connection leaves a
-    /// marker named after the attempt's nonce through SFTP (no login shell starts), then the
-    /// run's session asks the node to commit on seeing it; a node without SFTP is confirmed
-    /// through a shell on the new connection instead.
+    /// confirmed); the node answers once it has committed it. The run's session asks the node
+    /// to commit on seeing the new connection's proof, which starts nothing on the node: a
+    /// listener the connection's sshd holds on the node's loopback, or where sshd forwards
+    /// nothing a marker named after the attempt's nonce created through SFTP (in-process with
+    /// `internal-sftp`; an external `sftp-server` starts through the login shell). A node with
+    /// neither is confirmed through a shell on the new connection.
     func confirm(_ node: String, nonce: String, over fresh: Swift.Result<ConfirmLink, Error>) throws {
         guard let resource = fleet.nodes[node] else { throw EdgeError.runtime("node/\(node) is not in the desired state") }
         do {
             let confirming = try fresh.get()
+            let ops = try self.ops(node)
+            if case .success(let port) = confirming.port, try ops.confirm(service: name, nonce: nonce, proof: .listener(port: port)) {
+                return
+            }
             let marker = NodeLayout(root: resource.spec.root).service(name) + "/confirm-" + nonce
             do {
-                try confirming.sftp.get().create(at: marker)
+                try SFTPMarker(on: confirming.session).create(at: marker)
             } catch let error as SSHError where error.step == .transfer {
                 let link = try NodeLink(session: confirming.session, root: resource.spec.root)
                 defer { link.shell.close() }
-                try NodeOperations(link: link).confirm(service: name, nonce: nonce)
+                _ = try NodeOperations(link: link).confirm(service: name, nonce: nonce, proof: .ownConnection)
                 return
             }
-            try ops(node).confirm(service: name, nonce: nonce, marker: true)
+            _ = try ops.confirm(service: name, nonce: nonce, proof: .marker)
         } catch {
             throw SSHError(
                 node: node, step: .exec,
@@ -380,13 +386,14 @@ struct RolloutRun {
         }
     }
 
-    /// A new connection for a confirmation, with its SFTP channel open (or why it is not).
+    /// A new connection for a confirmation, with the listener it shows the node (or why it has
+    /// none), both set up while the health gate runs.
     struct ConfirmLink {
         let session: SSHSession
-        let sftp: Swift.Result<SFTPMarker, Error>
+        let port: Swift.Result<Int, Error>
         init(session: SSHSession) {
             self.session = session
-            sftp = Swift.Result { try SFTPMarker(on: session) }
+            port = Swift.Result { try session.listenOnNodeLoopback() }
         }
     }
 
