@@ -619,11 +619,13 @@ edge_confirm() {
 # shows the address as the kernel holds it: 0100007F on little-endian nodes, 7F000001 on
 # big-endian ones); 4 when none does, 5 when this node has no /proc/net/tcp to read. Only the
 # connection that asked holds a port the kernel gave it, for as long as it stays open.
+# (EDGE_PROC stands for /proc in the node library's own tests.)
 edge_listening() {
     case $1 in '' | *[!0-9]*) echo "not a port: $1" >&2 && return 4 ;; esac
-    [ -r /proc/net/tcp ] || return 5
+    _nt=${EDGE_PROC:-/proc}/net/tcp
+    [ -r "$_nt" ] || return 5
     _lp=$(printf %04X "$1")
-    awk -v a="0100007F:$_lp" -v b="7F000001:$_lp" '($2 == a || $2 == b) && $4 == "0A" { f = 1 } END { exit f ? 0 : 4 }' /proc/net/tcp
+    awk -v a="0100007F:$_lp" -v b="7F000001:$_lp" '($2 == a || $2 == b) && $4 == "0A" { f = 1 } END { exit f ? 0 : 4 }' "$_nt"
 }
 
 # Keeps the config directories of the unit and the previous one (a rollback brings it back).

@@ -413,6 +413,9 @@ struct NodeLibraryTests {
         #expect(none.status == 4 && none.stderrText.contains("listens on 127.0.0.1:\(closedPort)"), "\(none.stderrText)")
         #expect(try session.call("edge_confirm", ["web", "nonce-a", "port", "$(touch pwned)"]).status == 4)
         #expect(try session.call("edge_confirm", ["web", "nonce-b", "port", String(listener.port)]).status == 4, "another attempt's nonce")
+        // A node that cannot see its listeners says so (5: edgectl then tries a marker).
+        let blind = try node.session(["EDGE_PROC": node.dir.path + "/no-proc"])
+        #expect(try blind.call("edge_confirm", ["web", "nonce-a", "port", String(listener.port)]).status == 5)
         #expect(try session.call("edge_confirm", ["web", "nonce-a", "port", String(listener.port)]).stdoutText == "committed\n")
         let attempts = try String(contentsOfFile: node.root + "/services/web/attempts", encoding: .utf8)
         #expect(attempts.split(separator: "\n").last?.hasPrefix("nonce-a committed ") == true && attempts.hasSuffix(" by port\n"), "\(attempts)")
