@@ -50,7 +50,12 @@ extension SSHSession {
         while Date() < deadline && !response.contains(UInt8(ascii: "\n")) && response.count < 8192 {
             let n = ssh_channel_read_timeout(channel, &buffer, UInt32(buffer.count), 0, 100)
             if n < 0 { return (.connected, nil) }
-            if n > 0 { response += buffer[0..<Int(n)] } else if ssh_channel_is_eof(channel) != 0 { break }
+            if n > 0 {
+                response += buffer[0..<Int(n)]
+                acknowledgeNow()
+            } else if ssh_channel_is_eof(channel) != 0 {
+                break
+            }
         }
         // "HTTP/1.x NNN reason"
         let line = String(decoding: response.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
@@ -67,7 +72,7 @@ extension SSHSession {
     /// (`AllowTcpForwarding no`, `DisableForwarding yes`).
     public func listenOnNodeLoopback() throws -> Int {
         var bound: Int32 = 0
-        guard ssh_channel_listen_forward(session, "127.0.0.1", 0, &bound) == SSH_OK else {
+        guard answered({ ssh_channel_listen_forward(session, "127.0.0.1", 0, &bound) }) == SSH_OK else {
             throw fail(.forward, "the node's sshd would not listen on its loopback for this connection: \(lastError)")
         }
         guard bound > 0 else { throw fail(.forward, "the node's sshd listens for this connection but did not say on which port") }
@@ -80,7 +85,7 @@ extension SSHSession {
     /// the wording, says whether forwarding itself is refused.
     private func openForward(port: Int) -> Result<ssh_channel, ForwardOutcome> {
         guard let channel = ssh_channel_new(session) else { return .failure(.failed(lastError)) }
-        guard ssh_channel_open_forward(channel, "127.0.0.1", Int32(port), "127.0.0.1", 0) == SSH_OK else {
+        guard answered({ ssh_channel_open_forward(channel, "127.0.0.1", Int32(port), "127.0.0.1", 0) }) == SSH_OK else {
             ssh_channel_free(channel)
             let message = lastError
             guard ssh_get_error_code(UnsafeMutableRawPointer(session)) == SSH_REQUEST_DENIED.rawValue else {

@@ -180,6 +180,37 @@ public final class SSHSession {
         set(Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, (idle + interval * probes) * 1000)
     }
 
+    /// Acknowledges at once what has arrived. A node's sshd sends a small packet only once
+    /// everything it sent before is acknowledged (Nagle: it turns that off for terminals
+    /// only), and a kernel holds back the acknowledgement of a lone packet for up to 40 ms
+    /// hoping to carry it on an answer: an answer in two packets, or one that follows a
+    /// packet the node sent unasked, waited that long. Linux forgets the setting after a
+    /// while, so it is set again after each read.
+    func acknowledgeNow() {
+        let fd = ssh_get_fd(session)
+        guard fd >= 0 else { return }
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), Int32(TCP_QUICKACK), &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Runs a libssh request that waits for the node's answer without blocking, acknowledging
+    /// whatever arrives meanwhile (`acknowledgeNow`). Right after authentication sshd sends
+    /// its host keys unasked; the answer to the request that follows (opening a channel, a
+    /// remote forward) waited ~40 ms behind their acknowledgement, on every connection.
+    func answered(_ request: () -> Int32) -> Int32 {
+        ssh_set_blocking(session, 0)
+        defer { ssh_set_blocking(session, 1) }
+        let deadline = Date().addingTimeInterval(options.operationTimeout)
+        var rc = request()
+        while rc == SSH_AGAIN && Date() < deadline {
+            var ready = pollfd(fd: ssh_get_fd(session), events: Int16(POLLIN), revents: 0)
+            _ = poll(&ready, 1, 50)
+            acknowledgeNow()
+            rc = request()
+        }
+        return rc == SSH_AGAIN ? SSH_ERROR : rc
+    }
+
     private func connect() throws {
         let started = Date()
         guard ssh_connect(session) == SSH_OK else {
@@ -286,7 +317,9 @@ public final class SSHSession {
             ssh_channel_free(channel)
         }
         let rc = (command + [0]).withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { ssh_channel_request_exec(channel, $0) }
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { command in
+                answered { ssh_channel_request_exec(channel, command) }
+            }
         }
         guard rc == SSH_OK else { throw fail(step) }
         let limit = timeout ?? options.operationTimeout
@@ -334,7 +367,7 @@ public final class SSHSession {
     /// treated like one that cannot be reached: pending, not failed.
     func openSession(_ step: SSHStep) throws -> ssh_channel {
         guard let channel = ssh_channel_new(session) else { throw fail(step, unreachable: true) }
-        guard ssh_channel_open_session(channel) == SSH_OK else {
+        guard answered({ ssh_channel_open_session(channel) }) == SSH_OK else {
             ssh_channel_free(channel)
             throw fail(step, unreachable: true)
         }

@@ -23,7 +23,9 @@ public final class ShellChannel: ShellTransport {
         let channel = try session.openSession(.exec)
         self.channel = channel
         let rc = (Array(command.utf8) + [0]).withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { ssh_channel_request_exec(channel, $0) }
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { command in
+                session.answered { ssh_channel_request_exec(channel, command) }
+            }
         }
         guard rc == SSH_OK else { throw session.fail(.exec) }
     }
@@ -85,7 +87,11 @@ public final class ShellChannel: ShellTransport {
         if n > 0 { inbox.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: Int(n))) }
         let m = ssh_channel_read_nonblocking(channel, buffer, 64 * 1024, 1)
         if m > 0 && stderr.count < 1 << 16 { stderr.append(buffer.assumingMemoryBound(to: UInt8.self), count: Int(m)) }
-        if n > 0 || m > 0 { return true }
+        if n > 0 || m > 0 {
+            // A reply in two packets: the second leaves the node only once this is acknowledged.
+            ssh.acknowledgeNow()
+            return true
+        }
         return ssh_channel_is_eof(channel) == 0
     }
 
