@@ -203,9 +203,10 @@ public final class SSHSession {
         let deadline = Date().addingTimeInterval(options.operationTimeout)
         var rc = request()
         while rc == SSH_AGAIN && Date() < deadline {
+            // Before waiting: what the request read meanwhile may be what the answer waits behind.
+            acknowledgeNow()
             var ready = pollfd(fd: ssh_get_fd(session), events: Int16(POLLIN), revents: 0)
             _ = poll(&ready, 1, 50)
-            acknowledgeNow()
             rc = request()
         }
         return rc == SSH_AGAIN ? SSH_ERROR : rc
