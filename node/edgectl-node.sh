@@ -15,7 +15,7 @@
 #   reply    <stdout as it is written> "<nonce> <status> <stderr length>\n" <stderr>
 #            (the nonce is random per request, so no output can end a reply early)
 # The first reply, unasked, is the node's facts (edge_facts), framed
-#   "E 0 <length> 0\n" <facts>.
+#   "F <lines>\n" <facts>, one fact per line.
 # A call costs no process of its own but the subshell it runs in (and dd for its payload,
 # when it has one, and cat to drain what a call leaves unread of a payload in a pipe):
 # stdout goes straight to edgectl, stderr through a file that is measured only when
@@ -37,12 +37,23 @@ edge_size() {
     echo $((_n))
 }
 
+# Kernel, machine, OS name and runtime, one line each. The first two cannot change without a
+# reboot: kept in lib/uname with the boot's id, so a session does not run uname every time.
 edge_facts() {
-    # shellcheck disable=SC2046 # two words: kernel and machine
-    set -- $(uname -s -m)
+    _bid=
+    read -r _bid 2>/dev/null </proc/sys/kernel/random/boot_id || true
+    _un=
+    if [ -n "$_bid" ]; then read -r _ub _un 2>/dev/null <"$EDGE_ROOT/lib/uname" || true; fi
+    if [ -z "$_un" ] || [ "$_ub" != "$_bid" ]; then
+        _un=$(uname -s -m)
+        if [ -n "$_bid" ]; then echo "$_bid $_un" >"$EDGE_ROOT/lib/uname.$$" && mv -f "$EDGE_ROOT/lib/uname.$$" "$EDGE_ROOT/lib/uname"; fi
+    fi
+    # shellcheck disable=SC2086 # two words: kernel and machine
+    set -- $_un
     printf '%s\n%s\n' "$1" "$2"
     # shellcheck source=/dev/null
-    (. /etc/os-release 2>/dev/null && printf '%s\n' "$PRETTY_NAME") || echo
+    _os=$(. /etc/os-release 2>/dev/null && printf '%s' "$PRETTY_NAME") || _os=
+    printf '%s\n' "${_os%%"$_nl"*}"
     edge_runtime
 }
 
@@ -80,12 +91,12 @@ edge_serve() {
     trap 'rm -rf "$_t"' EXIT
     trap 'exit 129' HUP
     trap 'exit 143' TERM
-    edge_facts >"$_t/o" 2>"$_t/e"
-    printf 'E 0 %s 0\n' "$(edge_size "$_t/o")"
-    cat "$_t/o"
     # A newline, to join the script's lines.
     _nl='
 '
+    # Into a variable, not a file: no process to measure it or to copy it out.
+    _f=$(edge_facts 2>/dev/null)
+    printf 'F 4\n%s\n' "$_f"
     while IFS=' ' read -r _tag _slen _plen _nonce; do
         _req=
         while [ "$_slen" -gt 0 ] && IFS= read -r _line; do
@@ -498,7 +509,7 @@ edge_activate() {
     _cur=${_rel:+../../releases/$_rel}
     if [ "$(edge_unit_of "$_s/unit")" = "$3" ] && [ "$_cur" = "$_target" ]; then
         rm -f "$_s/unit.new"
-        touch "$_s/activated"
+        : >"$_s/activated"
         return 0
     fi
     if [ -n "$_cur" ]; then
@@ -514,7 +525,8 @@ edge_activate() {
     edge_config_prune "$_s"
     echo "$2" >>"$_s/history"
     if [ -e "$_s/restarts" ] || [ -e "$_s/exit" ]; then rm -f "$_s/restarts" "$_s/exit"; fi
-    touch "$_s/activated"
+    # Emptied, not touched: opening it to truncate dates it now, with no process.
+    : >"$_s/activated"
 }
 
 # --- confirmed activation ---
@@ -677,7 +689,7 @@ edge_rollback() {
     fi
     echo "${_prev##*/}" >>"$_s/history"
     rm -f "$_s/restarts" "$_s/exit"
-    touch "$_s/activated"
+    : >"$_s/activated"
     echo "${_prev##*/}"
 }
 
@@ -954,10 +966,11 @@ edge_boot() {
     done
 }
 
-# edge_trim_log FILE CAP: a log past CAP bytes keeps its newest half. Rewritten in place:
-# the service appends (O_APPEND) to the same file, so its next line lands after the kept half.
+# edge_trim_log FILE CAP [0]: a log past CAP bytes keeps its newest half (with 0: the caller
+# found it past CAP already). Rewritten in place: the service appends (O_APPEND) to the same
+# file, so its next line lands after the kept half.
 edge_trim_log() {
-    [ -n "$(find "$1" -prune -size +"$2"c 2>/dev/null)" ] || return 0
+    [ "${3:-}" = 0 ] || [ -n "$(find "$1" -prune -size +"$2"c 2>/dev/null)" ] || return 0
     tail -c $(($2 / 2)) "$1" >"$1.tmp" && cat "$1.tmp" >"$1" && rm -f "$1.tmp"
 }
 
@@ -974,6 +987,12 @@ edge_log_keeper() {
 # (always, on-failure, never), waiting 1 s doubling to 60 s between restarts (back to
 # 1 s after 60 s up), and counting restarts (one epoch per line in `restarts`). TERM
 # stops it: TERM to the service's process group, KILL after EDGE_STOP_TIMEOUT.
+# Whole seconds since boot in _upt, read by the shell itself from /proc/uptime (the clock, by
+# date, where there is none): for how long a service ran, without a process each start.
+edge_uptime() {
+    if read -r _upt _ 2>/dev/null </proc/uptime; then _upt=${_upt%%.*}; else _upt=$(date +%s); fi
+}
+
 edge_supervise() {
     EDGE_ROOT=$1
     _s=$EDGE_ROOT/services/$2
@@ -990,7 +1009,8 @@ edge_supervise() {
         EDGE_USER=
         # shellcheck source=/dev/null
         . "$_s/unit"
-        _since=$(date +%s)
+        edge_uptime
+        _since=$_upt
         # The service gets the usual umask back; edgectl's own files are private (077). A shell
         # loads the library for edge_as only when the unit names a user.
         if [ -z "$EDGE_USER" ]; then
@@ -1010,7 +1030,8 @@ edge_supervise() {
             never) break ;;
             on-failure) [ "$_rc" != 0 ] || break ;;
         esac
-        if [ $(($(date +%s) - _since)) -ge 60 ]; then _delay=1; fi
+        edge_uptime
+        if [ $((_upt - _since)) -ge 60 ]; then _delay=1; fi
         echo "edgectl: the service exited with status $_rc; restarting in ${_delay}s"
         sleep "$_delay" &
         wait $! || true
@@ -1200,13 +1221,20 @@ edge_observe() {
         fi
         _drift=0
         _count=0
+        _big=-
         if [ -n "$_cur" ] && [ -d "$_s/current/" ]; then
             if [ -f "$_s/activated" ]; then
-                # One walk: every path once, a file changed since activation twice in a row.
-                _cd=$(find "$_s/current/" -print ! -type d -newer "$_s/activated" -print |
-                    awk '{ if ($0 == p) d++; p = $0; n++ } END { print n - d, d + 0 }')
-                _count=${_cd% *}
-                _drift=${_cd#* }
+                # One walk: every path once, a file changed since activation twice in a row,
+                # and the log (a name outside current/) once if it is past the cap.
+                _lg=
+                if [ -f "$_s/log" ]; then _lg=$_s/log; fi
+                _cd=$(find "$_s/current/" ${_lg:+"$_lg"} \( -path "$_s/log" -size +"$_cap"c -print \) -o \
+                    \( ! -path "$_s/log" -print ! -type d -newer "$_s/activated" -print \) |
+                    awk -v l="$_s/log" '$0 == l { b = 1; next } { if ($0 == p) d++; p = $0; n++ } END { print n - d, d + 0, b + 0 }')
+                _count=${_cd%% *}
+                _cd=${_cd#* }
+                _drift=${_cd% *}
+                _big=${_cd#* }
             else
                 _count=$(find "$_s/current/" | wc -l)
             fi
@@ -1231,7 +1259,11 @@ edge_observe() {
             _run=$1 _pid=$2 _restarts=$3 _recent=$4 _exit=$5 _exited=$6 _why=$7
             set -- "$_cap"
         fi
-        edge_trim_log "$_s/log" "$_cap"
+        case $_big in
+            0) ;;
+            1) edge_trim_log "$_s/log" "$_cap" 0 ;;
+            *) edge_trim_log "$_s/log" "$_cap" ;;
+        esac
         printf 'service\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$_s" "$_cur" "$_prev" "$_run" "$_pid" \
             $((_drift)) $((_count)) "$(edge_unit_of "$_s/unit")" $((_restarts)) $((_recent)) "$_exit" "$_exited" "$_why" "$_rev" "$_revwhy"
     done

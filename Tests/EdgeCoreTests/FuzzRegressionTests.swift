@@ -21,7 +21,8 @@ struct FuzzRegressionTests {
     @Test func everyParserEndsOnHostileInput() {
         let hostile: [[UInt8]] = [
             [], [0], [4], [4] + Array("E 0 999999999999999999999 0\n".utf8), [4] + Array("E 0 -5 0\n".utf8),
-            [4] + Array("need\nE 0 6 0\nLinux\nE x\n".utf8), [4] + Array(repeating: 0x45, count: 10000),
+            [4] + Array("need\nF 1\nLinux\nE x\n".utf8), [4] + Array("F 99999999999999999999\n".utf8), [4] + Array("F 3\nLinux\n".utf8),
+            [4] + Array(repeating: 0x45, count: 10000),
             [2] + Array("service\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n".utf8),
             [2] + Array("service\tw\t\t\t\t99999999999999999999\t-1\t-1\t\t\t\t\t\t\t1e999\t\n".utf8),
             [0] + Array("kind: [\n".utf8), [0] + Array("a: &a [*a, *a]\n".utf8), [1] + Array("${${${".utf8), [3] + Array("Failed: \u{0}".utf8),

@@ -84,8 +84,16 @@ struct NodeLibraryTests {
         let node = try Node(shell)
         let first = try node.session()
         #expect(first.installedLibrary)
-        #expect(first.facts.first == "Linux")
-        #expect(try node.session().installedLibrary == false)
+        let uname = try TestSupport.Shell.run("/bin/uname", ["-m"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(first.facts.count == 4 && first.facts.first == "Linux" && first.facts[1] == uname, "\(first.facts)")
+        // Kernel and machine are kept for the boot: a cache from another boot is not believed.
+        let cache = node.root + "/lib/uname"
+        let bootID = try String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try String(contentsOfFile: cache, encoding: .utf8) == "\(bootID) Linux \(uname)\n")
+        try Data("another-boot Plan9 vax\n".utf8).write(to: URL(fileURLWithPath: cache))
+        let second = try node.session()
+        #expect(second.installedLibrary == false)
+        #expect(Array(second.facts.prefix(2)) == ["Linux", uname], "\(second.facts)")
         let file = node.root + "/lib/node-\(NodeLibrary.digest).sh"
         try Data("edge_serve() { exit 9; }\n".utf8).write(to: URL(fileURLWithPath: file))
         let repaired = try node.session()
@@ -158,6 +166,15 @@ struct NodeLibraryTests {
         let drifted = try session.call("edge_observe", ["1000000"]).lines.first?.split(separator: "\t", omittingEmptySubsequences: false)
         #expect(drifted.map { Array($0[6...7]) } == ["1", "3"])
         try FileManager.default.removeItem(atPath: node.root + "/releases/d2/added")
+        // The same walk measures the service's log (not an entry of the release): within the
+        // cap it is left alone; past it, it keeps its newest half.
+        let log = node.root + "/services/web/log"
+        let logSize = { ((try? FileManager.default.attributesOfItem(atPath: log))?[.size] as? Int) ?? -1 }
+        try Data(String(repeating: "old line\n", count: 600).utf8).write(to: URL(fileURLWithPath: log))
+        #expect(try session.call("edge_observe", ["4000"]).lines.first?.split(separator: "\t").map(String.init)[7] == "2")
+        #expect(logSize() == 2000, "a log past the cap keeps its newest half")
+        _ = try session.call("edge_observe", ["4000"])
+        #expect(logSize() == 2000, "a log within the cap is left alone")
         // The store answers which of the names it lacks, in the order asked.
         try FileManager.default.createDirectory(atPath: node.root + "/store", withIntermediateDirectories: true)
         try Data().write(to: URL(fileURLWithPath: node.root + "/store/have-444"))
@@ -256,7 +273,7 @@ struct NodeLibraryTests {
     func aNodeThatTricklesItsReplyIsCutOffAtTheTimeLimit(_ trickle: String) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let fake = "printf 'E 0 6 0\\nLinux\\n'; IFS=' ' read -r tag slen rest; head -c \"$slen\" >/dev/null; " + trickle
+        let fake = "printf 'F 1\\nLinux\\n'; IFS=' ' read -r tag slen rest; head -c \"$slen\" >/dev/null; " + trickle
         let transport = try LocalShell(shell: ["/bin/sh", "-c", fake, "fake-node"], root: dir.path)
         let session = try NodeShell(node: "n", transport: transport, timeout: 2)
         let started = Date()

@@ -92,7 +92,7 @@ public final class NodeShell {
                 try send(library)
                 first = try readLine()
             }
-            facts = try reply(header: first).lines
+            facts = try factLines(header: first)
         }
     }
 
@@ -274,6 +274,15 @@ public final class NodeShell {
     private var diagnosticsSuffix: String {
         let text = transport.diagnostics.trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? "" : ": \(text)"
+    }
+
+    /// The session's first reply: "F <count>" and that many lines.
+    private func factLines(header: String) throws -> [String] {
+        let fields = header.split(separator: " ")
+        guard fields.count == 2, fields[0] == "F", let count = Int(fields[1]), (0...64).contains(count) else {
+            throw failure("unexpected answer from the node's shell: \(header.prefix(200))\(diagnosticsSuffix)")
+        }
+        return try (0..<count).map { _ in try readLine() }
     }
 
     private func reply(header: String) throws -> ShellReply {
