@@ -113,14 +113,19 @@ public final class SSHSession {
     }
 
     var lastError: String {
+        if answerTimedOut { return "no answer from the node within \(Int(options.operationTimeout))s" }
         let text = String(cString: ssh_get_error(UnsafeMutableRawPointer(session)))
         return text.isEmpty ? "unknown error" : text
     }
 
+    /// Whether the last request `answered` waited for got no answer in time.
+    private var answerTimedOut = false
+
     /// An error of `step`; unreachable when the step is reaching the node or the connection is
     /// gone (libssh marks a session dead when its socket fails).
     func fail(_ step: SSHStep, _ message: String? = nil, unreachable: Bool? = nil) -> SSHError {
-        SSHError(
+        defer { answerTimedOut = false }
+        return SSHError(
             node: target.node, step: step, message: message ?? lastError,
             unreachable: unreachable ?? (step == .resolve || step == .connect || ssh_is_connected(session) == 0))
     }
@@ -198,8 +203,10 @@ public final class SSHSession {
     /// its host keys unasked; the answer to the request that follows (opening a channel, a
     /// remote forward) waited ~40 ms behind their acknowledgement, on every connection.
     func answered(_ request: () -> Int32) -> Int32 {
+        let blocking = ssh_is_blocking(session)
         ssh_set_blocking(session, 0)
-        defer { ssh_set_blocking(session, 1) }
+        defer { ssh_set_blocking(session, blocking) }
+        answerTimedOut = false
         let deadline = Date().addingTimeInterval(options.operationTimeout)
         var rc = request()
         while rc == SSH_AGAIN && Date() < deadline {
@@ -209,7 +216,8 @@ public final class SSHSession {
             _ = poll(&ready, 1, 50)
             rc = request()
         }
-        return rc == SSH_AGAIN ? SSH_ERROR : rc
+        answerTimedOut = rc == SSH_AGAIN
+        return answerTimedOut ? SSH_ERROR : rc
     }
 
     private func connect() throws {
