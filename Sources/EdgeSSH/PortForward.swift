@@ -73,7 +73,10 @@ extension SSHSession {
     public func listenOnNodeLoopback() throws -> Int {
         var bound: Int32 = 0
         guard answered({ ssh_channel_listen_forward(session, "127.0.0.1", 0, &bound) }) == SSH_OK else {
-            throw fail(.forward, "the node's sshd would not listen on its loopback for this connection: \(lastError)")
+            // No answer at all is the node gone quiet, not a refusal.
+            let silent = answerTimedOut
+            throw fail(
+                .forward, "the node's sshd would not listen on its loopback for this connection: \(lastError)", unreachable: silent ? true : nil)
         }
         guard bound > 0 else { throw fail(.forward, "the node's sshd listens for this connection but did not say on which port") }
         return Int(bound)
@@ -88,6 +91,11 @@ extension SSHSession {
         guard answered({ ssh_channel_open_forward(channel, "127.0.0.1", Int32(port), "127.0.0.1", 0) }) == SSH_OK else {
             ssh_channel_free(channel)
             let message = lastError
+            // No answer in time: not a refusal, whatever an earlier request left as libssh's error code.
+            if answerTimedOut {
+                answerTimedOut = false
+                return .failure(.failed(message))
+            }
             guard ssh_get_error_code(UnsafeMutableRawPointer(session)) == SSH_REQUEST_DENIED.rawValue else {
                 return .failure(.failed(message))
             }

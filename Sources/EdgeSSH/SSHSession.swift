@@ -118,8 +118,13 @@ public final class SSHSession {
         return text.isEmpty ? "unknown error" : text
     }
 
-    /// Whether the last request `answered` waited for got no answer in time.
-    private var answerTimedOut = false
+    /// Whether the last request `answered` waited for got no answer in time (read, and reset,
+    /// by what reports its failure).
+    var answerTimedOut = false
+
+    /// Whether the connection is still up, as far as libssh has seen (it learns of a close
+    /// only when it next reads or writes).
+    public var isConnected: Bool { ssh_is_connected(session) != 0 }
 
     /// An error of `step`; unreachable when the step is reaching the node or the connection is
     /// gone (libssh marks a session dead when its socket fails).

@@ -416,7 +416,9 @@ struct NodeLibraryTests {
 
     /// The cheapest proof of a new connection: a socket listening on the node's loopback (in a
     /// fleet, the remote forward the confirming connection's sshd holds). Here the test holds
-    /// one; a port nothing listens on, or one that is not a number, commits nothing.
+    /// one; a port nothing listens on, or one that is not a number, commits nothing (5: edgectl
+    /// tries another proof), nor does a proof edgectl does not know, and an attempt whose commit
+    /// cannot be recorded stays pending for its watchdog.
     @Test(arguments: shells) func anAttemptCommitsOnASocketListeningOnTheNamedLoopbackPort(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()
@@ -427,13 +429,26 @@ struct NodeLibraryTests {
         let closedPort = closed.port
         closed.close()
         let none = try session.call("edge_confirm", ["web", "nonce-a", "port", String(closedPort)])
-        #expect(none.status == 4 && none.stderrText.contains("listens on 127.0.0.1:\(closedPort)"), "\(none.stderrText)")
-        #expect(try session.call("edge_confirm", ["web", "nonce-a", "port", "$(touch pwned)"]).status == 4)
+        #expect(none.status == 5 && none.stderrText.contains("seen listening on port \(closedPort)"), "\(none.stderrText)")
+        #expect(try session.call("edge_confirm", ["web", "nonce-a", "port", "$(touch pwned)"]).status == 5)
+        #expect(try session.call("edge_confirm", ["web", "nonce-a", "hunch"]).status == 4, "not a proof")
         #expect(try session.call("edge_confirm", ["web", "nonce-b", "port", String(listener.port)]).status == 4, "another attempt's nonce")
-        // A node that cannot see its listeners says so (5: edgectl then tries a marker).
+        // A node that cannot see its listeners says so too.
         let blind = try node.session(["EDGE_PROC": node.dir.path + "/no-proc"])
         #expect(try blind.call("edge_confirm", ["web", "nonce-a", "port", String(listener.port)]).status == 5)
+        // The commit's record cannot be written (here: the log is a directory; on a node, a
+        // full disk): not committed, the attempt is pending again.
+        let log = node.root + "/services/web/attempts"
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".kept")
+        try FileManager.default.createDirectory(atPath: log, withIntermediateDirectories: false)
+        let unrecorded = try session.call("edge_confirm", ["web", "nonce-a", "port", String(listener.port)])
+        #expect(unrecorded.status == 4 && unrecorded.stderrText.contains("stays pending"), "\(unrecorded.stderrText)")
+        #expect(FileManager.default.fileExists(atPath: node.root + "/services/web/attempt"), "pending again")
+        try FileManager.default.removeItem(atPath: log)
+        try FileManager.default.moveItem(atPath: log + ".kept", toPath: log)
         #expect(try session.call("edge_confirm", ["web", "nonce-a", "port", String(listener.port)]).stdoutText == "committed\n")
+        let left = try FileManager.default.contentsOfDirectory(atPath: node.root + "/services/web").filter { $0.hasPrefix("attempt.") }
+        #expect(left == [], "\(left)")
         let attempts = try String(contentsOfFile: node.root + "/services/web/attempts", encoding: .utf8)
         #expect(attempts.split(separator: "\n").last?.hasPrefix("nonce-a committed ") == true && attempts.hasSuffix(" by port\n"), "\(attempts)")
         #expect(!FileManager.default.fileExists(atPath: node.dir.path + "/pwned"))

@@ -37,7 +37,7 @@ final class ConfirmTests: FleetTestCase {
 
     /// A release serving its version; `cutsNetwork`: it takes the node's link down while it
     /// runs (up again when stopped), as a bad firewall or network change would.
-    func release(_ version: String, cutsNetwork: Bool = false, healthDeadline: Int = 8) throws {
+    func release(_ version: String, cutsNetwork: Bool = false, healthDeadline: Int = 8, startDelay: Int = 0) throws {
         // A systemd node here has no CAP_NET_ADMIN (a container), so there the release freezes
         // sshd's listener instead (and thaws it with the shell's own `kill` when stopped: a
         // command it started would die with the unit): no new connection gets in either way.
@@ -53,7 +53,7 @@ final class ConfirmTests: FleetTestCase {
             wait
 
             """
-        let body = cutsNetwork ? cut : "exec busybox httpd -f -p \"127.0.0.1:$1\" -h ./www\n"
+        let body = cutsNetwork ? cut : "sleep \(startDelay)\nexec busybox httpd -f -p \"127.0.0.1:$1\" -h ./www\n"
         dir.write("app/bin/serve", "#!/bin/sh\n" + body, mode: 0o755)
         dir.write("app/www/index.html", version + "\n")
         dir.write(
@@ -136,6 +136,22 @@ final class ConfirmTests: FleetTestCase {
         }
         let markers = try FileManager.default.contentsOfDirectory(atPath: fleet.root(1) + "/services/app").filter { $0.hasPrefix("confirm-") }
         XCTAssertEqual(markers, [], "the marker is cleared once it has confirmed")
+    }
+
+    /// An sshd that ends connections with no channel open (`UnusedConnectionTimeout`, here 1 s)
+    /// closes the confirming connection while a 3 s health gate runs: the node is confirmed
+    /// over another new connection, still by its listener.
+    func testAConfirmingConnectionClosedDuringTheGateIsMadeAgain() throws {
+        try fleet.sshdOption(1, "UnusedConnectionTimeout 1")
+        defer { XCTAssertNoThrow(try fleet.sshdOption(1, "UnusedConnectionTimeout none")) }
+        try release("v1", startDelay: 3)
+        let apply = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(apply.status, 0, apply.stderr)
+        for i in nodes {
+            let last = attempts(i).last ?? ""
+            XCTAssertTrue(last.contains(" committed ") && last.hasSuffix(" by port"), "node \(i): \(attempts(i))")
+        }
+        XCTAssertEqual(serves(1), "v1")
     }
 
     func testAReleaseThatCutsTheNetworkIsRevertedByTheNodesThemselves() throws {

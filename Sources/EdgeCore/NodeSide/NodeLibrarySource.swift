@@ -49,7 +49,10 @@ extension NodeLibrary {
             if [ -n "$_bid" ]; then read -r _ub _un 2>/dev/null <"$EDGE_ROOT/lib/uname" || true; fi
             if [ -z "$_un" ] || [ "$_ub" != "$_bid" ]; then
                 _un=$(uname -s -m)
-                if [ -n "$_bid" ]; then echo "$_bid $_un" >"$EDGE_ROOT/lib/uname.$$" && mv -f "$EDGE_ROOT/lib/uname.$$" "$EDGE_ROOT/lib/uname"; fi
+                if [ -n "$_bid" ]; then
+                    { echo "$_bid $_un" >"$EDGE_ROOT/lib/uname.$$" && mv -f "$EDGE_ROOT/lib/uname.$$" "$EDGE_ROOT/lib/uname"; } ||
+                        rm -f "$EDGE_ROOT/lib/uname.$$"
+                fi
             fi
             # shellcheck disable=SC2086 # two words: kernel and machine
             set -- $_un
@@ -557,8 +560,9 @@ extension NodeLibrary {
             edge_expire "$2" "$3" "not confirmed within $4s"
         }
 
-        # Takes the attempt file if it holds NONCE (a rename, so the watchdog and a confirmation
-        # never both take it); prints the unit the attempt switched to.
+        # edge_take_attempt SERVICE NONCE [keep]: takes the attempt file if it holds NONCE (a rename,
+        # so the watchdog and a confirmation never both take it); prints the unit the attempt
+        # switched to. With keep, the taken file stays as attempt.taken-$$ for the caller to finish.
         edge_take_attempt() {
             _a=$EDGE_ROOT/services/$1
             # Looked at before it is moved: a taker with another nonce (an earlier attempt's watchdog
@@ -573,7 +577,7 @@ extension NodeLibrary {
                 mv "$_a/attempt.taken-$$" "$_a/attempt"
                 return 1
             fi
-            rm -f "$_a/attempt.taken-$$"
+            if [ "${3:-}" != keep ]; then rm -f "$_a/attempt.taken-$$"; fi
             echo "$_au"
         }
 
@@ -601,46 +605,59 @@ extension NodeLibrary {
         # edge_confirm SERVICE NONCE [port PORT | marker]: commits the attempt NONCE (its watchdog then
         # finds nothing to do). Fails (4) when that attempt is not the one pending: reverted,
         # superseded, or unknown. The proof that a connection opened after the switch got in:
-        # "port PORT", that connection's remote forward listening on 127.0.0.1:PORT (exit 5 when this
-        # node cannot see its listeners: try another proof); "marker", the file
+        # "port PORT", that connection's remote forward listening on PORT (exit 5 when this node does
+        # not see it, nothing changed: edgectl tries another proof); "marker", the file
         # services/SERVICE/confirm-NONCE it created over SFTP (named by this attempt's nonce, so one
         # left by an earlier attempt never counts); none, the call itself comes over that connection.
         edge_confirm() {
             case ${3:-} in
-            port)
-                edge_listening "$4" || {
-                    _st=$?
-                    echo "no connection opened after the switch listens on 127.0.0.1:$4 on this node" >&2
-                    exit "$_st"
-                }
-                ;;
-            marker)
-                if [ ! -f "$EDGE_ROOT/services/$1/confirm-$2" ]; then
-                    echo "no confirmation of attempt $2 arrived over a new connection" >&2
+                '') ;;
+                port)
+                    if ! edge_listening "$4"; then
+                        echo "no connection opened after the switch is seen listening on port $4 of this node" >&2
+                        exit 5
+                    fi
+                    ;;
+                marker)
+                    if [ ! -f "$EDGE_ROOT/services/$1/confirm-$2" ]; then
+                        echo "no confirmation of attempt $2 arrived over a new connection" >&2
+                        exit 4
+                    fi
+                    rm -f "$EDGE_ROOT/services/$1/confirm-"*
+                    ;;
+                *)
+                    echo "not a proof edgectl knows: $3" >&2
                     exit 4
-                fi
-                rm -f "$EDGE_ROOT/services/$1/confirm-"*
-                ;;
+                    ;;
             esac
-            if ! edge_take_attempt "$1" "$2" >/dev/null; then
+            _c=$EDGE_ROOT/services/$1
+            if ! edge_take_attempt "$1" "$2" keep >/dev/null; then
                 echo "attempt $2 is not pending on this node (reverted, superseded or never armed)" >&2
                 exit 4
             fi
-            echo "$2 committed $(date +%s) by ${3:-shell}" >>"$EDGE_ROOT/services/$1/attempts"
+            # Committed once the log says so (a rollback looks for the line): where it cannot be
+            # written (a full disk) the attempt is put back, pending, and its watchdog takes it back.
+            if ! echo "$2 committed $(date +%s) by ${3:-shell}" >>"$_c/attempts"; then
+                mv "$_c/attempt.taken-$$" "$_c/attempt"
+                echo "attempt $2 could not be recorded as committed on this node (no space?); it stays pending" >&2
+                exit 4
+            fi
+            rm -f "$_c/attempt.taken-$$"
             echo committed
         }
 
-        # edge_listening PORT: whether a socket listens on 127.0.0.1:PORT, from /proc/net/tcp (which
-        # shows the address as the kernel holds it: 0100007F on little-endian nodes, 7F000001 on
-        # big-endian ones); 4 when none does, 5 when this node has no /proc/net/tcp to read. Only the
-        # connection that asked holds a port the kernel gave it, for as long as it stays open.
-        # (EDGE_PROC stands for /proc in the node library's own tests.)
+        # edge_listening PORT: whether a socket listens on port PORT of 127.0.0.1 or of every address
+        # (sshd binds a remote forward there, whatever was asked, under `GatewayPorts yes`), from
+        # /proc/net/tcp, which shows an address as the kernel holds it: 0100007F on little-endian
+        # nodes, 7F000001 on big-endian ones. Only the connection that asked holds a port the kernel
+        # gave it, for as long as it stays open. (EDGE_PROC stands for /proc in the node library's
+        # own tests.)
         edge_listening() {
-            case $1 in '' | *[!0-9]*) echo "not a port: $1" >&2 && return 4 ;; esac
+            case $1 in '' | *[!0-9]*) return 1 ;; esac
             _nt=${EDGE_PROC:-/proc}/net/tcp
-            [ -r "$_nt" ] || return 5
+            [ -r "$_nt" ] || return 1
             _lp=$(printf %04X "$1")
-            awk -v a="0100007F:$_lp" -v b="7F000001:$_lp" '($2 == a || $2 == b) && $4 == "0A" { f = 1 } END { exit f ? 0 : 4 }' "$_nt"
+            awk -v p=":$_lp" '($2 == "0100007F" p || $2 == "7F000001" p || $2 == "00000000" p) && $4 == "0A" { f = 1 } END { exit f ? 0 : 1 }' "$_nt"
         }
 
         # Keeps the config directories of the unit and the previous one (a rollback brings it back).

@@ -362,28 +362,52 @@ struct RolloutRun {
     /// `internal-sftp`; an external `sftp-server` starts through the login shell). A node with
     /// neither is confirmed through a shell on the new connection.
     func confirm(_ node: String, nonce: String, over fresh: Swift.Result<ConfirmLink, Error>) throws {
-        guard let resource = fleet.nodes[node] else { throw EdgeError.runtime("node/\(node) is not in the desired state") }
         do {
-            let confirming = try fresh.get()
-            let ops = try self.ops(node)
-            if case .success(let port) = confirming.port, try ops.confirm(service: name, nonce: nonce, proof: .listener(port: port)) {
-                return
+            if try commit(node, nonce: nonce, over: try fresh.get()) { return }
+            // The connection made while the gate ran was closed before it could confirm (an
+            // sshd that ends connections with no channel open, `UnusedConnectionTimeout`):
+            // once more, over another new connection.
+            guard try commit(node, nonce: nonce, over: ConfirmLink(session: freshSession(node))) else {
+                throw EdgeError.runtime("the node closed the confirming connection twice before it could confirm")
             }
-            let marker = NodeLayout(root: resource.spec.root).service(name) + "/confirm-" + nonce
-            do {
-                try SFTPMarker(on: confirming.session).create(at: marker)
-            } catch let error as SSHError where error.step == .transfer {
-                let link = try NodeLink(session: confirming.session, root: resource.spec.root)
-                defer { link.shell.close() }
-                _ = try NodeOperations(link: link).confirm(service: name, nonce: nonce, proof: .ownConnection)
-                return
-            }
-            _ = try ops.confirm(service: name, nonce: nonce, proof: .marker)
         } catch {
             throw SSHError(
                 node: node, step: .exec,
                 message: "not confirmed: \(error); the node goes back to its previous unit by itself within \(spec.rollout.confirmWithin)s")
         }
+    }
+
+    /// One confirmation over `link`, its proofs cheapest first; false when the link was found
+    /// closed before any proof could be shown (nothing committed).
+    private func commit(_ node: String, nonce: String, over link: ConfirmLink) throws -> Bool {
+        guard let resource = fleet.nodes[node] else { throw EdgeError.runtime("node/\(node) is not in the desired state") }
+        let ops = try self.ops(node)
+        switch link.port {
+        case .success(let port):
+            if try ops.confirm(service: name, nonce: nonce, proof: .listener(port: port)) { return true }
+        case .failure(let error as SSHError) where error.isUnreachable:
+            // Silent, or gone: no other proof can pass over it either.
+            guard link.session.isConnected else { return false }
+            throw error
+        case .failure:
+            break
+        }
+        let marker = NodeLayout(root: resource.spec.root).service(name) + "/confirm-" + nonce
+        do {
+            try SFTPMarker(on: link.session).create(at: marker)
+        } catch let error as SSHError where error.step == .transfer {
+            guard link.session.isConnected else { return false }
+            let shell = try NodeLink(session: link.session, root: resource.spec.root)
+            defer { shell.shell.close() }
+            guard try NodeOperations(link: shell).confirm(service: name, nonce: nonce, proof: .ownConnection) else {
+                throw EdgeError.runtime("the node did not commit the attempt over its own connection")
+            }
+            return true
+        }
+        guard try ops.confirm(service: name, nonce: nonce, proof: .marker) else {
+            throw EdgeError.runtime("the node did not commit the attempt on its marker")
+        }
+        return true
     }
 
     /// A new connection for a confirmation, with the listener it shows the node (or why it has
