@@ -225,6 +225,15 @@ public final class SSHSession {
         return answerTimedOut ? SSH_ERROR : rc
     }
 
+    /// Asks the node to run `command` on `channel` (see `answered`).
+    func requestExec(_ channel: ssh_channel, _ command: [UInt8]) -> Int32 {
+        (command + [0]).withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { command in
+                answered { ssh_channel_request_exec(channel, command) }
+            }
+        }
+    }
+
     private func connect() throws {
         let started = Date()
         guard ssh_connect(session) == SSH_OK else {
@@ -330,12 +339,7 @@ public final class SSHSession {
             ssh_channel_close(channel)
             ssh_channel_free(channel)
         }
-        let rc = (command + [0]).withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { command in
-                answered { ssh_channel_request_exec(channel, command) }
-            }
-        }
-        guard rc == SSH_OK else { throw fail(step) }
+        guard requestExec(channel, command) == SSH_OK else { throw fail(step) }
         let limit = timeout ?? options.operationTimeout
         let deadline = Date().addingTimeInterval(limit)
         var inputEnded = false

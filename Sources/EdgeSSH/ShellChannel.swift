@@ -22,12 +22,7 @@ public final class ShellChannel: ShellTransport {
         ssh = session
         let channel = try session.openSession(.exec)
         self.channel = channel
-        let rc = (Array(command.utf8) + [0]).withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { command in
-                session.answered { ssh_channel_request_exec(channel, command) }
-            }
-        }
-        guard rc == SSH_OK else { throw session.fail(.exec) }
+        guard session.requestExec(channel, Array(command.utf8)) == SSH_OK else { throw session.fail(.exec) }
     }
 
     deinit {

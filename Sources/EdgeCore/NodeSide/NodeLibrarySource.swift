@@ -610,6 +610,7 @@ extension NodeLibrary {
         # services/SERVICE/confirm-NONCE it created over SFTP (named by this attempt's nonce, so one
         # left by an earlier attempt never counts); none, the call itself comes over that connection.
         edge_confirm() {
+            _c=$EDGE_ROOT/services/$1
             case ${3:-} in
                 '') ;;
                 port)
@@ -619,18 +620,17 @@ extension NodeLibrary {
                     fi
                     ;;
                 marker)
-                    if [ ! -f "$EDGE_ROOT/services/$1/confirm-$2" ]; then
+                    if [ ! -f "$_c/confirm-$2" ]; then
                         echo "no confirmation of attempt $2 arrived over a new connection" >&2
                         exit 4
                     fi
-                    rm -f "$EDGE_ROOT/services/$1/confirm-"*
+                    rm -f "$_c/confirm-"*
                     ;;
                 *)
                     echo "not a proof edgectl knows: $3" >&2
                     exit 4
                     ;;
             esac
-            _c=$EDGE_ROOT/services/$1
             if ! edge_take_attempt "$1" "$2" keep >/dev/null; then
                 echo "attempt $2 is not pending on this node (reverted, superseded or never armed)" >&2
                 exit 4
@@ -1003,16 +1003,16 @@ extension NodeLibrary {
             done
         }
 
-        # edge_supervise ROOT SERVICE: keeps the service running per its unit's EDGE_RESTART
-        # (always, on-failure, never), waiting 1 s doubling to 60 s between restarts (back to
-        # 1 s after 60 s up), and counting restarts (one epoch per line in `restarts`). TERM
-        # stops it: TERM to the service's process group, KILL after EDGE_STOP_TIMEOUT.
         # Whole seconds since boot in _upt, read by the shell itself from /proc/uptime (the clock, by
         # date, where there is none): for how long a service ran, without a process each start.
         edge_uptime() {
             if read -r _upt _ 2>/dev/null </proc/uptime; then _upt=${_upt%%.*}; else _upt=$(date +%s); fi
         }
 
+        # edge_supervise ROOT SERVICE: keeps the service running per its unit's EDGE_RESTART
+        # (always, on-failure, never), waiting 1 s doubling to 60 s between restarts (back to
+        # 1 s after 60 s up), and counting restarts (one epoch per line in `restarts`). TERM
+        # stops it: TERM to the service's process group, KILL after EDGE_STOP_TIMEOUT.
         edge_supervise() {
             EDGE_ROOT=$1
             _s=$EDGE_ROOT/services/$2
