@@ -381,7 +381,8 @@ struct NodeLibraryTests {
         let node = try Node(shell)
         let session = try node.session()
         let (u1, u2) = try node.twoReleasesOfWeb()
-        #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2", "nonce-a", "2"], input: .bytes(u1.file)).status == 0)
+        let before = Int(Date().timeIntervalSince1970)
+        #expect(try session.call("edge_switch", ["web", "d1", u1.digest, "2", "nonce-a", "60"], input: .bytes(u1.file)).status == 0)
         // Confirming with a marker needs the marker of this very attempt, left by a new connection.
         let markers = node.root + "/services/web/confirm-"
         #expect(try session.call("edge_confirm", ["web", "nonce-a", "marker"]).status == 4, "no marker yet")
@@ -390,8 +391,23 @@ struct NodeLibraryTests {
         _ = FileManager.default.createFile(atPath: markers + "nonce-a", contents: Data())
         #expect(try session.call("edge_confirm", ["web", "nonce-a", "marker"]).stdoutText == "committed\n")
         #expect(!FileManager.default.fileExists(atPath: markers + "nonce-old"), "markers are cleared")
-        // A new attempt: the earlier nonce (a stale confirmation) never commits it.
+        // The committed attempt's watchdog is stopped, not left to wake for nothing.
+        let watchdog = try String(contentsOfFile: node.root + "/services/web/watchdog", encoding: .utf8).split(separator: " ")
+        #expect(watchdog.count == 2)
+        let watchdogPID = String(watchdog.first ?? "")
+        #expect(poll(5) { !FileManager.default.fileExists(atPath: "/proc/\(watchdogPID)") }, "watchdog \(watchdogPID) still runs (it sleeps 60 s)")
+        // The attempts log dates by the node's clock (read from /proc by the shell itself).
+        let now = Int(Date().timeIntervalSince1970)
+        let times = try String(contentsOfFile: node.root + "/services/web/attempts", encoding: .utf8).split(separator: "\n")
+            .compactMap { line -> Int? in
+                let f = line.split(separator: " "); return f.count >= 3 ? Int(f[2]) : nil
+            }
+        #expect(times.count == 2 && times.allSatisfy { $0 >= before - 2 && $0 <= now + 2 }, "\(times) within \(before)…\(now)")
+        // A new attempt: the earlier nonce (a stale confirmation) never commits it. Its watchdog
+        // loads the library when it wakes: one that a newer edgectl put in place meanwhile.
         #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "2", "nonce-b", "2"], input: .bytes(u2.file)).status == 0)
+        let library = node.root + "/lib/node-\(NodeLibrary.digest).sh"
+        try FileManager.default.moveItem(atPath: library, toPath: node.root + "/lib/node-newer.sh")
         let stale = try session.call("edge_confirm", ["web", "nonce-a"])
         #expect(stale.status == 4)
         #expect(stale.stderrText.contains("attempt nonce-a is not pending"))
@@ -404,6 +420,7 @@ struct NodeLibraryTests {
         #expect(reverted.hasSuffix(" reverted: not confirmed within 2s\n"), "\(reverted)")
         let line = try #require(try session.call("edge_observe", ["1000000"]).lines.first)
         #expect(line.hasSuffix("\treverted: not confirmed within 2s"), "\(line)")
+        try FileManager.default.moveItem(atPath: node.root + "/lib/node-newer.sh", toPath: library)
         // Confirming after the revert is refused too; a pending attempt at boot goes back.
         #expect(try session.call("edge_confirm", ["web", "nonce-b"]).status == 4)
         #expect(try session.call("edge_switch", ["web", "d2", u2.digest, "2", "nonce-c", "60"], input: .bytes(u2.file)).status == 0)

@@ -132,11 +132,17 @@ extension NodeLibrary {
                             # Whatever the call leaves unread of its payload is drained, so the
                             # next request starts where edgectl wrote it. By cat, at full speed: a
                             # call may leave gigabytes (a push refused for want of space), and the
-                            # shell's own read would take them a byte at a time.
+                            # shell's own read would take them a byte at a time. A call that reads
+                            # its input to the end when it succeeds (a tar, a unit) has left at most a
+                            # tar's padding then: the shell's read sees the end, and no cat starts.
+                            case $_req in
+                                "edge_receive$_nl" | "edge_switch "* | "edge_config "*) _reads=1 ;;
+                                *) _reads=0 ;;
+                            esac
                             edge_take "$_plen" | {
                                 (set -e; eval "$_req")
                                 _rc=$?
-                                cat >/dev/null
+                                if [ "$_rc" != 0 ] || [ "$_reads" = 0 ] || IFS= read -r _x || [ -n "$_x" ]; then cat >/dev/null; fi
                                 exit "$_rc"
                             } 2>"$_t/e"
                         else
@@ -303,6 +309,8 @@ extension NodeLibrary {
             df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'
         }
 
+        # edge_build_start DIGEST [tar]: a fresh releases/.tmp-DIGEST (with tar: only the place for
+        # it, the archive's first entry makes it).
         edge_build_start() {
             _tmp=$EDGE_ROOT/releases/.tmp-$1
             # Releases are readable by everyone (a service may run as its own user); what they hold
@@ -312,21 +320,22 @@ extension NodeLibrary {
                 find "$_tmp" -type d -exec chmod u+w {} +
                 rm -rf "$_tmp"
             fi
-            (umask 022 && mkdir "$_tmp")
+            [ "${2:-}" = tar ] || (umask 022 && mkdir "$_tmp")
         }
 
-        # edge_materialise_tar DIGEST [MODE DIR]...; stdin: a tar of directories, hard links
-        # into the store and symlinks under releases/.tmp-DIGEST. Directories whose mode is
-        # not 0755 are named with their mode (set last: a read-only directory would refuse
-        # the links made inside it). The release appears complete or not at all.
+        # edge_materialise_tar DIGEST [MODE DIR]...; stdin: a tar of releases/.tmp-DIGEST itself, its
+        # directories, hard links into the store and symlinks. Directories whose mode is not 0755
+        # are named with their mode (set last: a read-only directory would refuse the links made
+        # inside it). The release appears complete or not at all.
         edge_materialise_tar() {
             _d=$1
             edge_name "$_d"
             shift
             if [ -d "$EDGE_ROOT/releases/$_d" ]; then return 0; fi
-            edge_build_start "$_d"
+            edge_build_start "$_d" tar
             cd "$EDGE_ROOT"
-            tar -xf -
+            (umask 022 && tar -xf -)
+            [ -d "$_tmp" ] || { echo "the release's archive did not make $_tmp" >&2; exit 1; }
             cd "$_tmp"
             while [ $# -ge 2 ]; do
                 chmod "$1" -- "$2"
@@ -501,35 +510,41 @@ extension NodeLibrary {
             edge_unit_value EDGE_UNIT "$1"
         }
 
-        # edge_activate SERVICE DIGEST UNIT: makes unit.new (the unit UNIT, running release
+        # edge_activate SERVICE DIGEST UNIT: makes .next/unit (the unit UNIT, running release
         # DIGEST) the service's unit, keeping the one before as unit.prev and its release as
-        # `previous`, so a rollback restores the whole unit. Links are made under a temporary
-        # name and renamed over the old one (mv -T replaces the link instead of moving into
-        # its directory). The same unit again changes nothing.
+        # `previous`, so a rollback restores the whole unit. The new links are made in .next and
+        # renamed over the old ones with the unit by one mv, in this order: previous, current, unit
+        # (each rename replaces a link or file at once; mv -t never moves into a linked directory).
+        # The same unit again changes nothing.
         edge_activate() {
             _s=$EDGE_ROOT/services/$1
+            _n=$_s/.next
+            _adig=$2
             _target=../../releases/$2
             [ -d "$EDGE_ROOT/releases/$2" ] || { echo "release $2 is not on this node" >&2; exit 3; }
-            [ -d "$_s" ] || (umask 066 && mkdir -p "$_s")
+            [ -d "$_n" ] || (umask 066 && mkdir -p "$_n")
             edge_release_of "$_s/current"
             _cur=${_rel:+../../releases/$_rel}
             if [ "$(edge_unit_of "$_s/unit")" = "$3" ] && [ "$_cur" = "$_target" ]; then
-                rm -f "$_s/unit.new"
+                if [ -e "$_n/unit" ]; then rm -f "$_n/unit"; fi
                 : >"$_s/activated"
                 return 0
             fi
+            if [ -h "$_n/previous" ] || [ -h "$_n/current" ]; then rm -f "$_n/previous" "$_n/current"; fi
+            set --
             if [ -n "$_cur" ]; then
-                if [ -h "$_s/.previous.new" ]; then rm -f "$_s/.previous.new"; fi
-                ln -s "$_cur" "$_s/.previous.new"
-                mv -fT "$_s/.previous.new" "$_s/previous"
+                ln -s "$_cur" "$_n/previous"
+                set -- "$_n/previous"
+            fi
+            ln -s "$_target" "$_n/current"
+            if [ -n "$_cur" ]; then
                 if [ -f "$_s/unit" ]; then mv -f "$_s/unit" "$_s/unit.prev"; elif [ -e "$_s/unit.prev" ]; then rm -f "$_s/unit.prev"; fi
             fi
-            if [ -h "$_s/.current.new" ]; then rm -f "$_s/.current.new"; fi
-            ln -s "$_target" "$_s/.current.new"
-            mv -fT "$_s/.current.new" "$_s/current"
-            if [ -f "$_s/unit.new" ]; then mv -f "$_s/unit.new" "$_s/unit"; fi
+            set -- "$@" "$_n/current"
+            if [ -f "$_n/unit" ]; then set -- "$@" "$_n/unit"; fi
+            mv -f -t "$_s" "$@"
             edge_config_prune "$_s"
-            echo "$2" >>"$_s/history"
+            echo "$_adig" >>"$_s/history"
             if [ -e "$_s/restarts" ] || [ -e "$_s/exit" ]; then rm -f "$_s/restarts" "$_s/exit"; fi
             # Emptied, not touched: opening it to truncate dates it now, with no process.
             : >"$_s/activated"
@@ -543,20 +558,26 @@ extension NodeLibrary {
         edge_arm() {
             _a=$EDGE_ROOT/services/$1
             [ -d "$_a" ] || mkdir -p "$_a"
-            _armed=$(date +%s)
-            echo "$2 $((_armed + $3)) $4" >"$_a/attempt.new"
+            edge_now
+            echo "$2 $((_now + $3)) $4" >"$_a/attempt.new"
             mv -f "$_a/attempt.new" "$_a/attempt"
             if [ -e "$_a/reverted" ]; then rm -f "$_a/reverted"; fi
-            echo "$2 armed $_armed" >>"$_a/attempts"
+            echo "$2 armed $_now" >>"$_a/attempts"
             edge_boot_install
+            # The watchdog loads the library only when it wakes (a confirmed attempt's is stopped
+            # before: see edge_confirm), and then the one in place: a newer edgectl may have
+            # replaced this one meanwhile.
             # shellcheck disable=SC2016 # expanded by the watchdog's shell
-            setsid sh -c 'EDGE_LIB=$1 && . "$1" && edge_watchdog "$2" "$3" "$4" "$5"' edgectl-watchdog "$EDGE_LIB" "$EDGE_ROOT" "$1" "$2" "$3" \
-                </dev/null >/dev/null 2>&1 3<&- &
+            setsid sh -c 'sleep "$5" || exit 0
+                for l in "$1" "$2"/lib/node-*.sh; do [ -f "$l" ] && EDGE_LIB=$l && . "$l" && break; done && edge_watchdog "$2" "$3" "$4" "$5"' \
+                edgectl-watchdog "$EDGE_LIB" "$EDGE_ROOT" "$1" "$2" "$3" </dev/null >/dev/null 2>&1 3<&- &
+            # Its own process group (setsid runs in the same process): "PID START" for edge_confirm.
+            echo "$! $(edge_start_time "$!")" >"$_a/watchdog"
         }
 
+        # edge_watchdog ROOT SERVICE NONCE SECONDS: the attempt's time is up.
         edge_watchdog() {
             EDGE_ROOT=$1
-            sleep "$4"
             edge_expire "$2" "$3" "not confirmed within $4s"
         }
 
@@ -595,11 +616,11 @@ extension NodeLibrary {
                     _what=stopped
                 fi
             fi
-            _at=$(date +%s)
+            edge_now
             # Renamed into place: an observe at this moment reads the whole reason or none.
-            echo "$_at $_what: $3" >"$_e/reverted.new"
+            echo "$_now $_what: $3" >"$_e/reverted.new"
             mv -f "$_e/reverted.new" "$_e/reverted"
-            echo "$2 $_what $_at $3" >>"$_e/attempts"
+            echo "$2 $_what $_now $3" >>"$_e/attempts"
         }
 
         # edge_confirm SERVICE NONCE [port PORT | marker]: commits the attempt NONCE (its watchdog then
@@ -637,12 +658,16 @@ extension NodeLibrary {
             fi
             # Committed once the log says so (a rollback looks for the line): where it cannot be
             # written (a full disk) the attempt is put back, pending, and its watchdog takes it back.
-            if ! echo "$2 committed $(date +%s) by ${3:-shell}" >>"$_c/attempts"; then
+            edge_now
+            if ! echo "$2 committed $_now by ${3:-shell}" >>"$_c/attempts"; then
                 mv "$_c/attempt.taken-$$" "$_c/attempt"
                 echo "attempt $2 could not be recorded as committed on this node (no space?); it stays pending" >&2
                 exit 4
             fi
             rm -f "$_c/attempt.taken-$$"
+            # Its watchdog would wake to find nothing to do: stopped now, with its sleep (the pid
+            # and start time name that very process group, never a recycled pid).
+            if read -r _wp _ws 2>/dev/null <"$_c/watchdog" && edge_alive "$_wp" "$_ws"; then kill -TERM -"$_wp" 2>/dev/null || true; fi
             echo committed
         }
 
@@ -851,20 +876,17 @@ extension NodeLibrary {
                 return 0
             fi
             edge_boot_install
+            # Back once the service's own process is started (or the supervisor gave up), so a
+            # health check that follows never looks before there is anything to look at: the
+            # supervisor holds this substitution's pipe (its fd 4) until then, and the shell reads
+            # to its end; no polling.
             # shellcheck disable=SC2016 # expanded by the supervisor's shell
-            setsid sh -c 'EDGE_LIB=$1 && . "$1" && edge_supervise "$2" "$3"' edgectl-supervisor "$EDGE_LIB" "$EDGE_ROOT" "$1" \
-                >>"$_s/log" 2>&1 </dev/null 3<&- &
-            _pid=$!
+            _pid=$(setsid sh -c 'EDGE_LIB=$1 && . "$1" && edge_supervise "$2" "$3"' edgectl-supervisor "$EDGE_LIB" "$EDGE_ROOT" "$1" \
+                4>&1 >>"$_s/log" 2>&1 </dev/null 3<&- &
+                echo "$!")
             _st=$(edge_start_time "$_pid")
             echo "$_pid $_st" >"$_s/pid.new"
             mv -f "$_s/pid.new" "$_s/pid"
-            # Back once the service's own process is started (or the supervisor gave up), so a
-            # health check that follows never looks before there is anything to look at.
-            _i=0
-            while [ ! -f "$_s/child" ] && edge_alive "$_pid" "$_st" && [ "$_i" -lt 500 ]; do
-                sleep 0.01
-                _i=$((_i + 1))
-            done
             echo "$_pid $_st"
         }
 
@@ -1009,6 +1031,23 @@ extension NodeLibrary {
             if read -r _upt _ 2>/dev/null </proc/uptime; then _upt=${_upt%%.*}; else _upt=$(date +%s); fi
         }
 
+        # Seconds since the epoch in _now, read by the shell itself: when the node booted (btime in
+        # /proc/stat, which the kernel moves with the clock when the clock is set) plus the seconds
+        # since (/proc/uptime); by date where /proc cannot say. For the times the attempts log
+        # records, within a second of date's.
+        edge_now() {
+            _now=
+            if read -r _nu _ 2>/dev/null </proc/uptime; then
+                while read -r _nk _nv; do
+                    if [ "$_nk" = btime ]; then
+                        _now=$((_nv + ${_nu%%.*}))
+                        break
+                    fi
+                done 2>/dev/null </proc/stat
+            fi
+            [ -n "$_now" ] || _now=$(date +%s)
+        }
+
         # edge_supervise ROOT SERVICE: keeps the service running per its unit's EDGE_RESTART
         # (always, on-failure, never), waiting 1 s doubling to 60 s between restarts (back to
         # 1 s after 60 s up), and counting restarts (one epoch per line in `restarts`). TERM
@@ -1021,7 +1060,12 @@ extension NodeLibrary {
             trap '_stopping=1; [ -z "$_child" ] || kill -TERM -"$_child" 2>/dev/null || kill -TERM "$_child" 2>/dev/null' TERM INT HUP
             _delay=1
             if [ -e "$_s/child" ]; then rm -f "$_s/child"; fi
-            edge_log_keeper "$_s/log" $$ </dev/null >/dev/null 2>&1 &
+            # Without fd 4 (edge_start's pipe), closed for good: a redirection on the function call
+            # itself would keep a copy open in the shell to put back afterwards.
+            (
+                exec 4>&-
+                edge_log_keeper "$_s/log" $$
+            ) </dev/null >/dev/null 2>&1 &
             _keeper=$!
             while [ "$_stopping" = 0 ]; do
                 EDGE_RESTART=always
@@ -1034,14 +1078,16 @@ extension NodeLibrary {
                 # The service gets the usual umask back; edgectl's own files are private (077). A shell
                 # loads the library for edge_as only when the unit names a user.
                 if [ -z "$EDGE_USER" ]; then
-                    (cd -P "$_s/current" && umask 022 && exec setsid "$@") </dev/null &
+                    (cd -P "$_s/current" && umask 022 && exec setsid "$@") </dev/null 4>&- &
                 else
                     # shellcheck disable=SC2016 # expanded by the child's sh
-                    (cd -P "$_s/current" && umask 022 && exec setsid sh -c '. "$0" && edge_as "$@"' "$EDGE_LIB" "$EDGE_USER" "$@") </dev/null &
+                    (cd -P "$_s/current" && umask 022 && exec setsid sh -c '. "$0" && edge_as "$@"' "$EDGE_LIB" "$EDGE_USER" "$@") </dev/null 4>&- &
                 fi
                 _child=$!
                 echo "$_child $(edge_start_time "$_child")" >"$_s/child.new"
                 mv -f "$_s/child.new" "$_s/child"
+                # Started: edge_start, reading fd 4 to its end, is back.
+                exec 4>&-
                 _rc=0
                 wait "$_child" || _rc=$?
                 if [ "$_stopping" = 1 ]; then break; fi
@@ -1119,11 +1165,12 @@ extension NodeLibrary {
             _s=$EDGE_ROOT/services/$_svc
             if [ "$_dig" != - ]; then
                 # Passable (0711), not readable: a service's user reaches its config directory
-                # through it; the unit, logs and pid files inside are the SSH user's alone.
-                [ -d "$_s" ] || (umask 066 && mkdir -p "$_s")
-                cat >"$_s/unit.new"
+                # through it; the unit, logs and pid files inside are the SSH user's alone. The new
+                # unit waits in .next (private) until edge_activate renames it into place.
+                [ -d "$_s/.next" ] || (umask 066 && mkdir -p "$_s/.next")
+                cat >"$_s/.next/unit"
                 # Refused before anything stops: a unit this node cannot run as asked.
-                _user=$(edge_unit_value EDGE_USER "$_s/unit.new")
+                _user=$(edge_unit_value EDGE_USER "$_s/.next/unit")
                 if [ -n "$_user" ]; then
                     id -u "$_user" >/dev/null 2>&1 || { echo "run.user: there is no user '$_user' on this node" >&2; exit 3; }
                     if [ "$_user" != "$(id -un)" ]; then
@@ -1131,7 +1178,7 @@ extension NodeLibrary {
                         edge_systemd || command -v su >/dev/null 2>&1 || { echo "run.user: this node has neither systemd nor su to run as '$_user'" >&2; exit 3; }
                     fi
                     # The unit file holds the service's environment: readable by the service's user only.
-                    chown "$_user" "$_s/unit.new"
+                    chown "$_user" "$_s/.next/unit"
                 fi
             fi
             if [ -n "${5:-}" ]; then edge_arm "$_svc" "$5" "$6" "$_unit"; fi

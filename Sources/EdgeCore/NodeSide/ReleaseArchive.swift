@@ -1,12 +1,13 @@
-/// The tar stream that builds a release directory on a node in one `tar -x`: directories,
-/// hard links into the store and symlinks, under `releases/.tmp-<digest>` (renamed into
-/// place by the library's `edge_materialise_tar`).
+/// The tar stream that builds a release directory on a node in one `tar -x`: the directory
+/// `releases/.tmp-<digest>` itself (so the node makes it with no `mkdir` of its own), then
+/// directories, hard links into the store and symlinks under it (renamed into place by the
+/// library's `edge_materialise_tar`).
 public enum ReleaseArchive {
     /// The archive, extracted at the node's root. Nil when a path is too long for ustar;
     /// `edge_materialise` (entry by entry) is the fallback.
     public static func links(release: Release) -> [UInt8]? {
         let base = "releases/.tmp-" + release.digest
-        var out: [UInt8] = []
+        var out = TarWriter.header(name: base + "/", type: .directory, mode: 0o755, size: 0)
         for entry in release.entries {
             // Split the path so the directory part travels in the prefix field.
             let slash = entry.path.lastIndex(of: "/")
