@@ -1117,7 +1117,9 @@ extension NodeLibrary {
             rm -f "$_s/child"
         }
 
-        # PID START of a pid file, alive: ends TERM then KILL after GRACE seconds, waiting for it.
+        # edge_end FILE GRACE [keep]: the process FILE names (PID START), alive: ends TERM then KILL
+        # after GRACE seconds, waiting for it. The file goes too, unless kept (a start that follows
+        # replaces it; a file that names a process gone is read as such).
         edge_end() {
             [ -f "$1" ] || return 0
             read -r _pid _st <"$1" || true
@@ -1137,11 +1139,12 @@ extension NodeLibrary {
                     done
                 fi
             fi
-            rm -f "$1"
+            [ "${3:-}" = keep ] || rm -f "$1"
         }
 
-        # edge_stop SERVICE GRACE: stops the supervisor (which stops the service within its
-        # stop timeout), then makes sure the service's own process group is gone too.
+        # edge_stop SERVICE GRACE [restart]: stops the supervisor (which stops the service within its
+        # stop timeout), then makes sure the service's own process group is gone too. With restart
+        # (a start follows), its pid file stays for the start to replace.
         edge_stop() {
             _s=$EDGE_ROOT/services/$1
             _grace=$2
@@ -1150,7 +1153,7 @@ extension NodeLibrary {
                 _t2=$(edge_unit_value EDGE_STOP_TIMEOUT "$_s/unit")
                 case $_t2 in '' | *[!0-9]*) ;; *) if [ "$_t2" -ge "$_grace" ]; then _grace=$((_t2 + 2)); fi ;; esac
             fi
-            edge_end "$_s/pid" "$_grace"
+            if [ "${3:-}" = restart ]; then edge_end "$_s/pid" "$_grace" keep; else edge_end "$_s/pid" "$_grace"; fi
             edge_end "$_s/child" 1
         }
 
@@ -1168,7 +1171,8 @@ extension NodeLibrary {
                 # through it; the unit, logs and pid files inside are the SSH user's alone. The new
                 # unit waits in .next (private) until edge_activate renames it into place.
                 [ -d "$_s/.next" ] || (umask 066 && mkdir -p "$_s/.next")
-                cat >"$_s/.next/unit"
+                # Read by the shell itself (a unit is a few lines; no process for it).
+                while IFS= read -r _ul || [ -n "$_ul" ]; do printf '%s\n' "$_ul"; done >"$_s/.next/unit"
                 # Refused before anything stops: a unit this node cannot run as asked.
                 _user=$(edge_unit_value EDGE_USER "$_s/.next/unit")
                 if [ -n "$_user" ]; then
@@ -1182,7 +1186,7 @@ extension NodeLibrary {
                 fi
             fi
             if [ -n "${5:-}" ]; then edge_arm "$_svc" "$5" "$6" "$_unit"; fi
-            edge_stop "$_svc" "$_grace"
+            edge_stop "$_svc" "$_grace" restart
             if [ "$_dig" != - ]; then
                 if [ ! -d "$_s/config/$_unit" ]; then
                     [ -d "$_s/config" ] || (umask 066 && mkdir -p "$_s/config")
