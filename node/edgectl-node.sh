@@ -555,27 +555,22 @@ edge_activate() {
 edge_arm() {
     _a=$EDGE_ROOT/services/$1
     [ -d "$_a" ] || mkdir -p "$_a"
-    edge_now
-    echo "$2 $((_now + $3)) $4" >"$_a/attempt.new"
+    _armed=$(date +%s)
+    echo "$2 $((_armed + $3)) $4" >"$_a/attempt.new"
     mv -f "$_a/attempt.new" "$_a/attempt"
     if [ -e "$_a/reverted" ]; then rm -f "$_a/reverted"; fi
-    echo "$2 armed $_now" >>"$_a/attempts"
+    echo "$2 armed $_armed" >>"$_a/attempts"
     edge_boot_install
     # The watchdog loads the library only when it wakes (a confirmed attempt's is stopped
-    # before: see edge_confirm), and then the one in place: a newer edgectl may have
-    # replaced this one meanwhile.
+    # before: see edge_confirm), and then the one in place (a newer edgectl may have replaced
+    # this one meanwhile); it calls edge_expire, which the boot script calls too.
     # shellcheck disable=SC2016 # expanded by the watchdog's shell
-    setsid sh -c 'sleep "$5" || exit 0
-        for l in "$1" "$2"/lib/node-*.sh; do [ -f "$l" ] && EDGE_LIB=$l && . "$l" && break; done && edge_watchdog "$2" "$3" "$4" "$5"' \
+    setsid sh -c 'sleep "$5"
+        for l in "$1" "$2"/lib/node-*.sh; do [ -f "$l" ] && EDGE_LIB=$l && . "$l" && break; done &&
+            EDGE_ROOT=$2 && edge_expire "$3" "$4" "not confirmed within ${5}s"' \
         edgectl-watchdog "$EDGE_LIB" "$EDGE_ROOT" "$1" "$2" "$3" </dev/null >/dev/null 2>&1 3<&- &
-    # Its own process group (setsid runs in the same process): "PID START" for edge_confirm.
-    echo "$! $(edge_start_time "$!")" >"$_a/watchdog"
-}
-
-# edge_watchdog ROOT SERVICE NONCE SECONDS: the attempt's time is up.
-edge_watchdog() {
-    EDGE_ROOT=$1
-    edge_expire "$2" "$3" "not confirmed within $4s"
+    # Its own process group (setsid runs in the same process): "PID START NONCE" for edge_confirm.
+    echo "$! $(edge_start_time "$!") $2" >"$_a/watchdog"
 }
 
 # edge_take_attempt SERVICE NONCE [keep]: takes the attempt file if it holds NONCE (a rename,
@@ -613,11 +608,11 @@ edge_expire() {
             _what=stopped
         fi
     fi
-    edge_now
+    _at=$(date +%s)
     # Renamed into place: an observe at this moment reads the whole reason or none.
-    echo "$_now $_what: $3" >"$_e/reverted.new"
+    echo "$_at $_what: $3" >"$_e/reverted.new"
     mv -f "$_e/reverted.new" "$_e/reverted"
-    echo "$2 $_what $_now $3" >>"$_e/attempts"
+    echo "$2 $_what $_at $3" >>"$_e/attempts"
 }
 
 # edge_confirm SERVICE NONCE [port PORT | marker]: commits the attempt NONCE (its watchdog then
@@ -655,16 +650,18 @@ edge_confirm() {
     fi
     # Committed once the log says so (a rollback looks for the line): where it cannot be
     # written (a full disk) the attempt is put back, pending, and its watchdog takes it back.
-    edge_now
-    if ! echo "$2 committed $_now by ${3:-shell}" >>"$_c/attempts"; then
+    if ! echo "$2 committed $(date +%s) by ${3:-shell}" >>"$_c/attempts"; then
         mv "$_c/attempt.taken-$$" "$_c/attempt"
         echo "attempt $2 could not be recorded as committed on this node (no space?); it stays pending" >&2
         exit 4
     fi
     rm -f "$_c/attempt.taken-$$"
     # Its watchdog would wake to find nothing to do: stopped now, with its sleep (the pid
-    # and start time name that very process group, never a recycled pid).
-    if read -r _wp _ws 2>/dev/null <"$_c/watchdog" && edge_alive "$_wp" "$_ws"; then kill -TERM -"$_wp" 2>/dev/null || true; fi
+    # and start time name that very process group, never a recycled pid; the nonce, this
+    # attempt's watchdog, not a newer one's).
+    if read -r _wp _ws _wn 2>/dev/null <"$_c/watchdog" && [ "$_wn" = "$2" ] && edge_alive "$_wp" "$_ws"; then
+        kill -TERM -"$_wp" 2>/dev/null || true
+    fi
     echo committed
 }
 
@@ -1028,23 +1025,6 @@ edge_uptime() {
     if read -r _upt _ 2>/dev/null </proc/uptime; then _upt=${_upt%%.*}; else _upt=$(date +%s); fi
 }
 
-# Seconds since the epoch in _now, read by the shell itself: when the node booted (btime in
-# /proc/stat, which the kernel moves with the clock when the clock is set) plus the seconds
-# since (/proc/uptime); by date where /proc cannot say. For the times the attempts log
-# records, within a second of date's.
-edge_now() {
-    _now=
-    if read -r _nu _ 2>/dev/null </proc/uptime; then
-        while read -r _nk _nv; do
-            if [ "$_nk" = btime ]; then
-                _now=$((_nv + ${_nu%%.*}))
-                break
-            fi
-        done 2>/dev/null </proc/stat
-    fi
-    [ -n "$_now" ] || _now=$(date +%s)
-}
-
 # edge_supervise ROOT SERVICE: keeps the service running per its unit's EDGE_RESTART
 # (always, on-failure, never), waiting 1 s doubling to 60 s between restarts (back to
 # 1 s after 60 s up), and counting restarts (one epoch per line in `restarts`). TERM
@@ -1114,9 +1094,7 @@ edge_supervise() {
     rm -f "$_s/child"
 }
 
-# edge_end FILE GRACE [keep]: the process FILE names (PID START), alive: ends TERM then KILL
-# after GRACE seconds, waiting for it. The file goes too, unless kept (a start that follows
-# replaces it; a file that names a process gone is read as such).
+# PID START of a pid file, alive: ends TERM then KILL after GRACE seconds, waiting for it.
 edge_end() {
     [ -f "$1" ] || return 0
     read -r _pid _st <"$1" || true
@@ -1136,12 +1114,11 @@ edge_end() {
             done
         fi
     fi
-    [ "${3:-}" = keep ] || rm -f "$1"
+    rm -f "$1"
 }
 
-# edge_stop SERVICE GRACE [restart]: stops the supervisor (which stops the service within its
-# stop timeout), then makes sure the service's own process group is gone too. With restart
-# (a start follows), its pid file stays for the start to replace.
+# edge_stop SERVICE GRACE: stops the supervisor (which stops the service within its
+# stop timeout), then makes sure the service's own process group is gone too.
 edge_stop() {
     _s=$EDGE_ROOT/services/$1
     _grace=$2
@@ -1150,7 +1127,7 @@ edge_stop() {
         _t2=$(edge_unit_value EDGE_STOP_TIMEOUT "$_s/unit")
         case $_t2 in '' | *[!0-9]*) ;; *) if [ "$_t2" -ge "$_grace" ]; then _grace=$((_t2 + 2)); fi ;; esac
     fi
-    if [ "${3:-}" = restart ]; then edge_end "$_s/pid" "$_grace" keep; else edge_end "$_s/pid" "$_grace"; fi
+    edge_end "$_s/pid" "$_grace"
     edge_end "$_s/child" 1
 }
 
@@ -1168,8 +1145,9 @@ edge_switch() {
         # through it; the unit, logs and pid files inside are the SSH user's alone. The new
         # unit waits in .next (private) until edge_activate renames it into place.
         [ -d "$_s/.next" ] || (umask 066 && mkdir -p "$_s/.next")
-        # Read by the shell itself (a unit is a few lines; no process for it).
-        while IFS= read -r _ul || [ -n "$_ul" ]; do printf '%s\n' "$_ul"; done >"$_s/.next/unit"
+        # By cat: the shell's own read would hand each line to printf, a program of its own in
+        # some busybox builds, and the unit's secrets would be in its arguments.
+        cat >"$_s/.next/unit"
         # Refused before anything stops: a unit this node cannot run as asked.
         _user=$(edge_unit_value EDGE_USER "$_s/.next/unit")
         if [ -n "$_user" ]; then
@@ -1183,7 +1161,7 @@ edge_switch() {
         fi
     fi
     if [ -n "${5:-}" ]; then edge_arm "$_svc" "$5" "$6" "$_unit"; fi
-    edge_stop "$_svc" "$_grace" restart
+    edge_stop "$_svc" "$_grace"
     if [ "$_dig" != - ]; then
         if [ ! -d "$_s/config/$_unit" ]; then
             [ -d "$_s/config" ] || (umask 066 && mkdir -p "$_s/config")

@@ -392,11 +392,17 @@ struct NodeLibraryTests {
         #expect(try session.call("edge_confirm", ["web", "nonce-a", "marker"]).stdoutText == "committed\n")
         #expect(!FileManager.default.fileExists(atPath: markers + "nonce-old"), "markers are cleared")
         // The committed attempt's watchdog is stopped, not left to wake for nothing.
-        let watchdog = try String(contentsOfFile: node.root + "/services/web/watchdog", encoding: .utf8).split(separator: " ")
-        #expect(watchdog.count == 2)
+        let watchdog = try String(contentsOfFile: node.root + "/services/web/watchdog", encoding: .utf8)
+            .split(whereSeparator: \.isWhitespace)
+        #expect(watchdog.count == 3 && watchdog.last == "nonce-a", "\(watchdog)")
         let watchdogPID = String(watchdog.first ?? "")
-        #expect(poll(5) { !FileManager.default.fileExists(atPath: "/proc/\(watchdogPID)") }, "watchdog \(watchdogPID) still runs (it sleeps 60 s)")
-        // The attempts log dates by the node's clock (read from /proc by the shell itself).
+        // Gone, or a zombie where nothing reaps orphans.
+        let ended = {
+            guard let stat = try? String(contentsOfFile: "/proc/\(watchdogPID)/stat", encoding: .utf8) else { return true }
+            return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+        }
+        #expect(poll(5) { ended() }, "watchdog \(watchdogPID) still runs (it sleeps 60 s)")
+        // The attempts log dates by the node's clock.
         let now = Int(Date().timeIntervalSince1970)
         let times = try String(contentsOfFile: node.root + "/services/web/attempts", encoding: .utf8).split(separator: "\n")
             .compactMap { line -> Int? in
