@@ -1143,7 +1143,7 @@ edge_switch() {
     if [ "$_dig" != - ]; then
         # Passable (0711), not readable: a service's user reaches its config directory
         # through it; the unit, logs and pid files inside are the SSH user's alone. The new
-        # unit waits in .next (private) until edge_activate renames it into place.
+        # unit waits in .next (made the same way) until edge_activate renames it into place.
         [ -d "$_s/.next" ] || (umask 066 && mkdir -p "$_s/.next")
         # By cat: the shell's own read would hand each line to printf, a program of its own in
         # some busybox builds, and the unit's secrets would be in its arguments.
