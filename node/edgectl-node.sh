@@ -528,16 +528,13 @@ edge_activate() {
         return 0
     fi
     if [ -h "$_n/previous" ] || [ -h "$_n/current" ]; then rm -f "$_n/previous" "$_n/current"; fi
-    set --
+    ln -s "$_target" "$_n/current"
+    set -- "$_n/current"
     if [ -n "$_cur" ]; then
         ln -s "$_cur" "$_n/previous"
-        set -- "$_n/previous"
-    fi
-    ln -s "$_target" "$_n/current"
-    if [ -n "$_cur" ]; then
+        set -- "$_n/previous" "$@"
         if [ -f "$_s/unit" ]; then mv -f "$_s/unit" "$_s/unit.prev"; elif [ -e "$_s/unit.prev" ]; then rm -f "$_s/unit.prev"; fi
     fi
-    set -- "$@" "$_n/current"
     if [ -f "$_n/unit" ]; then set -- "$@" "$_n/unit"; fi
     mv -f -t "$_s" "$@"
     edge_config_prune "$_s"
