@@ -871,14 +871,15 @@ edge_start() {
     # health check that follows never looks before there is anything to look at: the
     # supervisor holds this substitution's pipe (its fd 4) until then, and the shell reads
     # to its end; no polling.
+    # It loads the library in place: the one this session loaded may have been replaced by a
+    # newer edgectl's since (a watchdog or the boot script starting a supervisor).
+    [ -f "$EDGE_LIB" ] || for _l in "$EDGE_ROOT"/lib/node-*.sh; do [ -f "$_l" ] && EDGE_LIB=$_l && break; done
     # shellcheck disable=SC2016 # expanded by the supervisor's shell
     _pid=$(setsid sh -c 'EDGE_LIB=$1 && . "$1" && edge_supervise "$2" "$3"' edgectl-supervisor "$EDGE_LIB" "$EDGE_ROOT" "$1" \
         4>&1 >>"$_s/log" 2>&1 </dev/null 3<&- &
         echo "$!")
-    _st=$(edge_start_time "$_pid")
-    echo "$_pid $_st" >"$_s/pid.new"
-    mv -f "$_s/pid.new" "$_s/pid"
-    echo "$_pid $_st"
+    # The supervisor has written its pid file (with its child's) before it let go of fd 4.
+    echo "$_pid $(edge_start_time "$_pid")"
 }
 
 # --- coming back after a reboot (nodes without systemd) ---
@@ -1034,6 +1035,9 @@ edge_supervise() {
     trap '_stopping=1; [ -z "$_child" ] || kill -TERM -"$_child" 2>/dev/null || kill -TERM "$_child" 2>/dev/null' TERM INT HUP
     _delay=1
     if [ -e "$_s/child" ]; then rm -f "$_s/child"; fi
+    # Its own pid file is written with its first child's, in one rename (edge_stop reads it).
+    _mine="$$ $(edge_start_time $$)"
+    [ -d "$_s/.next" ] || (umask 066 && mkdir -p "$_s/.next")
     # Without fd 4 (edge_start's pipe), closed for good: a redirection on the function call
     # itself would keep a copy open in the shell to put back afterwards.
     (
@@ -1058,8 +1062,16 @@ edge_supervise() {
             (cd -P "$_s/current" && umask 022 && exec setsid sh -c '. "$0" && edge_as "$@"' "$EDGE_LIB" "$EDGE_USER" "$@") </dev/null 4>&- &
         fi
         _child=$!
-        echo "$_child $(edge_start_time "$_child")" >"$_s/child.new"
-        mv -f "$_s/child.new" "$_s/child"
+        _cst=$(edge_start_time "$_child")
+        # Written in .next and renamed into place: a reader sees a whole file or none.
+        echo "$_child $_cst" >"$_s/.next/child"
+        if [ -n "$_mine" ]; then
+            echo "$_mine" >"$_s/.next/pid"
+            mv -f -t "$_s" "$_s/.next/pid" "$_s/.next/child"
+            _mine=
+        else
+            mv -f "$_s/.next/child" "$_s/child"
+        fi
         # Started: edge_start, reading fd 4 to its end, is back.
         exec 4>&-
         _rc=0
@@ -1080,11 +1092,15 @@ edge_supervise() {
         if [ "$_delay" -gt 60 ]; then _delay=60; fi
     done
     if [ "$_stopping" = 1 ] && [ -n "$_child" ]; then
-        # Reaped the moment it ends; KILL to its group if it outlives the stop timeout.
-        (sleep "$EDGE_STOP_TIMEOUT" && { kill -KILL -"$_child" 2>/dev/null || kill -KILL "$_child" 2>/dev/null; }) </dev/null >/dev/null 2>&1 &
-        _killer=$!
+        # Reaped the moment it ends; KILL to its group if it outlives the stop timeout (a
+        # timer only for a service that has not ended by now: most end on TERM at once).
+        _killer=
+        if edge_alive "$_child" "$_cst"; then
+            (sleep "$EDGE_STOP_TIMEOUT" && { kill -KILL -"$_child" 2>/dev/null || kill -KILL "$_child" 2>/dev/null; }) </dev/null >/dev/null 2>&1 &
+            _killer=$!
+        fi
         wait "$_child" 2>/dev/null || true
-        kill "$_killer" 2>/dev/null || true
+        [ -z "$_killer" ] || kill "$_killer" 2>/dev/null || true
         kill -KILL -"$_child" 2>/dev/null || true
     fi
     kill "$_keeper" 2>/dev/null || true
