@@ -878,8 +878,17 @@ edge_start() {
     _pid=$(setsid sh -c 'EDGE_LIB=$1 && . "$1" && edge_supervise "$2" "$3"' edgectl-supervisor "$EDGE_LIB" "$EDGE_ROOT" "$1" \
         4>&1 >>"$_s/log" 2>&1 </dev/null 3<&- &
         echo "$!")
-    # The supervisor has written its pid file (with its child's) before it let go of fd 4.
-    echo "$_pid $(edge_start_time "$_pid")"
+    _st=$(edge_start_time "$_pid")
+    # The supervisor wrote its pid file with its child's before it let go of fd 4. Written
+    # here when it did not (it died before its first start, or it is an older library's,
+    # found in place of this one), so the pid file always names the supervisor started.
+    _fp=
+    { read -r _fp _ <"$_s/pid"; } 2>/dev/null || true
+    if [ "$_fp" != "$_pid" ]; then
+        echo "$_pid $_st" >"$_s/pid.new"
+        mv -f "$_s/pid.new" "$_s/pid"
+    fi
+    echo "$_pid $_st"
 }
 
 # --- coming back after a reboot (nodes without systemd) ---
@@ -1035,7 +1044,7 @@ edge_supervise() {
     trap '_stopping=1; [ -z "$_child" ] || kill -TERM -"$_child" 2>/dev/null || kill -TERM "$_child" 2>/dev/null' TERM INT HUP
     _delay=1
     if [ -e "$_s/child" ]; then rm -f "$_s/child"; fi
-    # Its own pid file is written with its first child's, in one rename (edge_stop reads it).
+    # Its own pid file is written with its first child's, by one mv (edge_stop reads it).
     _mine="$$ $(edge_start_time $$)"
     [ -d "$_s/.next" ] || (umask 066 && mkdir -p "$_s/.next")
     # Without fd 4 (edge_start's pipe), closed for good: a redirection on the function call
@@ -1067,13 +1076,16 @@ edge_supervise() {
         echo "$_child $_cst" >"$_s/.next/child"
         if [ -n "$_mine" ]; then
             echo "$_mine" >"$_s/.next/pid"
-            mv -f -t "$_s" "$_s/.next/pid" "$_s/.next/child"
+            # The child's first: a reader between the two renames sees it stopped, not dead.
+            mv -f -t "$_s" "$_s/.next/child" "$_s/.next/pid"
             _mine=
         else
             mv -f "$_s/.next/child" "$_s/child"
         fi
         # Started: edge_start, reading fd 4 to its end, is back.
         exec 4>&-
+        # A stop that came before $_child was set has not reached the service: now it does.
+        if [ "$_stopping" = 1 ]; then kill -TERM -"$_child" 2>/dev/null || kill -TERM "$_child" 2>/dev/null || true; fi
         _rc=0
         wait "$_child" || _rc=$?
         if [ "$_stopping" = 1 ]; then break; fi

@@ -282,6 +282,21 @@ struct NodeLibraryTests {
         #expect(elapsed > 1.5 && elapsed < 5, "\(elapsed)")
     }
 
+    /// A supervisor that dies before its first start (here: a unit its shell cannot parse)
+    /// leaves the service dead, not stopped: the pid file still names it.
+    @Test(arguments: shells) func aSupervisorThatDiesBeforeItsFirstStartLeavesTheServiceDead(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
+        let unit = try ServiceUnit(
+            service: "web", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
+        let broken = unit.file + Data("\n(\n".utf8)
+        #expect(try session.call("edge_switch", ["web", "d1", unit.digest, "2"], input: .bytes(broken)).status == 0)
+        #expect(FileManager.default.fileExists(atPath: node.root + "/services/web/pid"))
+        #expect(poll(5) { (try? session.call("edge_state", [node.root + "/services/web"]).stdoutText) == "dead\n" })
+        #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
+    }
+
     @Test(arguments: shells) func theSupervisorRestartsAKilledServiceAndCountsIt(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()

@@ -97,7 +97,7 @@ public final class TestFleet: @unchecked Sendable {
         for i in 1...count {
             _ = try? inNode(
                 i,
-                "for s in \(root(i))/services/*; do for f in $s/pid $s/child; do [ -f $f ] && read p t < $f && { kill -KILL -$p || kill -KILL $p; }; done; done 2>/dev/null; true"
+                "for s in \(root(i))/services/*; do for f in $s/pid $s/child; do [ -f $f ] && read p t < $f && kill -KILL -$p; done; done 2>/dev/null; true"
             )
         }
     }
