@@ -436,6 +436,17 @@ struct NodeLibraryTests {
         let unitOf = { (try? String(contentsOfFile: node.root + "/services/web/unit", encoding: .utf8))?.split(separator: "\n").first ?? "" }
         #expect(poll(10) { unitOf() == "EDGE_UNIT='\(u1.digest)'" }, "back on the first unit")
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
+        // The service it brought back stops on TERM: it does not inherit an ignored TERM from
+        // the watchdog (bit 15 of SigIgn; a stop would wait out its grace), unless this test
+        // itself runs with TERM ignored.
+        let ignoredBy = { (process: String) -> UInt64? in
+            (try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8))?
+                .split(separator: "\n").first { $0.hasPrefix("SigIgn:") }
+                .flatMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) }
+        }
+        let term: UInt64 = 1 << 14
+        let service = ignoredBy(try pid(node, "web")), ours = ignoredBy("self") ?? 0
+        #expect(service.map { $0 & term == 0 || ours & term != 0 } == true, "SigIgn \(String(service ?? 0, radix: 16))")
         #expect(poll(5) { FileManager.default.fileExists(atPath: node.root + "/services/web/reverted") })
         let reverted = try String(contentsOfFile: node.root + "/services/web/reverted", encoding: .utf8)
         #expect(reverted.hasSuffix(" reverted: not confirmed within 2s\n"), "\(reverted)")
