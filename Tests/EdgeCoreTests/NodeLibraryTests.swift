@@ -287,9 +287,7 @@ struct NodeLibraryTests {
     @Test(arguments: shells) func aSupervisorThatDiesBeforeItsFirstStartLeavesTheServiceDead(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()
-        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
-        let unit = try ServiceUnit(
-            service: "web", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
+        let (unit, _) = try node.twoReleasesOfWeb()
         let broken = unit.file + Data("\n(\n".utf8)
         #expect(try session.call("edge_switch", ["web", "d1", unit.digest, "2"], input: .bytes(broken)).status == 0)
         #expect(FileManager.default.fileExists(atPath: node.root + "/services/web/pid"))
