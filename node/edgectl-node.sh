@@ -668,12 +668,44 @@ edge_confirm() {
 # nodes, 7F000001 on big-endian ones. Only the connection that asked holds a port the kernel
 # gave it, for as long as it stays open. (EDGE_PROC stands for /proc in the node library's
 # own tests.)
+# The kernel writes that file as it is read, listening sockets first, and reaching its end
+# means walking every bucket of the established-connection table (4-5 ms of CPU on a node
+# with 24 GiB, however few sockets it holds: awk paid that on every confirmation). dash
+# and busybox read a byte at a time, so the loop stops the kernel at the line it looks
+# for. bash reads ahead a block and seeks back after every line, which would make the
+# kernel produce the whole file again for each: it reads the file once, whole. No
+# `printf` for the hexadecimal port: its command substitution would be a fork.
 edge_listening() {
-    case $1 in '' | *[!0-9]*) return 1 ;; esac
+    case $1 in '' | *[!0-9]* | ??????*) return 1 ;; esac
+    [ "$1" -le 65535 ] || return 1
     _nt=${EDGE_PROC:-/proc}/net/tcp
     [ -r "$_nt" ] || return 1
-    _lp=$(printf %04X "$1")
-    awk -v p=":$_lp" '($2 == "0100007F" p || $2 == "7F000001" p || $2 == "00000000" p) && $4 == "0A" { f = 1 } END { exit f ? 0 : 1 }' "$_nt"
+    _ln=$1 _lp=
+    for _ in 1 2 3 4; do
+        _ld=$((_ln % 16))
+        case $_ld in 10) _ld=A ;; 11) _ld=B ;; 12) _ld=C ;; 13) _ld=D ;; 14) _ld=E ;; 15) _ld=F ;; esac
+        _lp=$_ld$_lp
+        _ln=$((_ln / 16))
+    done
+    if [ -n "${BASH_VERSION:-}" ]; then
+        # shellcheck disable=SC3045 # bash only
+        IFS= read -r -d '' _ll <"$_nt" || true
+        edge_listed "$_ll"
+        return
+    fi
+    while IFS= read -r _ll; do
+        if edge_listed "$_ll"; then return 0; fi
+    done <"$_nt"
+    return 1
+}
+
+# edge_listed TEXT: whether TEXT, lines of /proc/net/tcp, has a listener on port $_lp (hex):
+# no remote end, state 0A (LISTEN).
+edge_listed() {
+    case $1 in
+        *" 0100007F:$_lp 00000000:0000 0A "* | *" 7F000001:$_lp 00000000:0000 0A "* | *" 00000000:$_lp 00000000:0000 0A "*) return 0 ;;
+    esac
+    return 1
 }
 
 # Keeps the config directories of the unit and the previous one (a rollback brings it back).

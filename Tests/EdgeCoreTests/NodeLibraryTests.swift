@@ -502,6 +502,35 @@ struct NodeLibraryTests {
         #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
     }
 
+    /// The listener check reads /proc/net/tcp's lines itself (bash whole, dash and busybox
+    /// until the line it looks for): a listener on the loopback in either byte order or on
+    /// every address counts, a connection that merely uses the port does not, nor does a
+    /// port that is not one.
+    @Test(arguments: shells) func aListenerIsFoundInTheLinesTheKernelWrites(shell: Shell) throws {
+        let node = try Node(shell)
+        let proc = node.dir.mkdir("proc")
+        let net = proc + "/net"
+        try FileManager.default.createDirectory(atPath: net, withIntermediateDirectories: true)
+        let tail = " 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0"
+        let lines = [
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+            "   0: 0100007F:B985 0100007F:1F91 01" + tail,
+            "   1: 7F000001:1F90 00000000:0000 0A" + tail,
+            "   2: 00000000:0016 00000000:0000 0A" + tail,
+            "   3: 0100007F:000A 00000000:0000 0A" + tail,
+            "   4: 0100007F:FFFF 00000000:0000 0A" + tail,
+            "   5: 0A000002:0050 00000000:0000 0A" + tail,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: net + "/tcp", atomically: true, encoding: .utf8)
+        let session = try node.session(["EDGE_PROC": proc])
+        for port in ["8080", "22", "10", "65535"] {
+            #expect(try session.call("edge_listening", [port]).status == 0, "port \(port)")
+        }
+        for port in ["47493", "8081", "80", "65536", "123456", "0x1F90", "1F90", "", "-1", "8080 "] {
+            #expect(try session.call("edge_listening", [port]).status == 1, "port '\(port)'")
+        }
+    }
+
     @Test(arguments: shells) func aLargeRequestAndALargeReplyInOneSession(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()
