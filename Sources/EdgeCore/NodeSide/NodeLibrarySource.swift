@@ -675,11 +675,14 @@ extension NodeLibrary {
         # means walking every bucket of the established-connection table (4-5 ms of CPU on a node
         # with 24 GiB, however few sockets it holds: awk paid that on every confirmation). dash
         # and busybox read a byte at a time, so the loop stops the kernel at the line it looks
-        # for. bash reads ahead a block and seeks back after every line, which would make the
-        # kernel produce the whole file again for each: it reads the file once, whole. No
-        # `printf` for the hexadecimal port: its command substitution would be a fork.
+        # for, or at the first connection (established or closing: never among the listeners;
+        # the session's own is always there) when it is not there. bash 5 reads ahead a block and
+        # seeks back after every line, which would make the kernel produce the whole file again
+        # for each: it reads the file once, whole. No `printf` for the hexadecimal port: its
+        # command substitution would be a fork. A port edgectl sends has no leading zero (shell
+        # arithmetic would read one as octal).
         edge_listening() {
-            case $1 in '' | *[!0-9]* | ??????*) return 1 ;; esac
+            case $1 in '' | *[!0-9]* | ??????* | 0?*) return 1 ;; esac
             [ "$1" -le 65535 ] || return 1
             _nt=${EDGE_PROC:-/proc}/net/tcp
             [ -r "$_nt" ] || return 1
@@ -690,14 +693,16 @@ extension NodeLibrary {
                 _lp=$_ld$_lp
                 _ln=$((_ln / 16))
             done
+            _ll=
             if [ -n "${BASH_VERSION:-}" ]; then
                 # shellcheck disable=SC3045 # bash only
                 IFS= read -r -d '' _ll <"$_nt" || true
                 edge_listed "$_ll"
                 return
             fi
-            while IFS= read -r _ll; do
+            while IFS= read -r _ll || [ -n "$_ll" ]; do
                 if edge_listed "$_ll"; then return 0; fi
+                case $_ll in *": "????????:????" "????????:????" "0[16]" "*) return 1 ;; esac
             done <"$_nt"
             return 1
         }
