@@ -5,10 +5,13 @@ import Testing
 
 /// The built binary, as scripts see it: exit codes, JSON shapes, state left alone on bad input.
 @Suite("CLI")
-struct CLITests {
+final class CLITests {
     /// The example fleet, with every node pointed at a closed local port: apply records the
     /// desired state, finds every node unreachable (exit 75), and never touches a real fleet.
-    let manifests = unreachableFleet()
+    /// A copy per test (each test has its own instance), removed when it ends.
+    let fleet = unreachableFleet()
+    var manifests: String { fleet.manifests }
+    deinit { fleet.dir.remove() }
 
     func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
@@ -294,7 +297,9 @@ struct BundleLocationTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let state = dir.path + "/state.db"
-        let manifests = unreachableFleet()
+        let fleet = unreachableFleet()
+        defer { fleet.dir.remove() }
+        let manifests = fleet.manifests
         try Edgectl.run(["apply", "-f", manifests], state: state)
         // The same manifests and bundles from another checkout: nothing changes.
         let copy = dir.path + "/checkout"
@@ -311,8 +316,9 @@ struct BundleLocationTests {
     }
 }
 
-/// A copy of manifests/ whose nodes all point at 127.0.0.1:1, where nothing listens.
-func unreachableFleet() -> String {
+/// A copy of manifests/ whose nodes all point at 127.0.0.1:1, where nothing listens, in a
+/// directory the caller removes.
+func unreachableFleet() -> (dir: TemporaryDirectory, manifests: String) {
     let dir = TemporaryDirectory("edgectl-manifests")
     let target = dir.path + "/manifests"
     try! FileManager.default.copyItem(atPath: Edgectl.packageRoot + "/manifests", toPath: target)
@@ -320,5 +326,5 @@ func unreachableFleet() -> String {
     var text = try! String(contentsOfFile: nodes, encoding: .utf8)
     for i in 11...16 { text = text.replacingOccurrences(of: "address: 10.77.0.\(i)", with: "address: 127.0.0.1\n  port: 1") }
     try! text.write(toFile: nodes, atomically: true, encoding: .utf8)
-    return target
+    return (dir, target)
 }
