@@ -341,6 +341,11 @@ final class RolloutTests: FleetTestCase {
         let next = try edgectl(["apply", "-f", dir.path + "/m"])
         XCTAssertEqual(next.status, 0, next.stderr)
         XCTAssertEqual(try versions(), Array(repeating: "2.0", count: 6))
+        // Back on the node's own root, nothing started from the small one answers any more
+        // (a service left running there would hold this port in a later test that drew it).
+        try fleet.smallRoot(6, size: "off")
+        let after = try fleet.inNode(6, "timeout 5 busybox wget -q -O - http://127.0.0.1:\(port)/version")
+        XCTAssertNotEqual(after.status, 0, after.output)
     }
 
     func testConcurrentApplyIsRefusedAndPauseStopsAtABatchBoundary() throws {

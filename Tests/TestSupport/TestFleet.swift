@@ -94,12 +94,7 @@ public final class TestFleet: @unchecked Sendable {
     /// Kills every service process edgectl started on the nodes (they outlive a test otherwise):
     /// each supervisor first, so nothing starts the service again, then the service.
     public func stopServices() {
-        for i in 1...count {
-            _ = try? inNode(
-                i,
-                "for s in \(root(i))/services/*; do for f in $s/pid $s/child; do [ -f $f ] && read p t < $f && kill -KILL -$p; done; done 2>/dev/null; true"
-            )
-        }
+        _ = try? script(["stop-services"])
     }
 
     /// The pid of service `service`'s process on node `i` (nil: none recorded).
