@@ -1141,15 +1141,22 @@ edge_supervise() {
         if [ "$_delay" -gt 60 ]; then _delay=60; fi
     done
     if [ "$_stopping" = 1 ] && [ -n "$_child" ]; then
-        # Reaped the moment it ends; KILL to its group if it outlives the stop timeout (a
-        # timer only for a service that has not ended by now: most end on TERM at once).
-        _killer=
+        # Reaped the moment it ends; KILL to its group if it outlives the stop timeout. The
+        # timer (only for a service that has not ended by now: most end on TERM at once) looks
+        # every quarter second and ends once the service has, by itself: killed, it would leave
+        # its sleep behind, and a TERM reaching it before its shell had dropped the trap it
+        # inherits was lost (the timer then KILLed, seconds later, a group whose id may be reused).
         if edge_alive "$_child" "$_cst"; then
-            (sleep "$EDGE_STOP_TIMEOUT" && { kill -KILL -"$_child" 2>/dev/null || kill -KILL "$_child" 2>/dev/null; }) </dev/null >/dev/null 2>&1 &
-            _killer=$!
+            (
+                _n=$((EDGE_STOP_TIMEOUT * 4))
+                while [ "$_n" -gt 0 ] && edge_alive "$_child" "$_cst"; do
+                    sleep 0.25 || true
+                    _n=$((_n - 1))
+                done
+                if edge_alive "$_child" "$_cst"; then kill -KILL -"$_child" 2>/dev/null || kill -KILL "$_child" 2>/dev/null; fi
+            ) </dev/null >/dev/null 2>&1 &
         fi
         wait "$_child" 2>/dev/null || true
-        [ -z "$_killer" ] || kill "$_killer" 2>/dev/null || true
         kill -KILL -"$_child" 2>/dev/null || true
     fi
     kill "$_keeper" 2>/dev/null || true

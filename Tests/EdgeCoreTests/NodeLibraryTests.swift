@@ -60,6 +60,17 @@ struct NodeLibraryTests {
             )
         }
 
+        /// Release d1 of `service` running `script` as its only command, switched to through
+        /// `session` (grace 2 s); returns its unit.
+        @discardableResult
+        func start(_ service: String, script: String, in session: NodeShell) throws -> ServiceUnit {
+            try release("d1", script: script)
+            let unit = try ServiceUnit(
+                service: service, spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
+            #expect(try session.call("edge_switch", [service, "d1", unit.digest, "2"], input: .bytes(unit.file)).status == 0)
+            return unit
+        }
+
         /// A release directory made by hand (the store and tar paths are tested on the fleet).
         func release(_ digest: String, script: String) throws {
             let dir = root + "/releases/" + digest
@@ -298,10 +309,7 @@ struct NodeLibraryTests {
     @Test(arguments: shells) func theSupervisorRestartsAKilledServiceAndCountsIt(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()
-        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
-        let unit = try ServiceUnit(
-            service: "web", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
-        #expect(try session.call("edge_switch", ["web", "d1", unit.digest, "2"], input: .bytes(unit.file)).status == 0)
+        try node.start("web", script: "#!/bin/sh\nexec sleep 300\n", in: session)
         #expect(poll(5) { (try? pid(node, "web")) != nil })
         let first = try pid(node, "web")
         kill(pid_t(first)!, SIGKILL)
@@ -316,6 +324,25 @@ struct NodeLibraryTests {
         #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
         #expect(poll(5) { kill(second, 0) != 0 }, "the service's process is gone with it")
         #expect(!FileManager.default.fileExists(atPath: node.root + "/services/web"))
+    }
+
+    /// A stop leaves nothing of the supervisor's behind, even for a service that takes a moment
+    /// to end on TERM (so the stop's KILL timer starts): not the timer, not its sleep, not a
+    /// process of the service's group. A timer left behind would KILL that group's id later.
+    @Test(arguments: shells) func aStopLeavesNoProcessOfTheSupervisorOrTheServiceBehind(shell: Shell) throws {
+        let node = try Node(shell)
+        let session = try node.session()
+        try node.start("web", script: "#!/bin/sh\ntrap 'sleep 0.3; exit 0' TERM\nsleep 300 &\nwait\n", in: session)
+        #expect(poll(5) { (try? pid(node, "web")) != nil })
+        let service = try #require(Int32(try pid(node, "web")))
+        let supervisor = try #require(
+            Int32(try String(contentsOfFile: node.root + "/services/web/pid", encoding: .utf8).split(separator: " ")[0]))
+        #expect(processGroups().contains(service), "the service's sleep runs in its group")
+        #expect(try session.call("edge_stop", ["web", "5"]).status == 0)
+        #expect(
+            poll(2) { processGroups().isDisjoint(with: [supervisor, service]) },
+            "left: \((try? TestSupport.Shell.run("/bin/ps", ["-o", "pid,pgid,ppid,etimes,args", "-g", "\(supervisor),\(service)"]).stdout) ?? "")")
+        #expect(try session.call("edge_remove", ["web", "2"]).status == 0)
     }
 
     /// A service that writes far more than the cap has its log kept under it by its supervisor,
@@ -347,10 +374,8 @@ struct NodeLibraryTests {
     @Test(arguments: shells) func aChattyServicesLogIsKeptUnderTheCapWithoutAnyoneLooking(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session(["EDGE_LOG_CAP": "100000", "EDGE_LOG_CHECK": "0.2"])
-        try node.release("d1", script: "#!/bin/sh\nhead -c 3000000 /dev/zero | tr '\\0' x\necho\nsleep 1\necho after-trim\nexec sleep 300\n")
-        let unit = try ServiceUnit(
-            service: "chatty", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
-        #expect(try session.call("edge_switch", ["chatty", "d1", unit.digest, "2"], input: .bytes(unit.file)).status == 0)
+        try node.start(
+            "chatty", script: "#!/bin/sh\nhead -c 3000000 /dev/zero | tr '\\0' x\necho\nsleep 1\necho after-trim\nexec sleep 300\n", in: session)
         let log = node.root + "/services/chatty/log"
         let size = { ((try? FileManager.default.attributesOfItem(atPath: log))?[.size] as? Int) ?? -1 }
         let text = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
@@ -364,10 +389,7 @@ struct NodeLibraryTests {
         let etc = node.dir.path + "/etc"
         // An rc.local the node already had: edgectl's line goes before its `exit 0`, and only it leaves.
         try Data("#!/bin/sh\necho theirs\nexit 0\n".utf8).write(to: URL(fileURLWithPath: etc + "/rc.local"))
-        try node.release("d1", script: "#!/bin/sh\nexec sleep 300\n")
-        let unit = try ServiceUnit(
-            service: "web", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: RunSpec(command: ["./run"])), release: "d1", node: "n")
-        #expect(try session.call("edge_switch", ["web", "d1", unit.digest, "2"], input: .bytes(unit.file)).status == 0)
+        try node.start("web", script: "#!/bin/sh\nexec sleep 300\n", in: session)
         let hook = try String(contentsOfFile: etc + "/rc.local", encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(hook.count == 4 && hook[1] == "echo theirs" && hook[3] == "exit 0", "\(hook)")
         #expect(hook[2].hasSuffix("/boot & # edgectl " + String(hook[2].suffix(12))), "\(hook)")
@@ -589,6 +611,21 @@ struct NodeLibraryTests {
         let left = try FileManager.default.contentsOfDirectory(atPath: release).sorted()
         #expect(left == ["run"])
         #expect(FileManager.default.fileExists(atPath: victim + "/keep"))
+    }
+
+    /// The process group of every process on this machine but the zombies (a process whose
+    /// parent ended first is reaped by PID 1 when PID 1 gets to it: here a second or two).
+    private func processGroups() -> Set<Int32> {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return Set(
+            entries.compactMap { entry -> Int32? in
+                guard Int32(entry) != nil, let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                    let end = stat.lastIndex(of: ")")
+                else { return nil }
+                // After the command's name: state, ppid, pgrp.
+                let fields = stat[stat.index(after: end)...].split(separator: " ")
+                return fields.count > 2 && fields[0] != "Z" ? Int32(fields[2]) : nil
+            })
     }
 
     private func pid(_ node: Node, _ service: String) throws -> String {
