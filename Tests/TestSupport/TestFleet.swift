@@ -91,8 +91,8 @@ public final class TestFleet: @unchecked Sendable {
         return (r.status, r.stdout + r.stderr)
     }
 
-    /// Kills every service process edgectl started on the nodes (they outlive a test otherwise):
-    /// each supervisor first, so nothing starts the service again, then the service.
+    /// Kills everything on the plain nodes but their sshd listeners: every supervisor, service
+    /// and watchdog edgectl started there (they outlive a test otherwise).
     public func stopServices() {
         _ = try? script(["stop-services"])
     }

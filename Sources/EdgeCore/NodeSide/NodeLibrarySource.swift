@@ -1072,6 +1072,22 @@ extension NodeLibrary {
             if read -r _upt _ 2>/dev/null </proc/uptime; then _upt=${_upt%%.*}; else _upt=$(date +%s); fi
         }
 
+        # The same in hundredths of a second, in _upc (the kernel writes two decimals; a leading zero
+        # would make shell arithmetic read octal).
+        edge_uptime_cs() {
+            _upc=
+            read -r _upc _ 2>/dev/null </proc/uptime || true
+            case $_upc in
+                *[!0-9.]* | *.*.*) _upc=$(($(date +%s) * 100)) ;;
+                [0-9]*.[0-9][0-9])
+                    _upc=${_upc%.*}${_upc#*.}
+                    _upc=${_upc#"${_upc%%[!0]*}"}
+                    _upc=${_upc:-0}
+                    ;;
+                *) _upc=$(($(date +%s) * 100)) ;;
+            esac
+        }
+
         # edge_supervise ROOT SERVICE: keeps the service running per its unit's EDGE_RESTART
         # (always, on-failure, never), waiting 1 s doubling to 60 s between restarts (back to
         # 1 s after 60 s up), and counting restarts (one epoch per line in `restarts`). TERM
@@ -1146,15 +1162,17 @@ extension NodeLibrary {
             if [ "$_stopping" = 1 ] && [ -n "$_child" ]; then
                 # Reaped the moment it ends; KILL to its group if it outlives the stop timeout. The
                 # timer (only for a service that has not ended by now: most end on TERM at once) looks
-                # every quarter second and ends once the service has, by itself: killed, it would leave
-                # its sleep behind, and a TERM reaching it before its shell had dropped the trap it
-                # inherits was lost (the timer then KILLed, seconds later, a group whose id may be reused).
+                # every quarter second, against the clock, and ends once the service has, by itself:
+                # killed, it would leave its sleep behind, and a TERM reaching it before its shell had
+                # dropped the trap it inherits was lost (the timer then KILLed, seconds later, a group
+                # whose id may have been reused). A sleep that fails ends it: edge_end's KILL remains.
                 if edge_alive "$_child" "$_cst"; then
                     (
-                        _n=$((EDGE_STOP_TIMEOUT * 4))
-                        while [ "$_n" -gt 0 ] && edge_alive "$_child" "$_cst"; do
-                            sleep 0.25 || true
-                            _n=$((_n - 1))
+                        edge_uptime_cs
+                        _end=$((_upc + EDGE_STOP_TIMEOUT * 100))
+                        while edge_alive "$_child" "$_cst" && [ "$_upc" -lt "$_end" ]; do
+                            sleep 0.25 || sleep 1 || exit 0
+                            edge_uptime_cs
                         done
                         if edge_alive "$_child" "$_cst"; then kill -KILL -"$_child" 2>/dev/null || kill -KILL "$_child" 2>/dev/null; fi
                     ) </dev/null >/dev/null 2>&1 &
