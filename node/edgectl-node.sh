@@ -1063,26 +1063,23 @@ edge_log_keeper() {
     done
 }
 
-# Whole seconds since boot in _upt, read by the shell itself from /proc/uptime (the clock, by
-# date, where there is none): for how long a service ran, without a process each start.
+# Hundredths of a second since boot in _upc, read by the shell itself from /proc/uptime
+# (the clock, by date, where there is none): for how long a service ran, and a stop's
+# deadline, without a process each time. The kernel writes two decimals; the number is
+# built without a leading zero, which shell arithmetic would read as octal.
 edge_uptime() {
-    if read -r _upt _ 2>/dev/null </proc/uptime; then _upt=${_upt%%.*}; else _upt=$(date +%s); fi
-}
-
-# The same in hundredths of a second, in _upc (the kernel writes two decimals; a leading zero
-# would make shell arithmetic read octal).
-edge_uptime_cs() {
     _upc=
     read -r _upc _ 2>/dev/null </proc/uptime || true
     case $_upc in
-        *[!0-9.]* | *.*.*) _upc=$(($(date +%s) * 100)) ;;
+        *[!0-9.]* | *.*.*) ;;
         [0-9]*.[0-9][0-9])
             _upc=${_upc%.*}${_upc#*.}
             _upc=${_upc#"${_upc%%[!0]*}"}
             _upc=${_upc:-0}
+            return 0
             ;;
-        *) _upc=$(($(date +%s) * 100)) ;;
     esac
+    _upc=$(($(date +%s) * 100))
 }
 
 # edge_supervise ROOT SERVICE: keeps the service running per its unit's EDGE_RESTART
@@ -1114,7 +1111,7 @@ edge_supervise() {
         # shellcheck source=/dev/null
         . "$_s/unit"
         edge_uptime
-        _since=$_upt
+        _since=$_upc
         # The service gets the usual umask back; edgectl's own files are private (077). A shell
         # loads the library for edge_as only when the unit names a user.
         if [ -z "$EDGE_USER" ]; then
@@ -1148,7 +1145,7 @@ edge_supervise() {
             on-failure) [ "$_rc" != 0 ] || break ;;
         esac
         edge_uptime
-        if [ $((_upt - _since)) -ge 60 ]; then _delay=1; fi
+        if [ $((_upc - _since)) -ge 6000 ]; then _delay=1; fi
         echo "edgectl: the service exited with status $_rc; restarting in ${_delay}s"
         sleep "$_delay" &
         wait $! || true
@@ -1165,11 +1162,11 @@ edge_supervise() {
         # whose id may have been reused). A sleep that fails ends it: edge_end's KILL remains.
         if edge_alive "$_child" "$_cst"; then
             (
-                edge_uptime_cs
+                edge_uptime
                 _end=$((_upc + EDGE_STOP_TIMEOUT * 100))
                 while edge_alive "$_child" "$_cst" && [ "$_upc" -lt "$_end" ]; do
                     sleep 0.25 || sleep 1 || exit 0
-                    edge_uptime_cs
+                    edge_uptime
                 done
                 if edge_alive "$_child" "$_cst"; then kill -KILL -"$_child" 2>/dev/null || kill -KILL "$_child" 2>/dev/null; fi
             ) </dev/null >/dev/null 2>&1 &
