@@ -383,7 +383,11 @@ struct NodeLibraryTests {
         #expect(poll(10) { !FileManager.default.fileExists(atPath: node.root + "/services/web/attempt") })
         let rollback = try session.call("edge_rollback", ["web", u2.digest, "nonce-r"])
         #expect(rollback.status == 0 && rollback.stdoutText.hasPrefix("unchanged"), "\(rollback.stdoutText)\(rollback.stderrText)")
-        let unitOf = { (try? String(contentsOfFile: node.root + "/services/web/unit", encoding: .utf8))?.split(separator: "\n").first ?? "" }
+        let unitOf = {
+            (try? String(contentsOfFile: node.root + "/services/web/unit", encoding: .utf8))?.split(separator: "\n").first {
+                $0.hasPrefix("EDGE_UNIT=")
+            } ?? ""
+        }
         #expect(
             poll(10) { (try? String(contentsOfFile: node.root + "/services/web/attempts", encoding: .utf8))?.contains("nonce-r reverted") == true })
         #expect(unitOf() == "EDGE_UNIT='\(u1.digest)'", "on the previous unit, swapped once")
@@ -472,7 +476,11 @@ struct NodeLibraryTests {
         #expect(stale.status == 4)
         #expect(stale.stderrText.contains("attempt nonce-a is not pending"))
         // Unconfirmed: at its deadline the node goes back to d1's unit whole and says why.
-        let unitOf = { (try? String(contentsOfFile: node.root + "/services/web/unit", encoding: .utf8))?.split(separator: "\n").first ?? "" }
+        let unitOf = {
+            (try? String(contentsOfFile: node.root + "/services/web/unit", encoding: .utf8))?.split(separator: "\n").first {
+                $0.hasPrefix("EDGE_UNIT=")
+            } ?? ""
+        }
         #expect(poll(10) { unitOf() == "EDGE_UNIT='\(u1.digest)'" }, "back on the first unit")
         #expect(poll(5) { (try? session.call("edge_running", ["web"]).stdoutText) == "running\n" })
         // The service it brought back stops on TERM: it does not inherit an ignored TERM from

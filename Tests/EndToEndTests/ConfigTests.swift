@@ -6,7 +6,8 @@ import XCTest
 /// different labels: 1 with coreutils, 2 with only busybox, 3 a systemd node. A sentinel
 /// secret value must reach each service and appear nowhere else: not in the state (its bytes,
 /// WAL included), not in any output, not on any command line on the nodes while a rollout
-/// runs, and in no node file but the service's own 0600 unit file and its config file.
+/// runs, and in no node file but the service's own 0600 unit file and its config file (and, on
+/// the systemd node, the root-owned environment file systemd reads).
 final class ConfigTests: FleetTestCase {
     override class var fleetSpec: (name: String, subnet: String, count: Int, busybox: Int?) {
         (name: "cf", subnet: "10.91.0", count: 3, busybox: 2)
@@ -186,10 +187,15 @@ final class ConfigTests: FleetTestCase {
                 XCTAssertNil(data.range(of: Data(sentinel.utf8)), "\(file) holds the secret")
             }
         }
-        // Node files: only the service's unit file (0600) and its config file (0640) hold it.
+        // Node files: only the service's unit file (0600) and its config file (0640) hold it,
+        // and on the systemd node the environment file systemd reads (root's, 0600).
         for i in nodes {
             let grep = try Shell.run("/bin/grep", ["-rlF", sentinel, fleet.root(i), fleet.etc(i)])
-            let files = grep.stdout.split(separator: "\n").map { String($0.dropFirst(fleet.root(i).count)) }.sorted()
+            var files = grep.stdout.split(separator: "\n").map { String($0.dropFirst(fleet.root(i).count)) }.sorted()
+            if fleet.systemd.contains(i) {
+                XCTAssertEqual(files.filter { $0 == "/services/app/env" }.count, 1, "node \(i): \(files)")
+                files.removeAll { $0 == "/services/app/env" }
+            }
             XCTAssertEqual(files.count, 2, "node \(i): \(files)")
             XCTAssertEqual(files.first, "/services/app/config/" + (files.first?.split(separator: "/")[3]).map(String.init)! + "/relay.conf")
             XCTAssertEqual(files.last, "/services/app/unit")

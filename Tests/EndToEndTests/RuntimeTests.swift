@@ -33,6 +33,8 @@ final class RuntimeTests: FleetTestCase {
             """
             #!/bin/sh
             echo "started as $(id -un)"
+            echo "args: $*"
+            printf 'level: %s\\n' "$LEVEL"
             [ ! -e "/var/lib/edgectl/crash-$EDGE_SERVICE" ] || { echo "crashing on purpose"; exit 3; }
             printf '%s %s\\n' "$0" "$LEVEL" > "/var/lib/edgectl/seen-$EDGE_SERVICE"
             exec busybox httpd -f -p "127.0.0.1:$1" -h ./www
@@ -49,7 +51,7 @@ final class RuntimeTests: FleetTestCase {
 
     func service(
         level: String, command: String = "./bin/serve", members: [Int]? = nil, restart: String = "always", stopTimeout: Int = 2,
-        run extra: String = ""
+        run extra: String = "", arguments: String = "", healthCheck: String? = nil
     ) throws {
         let group = members.map { "{nodes: [\($0.map(fleet.nodeName).joined(separator: ", "))]}" } ?? "{selector: {matchLabels: {fleet: rt}}}"
         dir.write(
@@ -67,11 +69,11 @@ final class RuntimeTests: FleetTestCase {
               bundle: {path: ../app}
               nodeGroups: [all]
               run:
-                command: [\(command), "\(port)"]
+                command: [\(command), "\(port)"\(arguments)]
                 env: {LEVEL: \(level)}
                 restart: \(restart)
                 stopTimeoutSeconds: \(stopTimeout)\(extra.isEmpty ? "" : "\n    " + extra)
-              healthCheck: {tcp: {port: \(port)}, healthyDeadlineSeconds: 4}
+              healthCheck: \(healthCheck ?? "{tcp: {port: \(port)}, healthyDeadlineSeconds: 4}")
               rollout: {canary: 1, maxUnavailable: 100%}
             """)
     }
@@ -90,6 +92,16 @@ final class RuntimeTests: FleetTestCase {
         let run = try Edgectl.run(["exec", "--node", fleet.nodeName(i), "--", script], state: state)
         XCTAssertEqual(run.status, 0, run.stderr)
         return run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs `script` as root on node `i` over SSH (a systemd node has its own mounts); its
+    /// output without exec's node prefix.
+    func onNode(_ i: Int, _ script: String) throws -> Edgectl.Result {
+        var run = try Edgectl.run(["exec", "--node", fleet.nodeName(i), "--", script], state: state)
+        let prefix = fleet.nodeName(i) + " | "
+        run.stdout = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : String($0) }.joined(separator: "\n")
+        return run
     }
 
     func answers(_ i: Int) -> Bool {
@@ -290,25 +302,72 @@ final class RuntimeTests: FleetTestCase {
     }
 
     func testRunUserRunsTheProcessAsThatUser() throws {
-        try service(level: "info", members: [1, 4], run: "user: nobody")
+        // Arguments that util-linux su took as its own options, an exec health check with one
+        // (it runs as the user too), and an environment value with every character systemd's
+        // EnvironmentFile= and the shell quote differently.
+        let level = "a\\b\"c$d%e`f'g\nsecond line"
+        try service(
+            level: "\"a\\\\b\\\"c$d%e`f'g\\nsecond line\"", members: [1, 4], run: "user: nobody", arguments: ", \"-n\", \"-c\", \"x\"",
+            healthCheck: "{exec: [/bin/sh, -c, 'echo -n ok', -s], healthyDeadlineSeconds: 4}")
         let apply = try edgectl(["apply", "-f", dir.path + "/m"])
         XCTAssertEqual(apply.status, 0, apply.stderr + apply.stdout)
         for i in [1, 4] {
             let logs = try edgectl(["logs", "service/app", "--node", fleet.nodeName(i)])
             XCTAssertTrue(logs.stdout.contains("started as nobody"), "node \(i): " + logs.stdout + logs.stderr)
+            XCTAssertTrue(logs.stdout.contains("args: \(port) -n -c x"), "node \(i): " + logs.stdout)
+            XCTAssertTrue(
+                logs.stdout.contains("level: " + level.split(separator: "\n")[0]) && logs.stdout.contains("second line"), "node \(i): " + logs.stdout)
             XCTAssertTrue(answers(i))
+            // The unit is root's (the SSH user's) and private; nothing root reads or runs there
+            // is writable by the service's user: tried as that user on the node.
+            let probe = """
+                cd /var/lib/edgectl && for f in . lib lib/* boot services services/app services/app/* services/app/.next services/app/.next/*; do
+                    [ -e "$f" ] || continue
+                    if [ -d "$f" ]; then ( : > "$f/planted" ) 2>/dev/null && echo "created in $f"
+                    else ( : >> "$f" ) 2>/dev/null && echo "wrote $f"; fi
+                done; echo probed
+                """
+            let tried = try onNode(
+                i, "setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '\(probe.replacingOccurrences(of: "'", with: "'\\''"))'")
+            XCTAssertEqual(tried.stdout, "probed\n", "node \(i): the service's user could write: " + tried.stdout + tried.stderr)
+            let owner = try onNode(i, "stat -c '%u %a' /var/lib/edgectl/services/app/unit")
+            XCTAssertEqual(owner.stdout, "0 600\n", "node \(i): the unit file is root's, 0600")
         }
-        let unit = try FileManager.default.attributesOfItem(atPath: fleet.root(1) + "/services/app/unit")
-        XCTAssertEqual(unit[.ownerAccountName] as? String, "nobody", "the unit file (the service's environment) is the service user's")
-        XCTAssertEqual((unit[.posixPermissions] as? Int).map { String($0, radix: 8) }, "600")
-        // A node that cannot run as that user (busybox only: no su) is refused with the cause,
+        let sd = try onNode(
+            4, "stat -c '%u %a' /var/lib/edgectl/services/app/env; grep -E '^(User|EnvironmentFile)=' /etc/systemd/system/edgectl-app.service")
+        XCTAssertEqual(sd.stdout, "0 600\nEnvironmentFile=/var/lib/edgectl/services/app/env\nUser=nobody\n", sd.stderr)
+
+        // A node upgraded from a version that chowned the unit to the service's user: the
+        // user appends to it and kills its process. Root never sources it; the next
+        // reconcile writes the unit again, root's, and the service runs.
+        for i in [1, 4] {
+            _ = try onNode(i, "rm -f /var/lib/edgectl/pwned; chown nobody /var/lib/edgectl/services/app/unit")
+            let planted = try onNode(
+                i,
+                "setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo \"id -u > /var/lib/edgectl/pwned\" >> /var/lib/edgectl/services/app/unit'"
+            )
+            XCTAssertEqual(planted.status, 0, planted.stderr)
+            _ = try killService(i)
+        }
+        XCTAssertTrue(poll(8) { self.fleet.systemd.allSatisfy { self.answers($0) } }, "systemd restarts it from root's files alone")
+        XCTAssertTrue(
+            poll(8) { ((try? self.onNode(1, "cat /var/lib/edgectl/services/app/log").stdout) ?? "").contains("not one this edgectl wrote") })
+        for i in [1, 4] { XCTAssertNotEqual(try onNode(i, "cat /var/lib/edgectl/pwned").status, 0, "node \(i): root ran the user's unit") }
+        let reconcile = try edgectl(["reconcile"])
+        XCTAssertEqual(reconcile.status, 0, reconcile.stderr + reconcile.stdout)
+        for i in [1, 4] {
+            XCTAssertEqual(try onNode(i, "stat -c '%u' /var/lib/edgectl/services/app/unit").stdout, "0\n")
+            XCTAssertTrue(poll(8) { self.answers(i) }, "node \(i)")
+            XCTAssertNotEqual(try onNode(i, "cat /var/lib/edgectl/pwned").status, 0, "node \(i)")
+        }
+        // A node that cannot run as that user (busybox only: no setpriv, no su) is refused with the cause,
         // before its running service is stopped.
         try service(level: "info", members: [3])
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         try service(level: "info", members: [3], run: "user: nobody")
         let refused = try edgectl(["apply", "-f", dir.path + "/m"])
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.contains("run.user: this node has neither systemd nor su to run as 'nobody'"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("run.user: this node has neither systemd nor setpriv or su to run as 'nobody'"), refused.stderr)
         XCTAssertTrue(answers(3), "still serving as before")
     }
 

@@ -129,20 +129,30 @@ public struct ServiceUnit: Sendable, Equatable {
         BundleScanner.hex(SHA256.hash(data: Data(json(fields).utf8)))
     }
 
-    /// The node's unit file: sourced by the service's supervisor (or systemd's sh) before each
-    /// start, so it holds the environment (mode 0600, the service user's, on the node) and
-    /// the command as `set --` words. It reaches the node on the session's standard input.
+    /// The node's unit file: sourced by root (the service's supervisor before each start, or
+    /// the node library writing systemd's `EnvironmentFile=` from it), so it stays the SSH
+    /// user's (mode 0600) and the service's user never owns it: the process gets its
+    /// environment from the supervisor after it drops privileges, or from systemd. It holds
+    /// the environment, the names in it (`EDGE_ENV`, for that file) and the command as
+    /// `set --` words, and reaches the node on the session's standard input. The first line
+    /// names its form: the node reads a unit without it (an older one, which a service's user
+    /// may have owned) as no unit at all, so the plan replaces it.
     public var file: Data {
-        var text = "EDGE_UNIT=\(ShellQuote.quote(digest))\n"
+        var text = "\(ServiceUnit.formLine)\n"
+        text += "EDGE_UNIT=\(ShellQuote.quote(digest))\n"
         text += "EDGE_RESTART=\(ShellQuote.quote(restart.rawValue))\n"
         text += "EDGE_STOP_TIMEOUT=\(ShellQuote.quote(String(stopTimeoutSeconds)))\n"
         if let user { text += "EDGE_USER=\(ShellQuote.quote(user))\n" }
         if let bytes = resources?.memoryBytes { text += "EDGE_MEMORY_MAX=\(ShellQuote.quote(String(bytes)))\n" }
         if let percent = resources?.cpuPercent { text += "EDGE_CPU_QUOTA=\(ShellQuote.quote(String(percent)))\n" }
+        text += "EDGE_ENV=\(ShellQuote.quote(environment.map(\.0).joined(separator: " ")))\n"
         for (key, value) in environment { text += "export \(key)=\(ShellQuote.quote(value))\n" }
         text += "set -- " + ShellQuote.command(command) + "\n"
         return Data(text.utf8)
     }
+
+    /// The first line of every unit file this version writes (`edge_unit_trusted` on the node).
+    public static let formLine = "EDGE_FORM='2'"
 
     /// The config files as one tar stream (what `edge_config` unpacks).
     public var configArchive: Data {

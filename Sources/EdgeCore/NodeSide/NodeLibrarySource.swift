@@ -536,7 +536,8 @@ extension NodeLibrary {
             if [ -n "$_cur" ]; then
                 ln -s "$_cur" "$_n/previous"
                 set -- "$_n/previous" "$@"
-                if [ -f "$_s/unit" ]; then mv -f "$_s/unit" "$_s/unit.prev"; elif [ -e "$_s/unit.prev" ]; then rm -f "$_s/unit.prev"; fi
+                # A unit that is not ours to run (edge_unit_trusted) is never kept to go back to.
+                if edge_unit_trusted "$_s/unit"; then mv -f "$_s/unit" "$_s/unit.prev"; elif [ -e "$_s/unit.prev" ] || [ -e "$_s/unit" ]; then rm -f "$_s/unit.prev"; fi
             fi
             if [ -f "$_n/unit" ]; then set -- "$@" "$_n/unit"; fi
             mv -f -t "$_s" "$@"
@@ -717,14 +718,34 @@ extension NodeLibrary {
         }
 
         # Keeps the config directories of the unit and the previous one (a rollback brings it back).
+        # With `all`, keeps none (the service is being removed).
         edge_config_prune() {
             [ -d "$1/config" ] || return 0
-            _keep1=$(edge_unit_of "$1/unit")
-            _keep2=$(edge_unit_of "$1/unit.prev")
+            _keep1=''
+            _keep2=''
+            if [ "${2:-}" != all ]; then
+                _keep1=$(edge_unit_of "$1/unit")
+                _keep2=$(edge_unit_of "$1/unit.prev")
+            fi
             for _cd in "$1"/config/* "$1"/config/.tmp-*; do
-                [ -d "$_cd" ] || continue
-                case ${_cd##*/} in "$_keep1" | "$_keep2") ;; *) rm -rf -- "$_cd" ;; esac
+                if [ ! -d "$_cd" ] || [ -h "$_cd" ]; then continue; fi
+                case ${_cd##*/} in "$_keep1" | "$_keep2") ;; *) edge_config_drop "$_cd" ;; esac
             done
+        }
+
+        # edge_config_drop DIR: removes a unit's config directory with its owner's rights only. A
+        # service's user owns that tree and can swap a directory in it for a link while root's rm
+        # walks it (busybox rm follows such a race out of the tree): its contents are removed as
+        # that user, then the emptied directory by us (rmdir follows nothing). One the user filled
+        # again meanwhile stays, for the next prune.
+        edge_config_drop() {
+            if [ -O "$1" ]; then
+                rm -rf -- "$1"
+                return 0
+            fi
+            _own=$(stat -c %U "$1" 2>/dev/null) || return 0
+            (edge_as "$_own" rm -rf -- "$1") </dev/null >/dev/null 2>&1 || true
+            rmdir "$1" 2>/dev/null || true
         }
 
         # edge_rollback SERVICE [UNIT [NONCE]]: swaps current and previous, and the units with them (no
@@ -777,10 +798,22 @@ extension NodeLibrary {
             [ -d /run/systemd/system ] && [ "${EDGE_UID:-$(id -u)}" = 0 ] && command -v systemctl >/dev/null 2>&1
         }
 
-        # edge_unit_value NAME FILE: NAME's value in a unit file (NAME='VALUE'), read by the shell
-        # itself: the EDGE_* lines come first, so it stops at the environment's first `export`.
+        # edge_unit_trusted FILE: whether FILE is a unit root may read and source: a regular file
+        # (not a link) of ours, in this version's form (its first line). Older versions chowned a
+        # unit with run.user to that user (systemd's sh read it as the user), who could then write
+        # into it what root sourced next: such a unit, and any other, reads as no unit at all (no
+        # digest, so the plan replaces it; no start, so nothing in it runs).
+        edge_unit_trusted() {
+            [ -f "$1" ] && [ ! -h "$1" ] && [ -O "$1" ] || return 1
+            _uf=
+            { read -r _uf <"$1"; } 2>/dev/null || true
+            [ "$_uf" = "EDGE_FORM='2'" ]
+        }
+
+        # edge_unit_value NAME FILE: NAME's value in a trusted unit file (NAME='VALUE'), read by the
+        # shell itself: the EDGE_* lines come first, so it stops at the environment's first `export`.
         edge_unit_value() {
-            [ -f "$2" ] || return 0
+            edge_unit_trusted "$2" || return 0
             while IFS= read -r _uv || [ -n "$_uv" ]; do
                 case $_uv in
                     "$1='"*"'")
@@ -793,13 +826,41 @@ extension NodeLibrary {
             done <"$2"
         }
 
-        # A word for a systemd unit file: double-quoted, with systemd's own expansions ($, %) escaped.
+        # A word for a systemd unit file: double-quoted, with systemd's own expansions ($, %) escaped
+        # and a newline written as \n (systemd's C escapes; a line of its own would end the setting).
         edge_sd_word() {
-            printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/\$/$$/g; s/%/%%/g')"
+            printf '"'
+            printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/\$/$$/g; s/%/%%/g' | awk 'BEGIN { ORS = "" } NR > 1 { print "\\n" } { print }'
+            printf '"'
         }
 
-        # edge_sd_unit SERVICE: the systemd unit that runs the service from its unit file: sh
-        # reads the environment and command from it, so secrets never enter systemd's own files.
+        # edge_sd_env SERVICE: writes services/SERVICE/env, systemd's EnvironmentFile= for the
+        # service: its unit (ours) sourced in a subshell, each name in EDGE_ENV written as
+        # NAME="VALUE" with systemd's escapes in double quotes (\, ", `, $; a newline stays as it is).
+        # Root's file, read by systemd before it drops privileges: the values reach the service's
+        # process without a file its user can write. Values travel by pipe, never as an argument.
+        edge_sd_env() {
+            _s=$EDGE_ROOT/services/$1
+            (
+                umask 077
+                rm -f "$_s/env.new"
+                # shellcheck source=/dev/null
+                . "$_s/unit"
+                for _en in $EDGE_ENV; do
+                    case $_en in '' | [0-9]* | *[!A-Za-z0-9_]*) continue ;; esac
+                    _ev=''
+                    eval "_ev=\${$_en-}"
+                    printf '%s="' "$_en"
+                    printf '%s' "$_ev" | sed 's/[\\"`$]/\\&/g'
+                    printf '"\n'
+                done >"$_s/env.new"
+            )
+            mv -f "$_s/env.new" "$_s/env"
+        }
+
+        # edge_sd_unit SERVICE: the systemd unit that runs the service as its unit file says: the
+        # environment from edge_sd_env's file, the command as ExecStart's words (no secret: a
+        # manifest's command is shown in every plan), the user as root's unit names it.
         edge_sd_unit() {
             _s=$EDGE_ROOT/services/$1
             _restart=$(edge_unit_value EDGE_RESTART "$_s/unit")
@@ -807,9 +868,16 @@ extension NodeLibrary {
             _stop=$(edge_unit_value EDGE_STOP_TIMEOUT "$_s/unit")
             printf '[Unit]\nDescription=edgectl service %s\nAfter=network.target\nStartLimitIntervalSec=0\n\n' "$1"
             printf '[Service]\n'
+            # A path as it is (systemd takes the whole value, unquoted), but for its % specifiers.
+            printf 'EnvironmentFile=%s\n' "$(printf '%s' "$_s/env" | sed 's/%/%%/g')"
             # shellcheck disable=SC2016 # for the unit's own sh
-            printf 'ExecStart=/bin/sh -c %s %s %s\n' "$(edge_sd_word 's=$0/services/$1; . "$s/unit" && cd -P "$s/current" && exec "$@"')" \
-                "$(edge_sd_word "$EDGE_ROOT")" "$(edge_sd_word "$1")"
+            printf 'ExecStart=/bin/sh -c %s %s' "$(edge_sd_word 'cd -P "$0" && exec "$@"')" "$(edge_sd_word "$_s/current")"
+            (
+                # shellcheck source=/dev/null
+                . "$_s/unit"
+                for _w; do printf ' %s' "$(edge_sd_word "$_w")"; done
+            )
+            printf '\n'
             printf 'Restart=%s\nRestartSec=1\nTimeoutStopSec=%s\nKillMode=control-group\n' "${_restart:-always}" "${_stop:-10}"
             _user=$(edge_unit_value EDGE_USER "$_s/unit")
             [ -z "$_user" ] || printf 'User=%s\n' "$_user"
@@ -824,6 +892,7 @@ extension NodeLibrary {
         edge_sd_start() {
             _s=$EDGE_ROOT/services/$1
             _u=/etc/systemd/system/edgectl-$1.service
+            edge_sd_env "$1"
             edge_sd_unit "$1" >"$_u.new"
             mv -f "$_u.new" "$_u"
             : >"$_s/systemd"
@@ -902,6 +971,7 @@ extension NodeLibrary {
         edge_start() {
             _s=$EDGE_ROOT/services/$1
             [ -f "$_s/unit" ] || { echo "$1 has no unit on this node" >&2; exit 3; }
+            edge_unit_trusted "$_s/unit" || { echo "$1: its unit is not one this edgectl wrote (another owner, or an older form); apply again" >&2; exit 3; }
             if edge_systemd; then
                 edge_sd_start "$1"
                 return 0
@@ -1111,6 +1181,10 @@ extension NodeLibrary {
                 EDGE_RESTART=always
                 EDGE_STOP_TIMEOUT=10
                 EDGE_USER=
+                if ! edge_unit_trusted "$_s/unit"; then
+                    echo "edgectl: the unit is not one this edgectl wrote (another owner, or an older form); not started"
+                    break
+                fi
                 # shellcheck source=/dev/null
                 . "$_s/unit"
                 edge_uptime
@@ -1233,18 +1307,19 @@ extension NodeLibrary {
                 # unit waits in .next (made the same way) until edge_activate renames it into place.
                 [ -d "$_s/.next" ] || (umask 066 && mkdir -p "$_s/.next")
                 # By cat: the shell's own read would hand each line to printf, a program of its own in
-                # some busybox builds, and the unit's secrets would be in its arguments.
-                cat >"$_s/.next/unit"
+                # some busybox builds, and the unit's secrets would be in its arguments. Made anew
+                # (umask 077): one left by a failed switch keeps its owner and mode if written over.
+                rm -f "$_s/.next/unit"
+                (umask 077 && cat >"$_s/.next/unit")
                 # Refused before anything stops: a unit this node cannot run as asked.
                 _user=$(edge_unit_value EDGE_USER "$_s/.next/unit")
                 if [ -n "$_user" ]; then
                     id -u "$_user" >/dev/null 2>&1 || { echo "run.user: there is no user '$_user' on this node" >&2; exit 3; }
                     if [ "$_user" != "$(id -un)" ]; then
                         [ "$(id -u)" = 0 ] || { echo "run.user: only root can run a service as '$_user' (connected as $(id -un))" >&2; exit 3; }
-                        edge_systemd || command -v su >/dev/null 2>&1 || { echo "run.user: this node has neither systemd nor su to run as '$_user'" >&2; exit 3; }
+                        edge_systemd || edge_has_setpriv || command -v su >/dev/null 2>&1 ||
+                            { echo "run.user: this node has neither systemd nor setpriv or su to run as '$_user'" >&2; exit 3; }
                     fi
-                    # The unit file holds the service's environment: readable by the service's user only.
-                    chown "$_user" "$_s/.next/unit"
                 fi
             fi
             if [ -n "${5:-}" ]; then edge_arm "$_svc" "$5" "$6" "$_unit"; fi
@@ -1280,14 +1355,37 @@ extension NodeLibrary {
             mv "$_c/.tmp-$2" "$_c/$2"
         }
 
+        # Whether this node's setpriv can change user (util-linux's; busybox's setpriv only
+        # changes capabilities) and getent reads the user's passwd entry for it. Asked once.
+        edge_has_setpriv() {
+            if [ -z "${_edge_setpriv:-}" ]; then
+                _edge_setpriv=no
+                if command -v getent >/dev/null 2>&1 && setpriv --reuid=0 --regid=0 --clear-groups true >/dev/null 2>&1; then _edge_setpriv=yes; fi
+            fi
+            [ "$_edge_setpriv" = yes ]
+        }
+
         # edge_as USER COMMAND...: replaces this shell with COMMAND run as USER (as it is when
-        # USER is empty or who we are). su keeps the environment but for HOME, SHELL, USER, LOGNAME.
+        # USER is empty or who we are), keeping the environment but for HOME, SHELL, USER, LOGNAME.
+        # setpriv (util-linux) where the node has it: it execs COMMAND itself (no parent left
+        # between the supervisor and the service, no PAM session) and parses no option after `--`.
+        # Else su, with `--` before the user: util-linux su permutes its arguments, so without it
+        # a service's own `-n` or `-c` would be su's options. COMMAND never passes through a shell
+        # of su's but the `exec "$0" "$@"` that runs it word for word.
         edge_as() {
             _u=$1
             shift
             if [ -z "$_u" ] || [ "$_u" = "$(id -un)" ]; then exec "$@"; fi
+            if edge_has_setpriv && _pw=$(getent passwd "$_u" 2>/dev/null); then
+                IFS=: read -r _pn _ _pu _pg _ _ph _ <<EOF
+        $_pw
+        EOF
+                HOME=$_ph USER=$_pn LOGNAME=$_pn SHELL=/bin/sh
+                export HOME USER LOGNAME SHELL
+                exec setpriv --reuid="$_pu" --regid="$_pg" --init-groups -- "$@"
+            fi
             # shellcheck disable=SC2016 # expanded by the user's sh
-            exec su -s /bin/sh "$_u" -c 'exec "$0" "$@"' "$@"
+            exec su -s /bin/sh -c 'exec "$0" "$@"' -- "$_u" "$@"
         }
 
         # Whether the service runs: its supervisor and its process are both alive (or systemd
@@ -1317,6 +1415,7 @@ extension NodeLibrary {
             edge_name "$1"
             edge_stop "$1" "$2"
             edge_sd_remove "$1"
+            edge_config_prune "$EDGE_ROOT/services/$1" all
             rm -rf -- "$EDGE_ROOT/services/$1"
             for _r in "$EDGE_ROOT"/services/*; do
                 [ -f "$_r/unit" ] && return 0
