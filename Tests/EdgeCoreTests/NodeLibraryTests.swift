@@ -349,13 +349,15 @@ struct NodeLibraryTests {
     @Test(arguments: shells) func aServiceThatIgnoresTermIsKilledAfterItsStopTimeout(shell: Shell) throws {
         let node = try Node(shell)
         let session = try node.session()
-        try node.release("d1", script: "#!/bin/sh\ntrap 'echo ignored' TERM\nwhile :; do sleep 1; done\n")
+        try node.release("d1", script: "#!/bin/sh\ntrap 'echo ignored' TERM\necho trapped\nwhile :; do sleep 1; done\n")
         var run = RunSpec(command: ["./run"])
         run.stopTimeoutSeconds = 2
         let unit = try ServiceUnit(service: "web", spec: ServiceSpec(bundle: BundleSpec(path: "/unused"), run: run), release: "d1", node: "n")
         #expect(try session.call("edge_switch", ["web", "d1", unit.digest, "2"], input: .bytes(unit.file)).status == 0)
         #expect(poll(5) { (try? pid(node, "web")) != nil })
         let service = try #require(Int32(try pid(node, "web")))
+        // Stopped once it ignores TERM: a TERM before its trap is set ends it at once.
+        #expect(poll(5) { ((try? String(contentsOfFile: node.root + "/services/web/log", encoding: .utf8)) ?? "").contains("trapped") })
         let started = Date()
         #expect(try session.call("edge_stop", ["web", "15"]).status == 0)
         let took = Date().timeIntervalSince(started)
