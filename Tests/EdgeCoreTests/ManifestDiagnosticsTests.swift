@@ -166,6 +166,14 @@ let diagnosticCases: [DiagnosticCase] = [
         ],
         expected: [("a.yaml", 17, 46, "spec.run.env.DB.secret names Secret \"nope\", which does not exist")]),
     DiagnosticCase(
+        name: "run.command expands a variable that holds a secret",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + "apiVersion: edgectl/v1\nkind: Secret\nmetadata: {name: db}\nspec: {from: {env: DB_PASSWORD}}\n---\n"
+                + service(goodService.replacingOccurrences(of: "[./run]}", with: "[./run, \"--token=$(DB)\"], env: {DB: {secret: db}}}"))
+        ],
+        expected: [("a.yaml", 22, 26, "spec.run.command[1]: $(DB) holds a secret, which would be on the node's command line")]),
+    DiagnosticCase(
         name: "config template names a var no node has",
         files: [
             "a.yaml": node + "\n---\n" + group + "\n---\n"

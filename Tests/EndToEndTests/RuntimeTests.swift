@@ -302,19 +302,21 @@ final class RuntimeTests: FleetTestCase {
     }
 
     func testRunUserRunsTheProcessAsThatUser() throws {
-        // Arguments that util-linux su took as its own options, an exec health check with one
-        // (it runs as the user too), and an environment value with every character systemd's
+        // Arguments that util-linux su took as its own options and run.command's $(NAME) (an
+        // escaped one, and one the environment does not define), an exec health check with an
+        // option (it runs as the user too), and an environment value with every character systemd's
         // EnvironmentFile= and the shell quote differently.
         let level = "a\\b\"c$d%e`f'g\nsecond line"
         try service(
-            level: "\"a\\\\b\\\"c$d%e`f'g\\nsecond line\"", members: [1, 4], run: "user: nobody", arguments: ", \"-n\", \"-c\", \"x\"",
+            level: "\"a\\\\b\\\"c$d%e`f'g\\nsecond line\"", members: [1, 4], run: "user: nobody",
+            arguments: ", \"-n\", \"-c\", \"x\", \"$(EDGE_SERVICE)\", \"$$(EDGE_SERVICE)\", \"$(date)\"",
             healthCheck: "{exec: [/bin/sh, -c, 'echo -n ok', -s], healthyDeadlineSeconds: 4}")
         let apply = try edgectl(["apply", "-f", dir.path + "/m"])
         XCTAssertEqual(apply.status, 0, apply.stderr + apply.stdout)
         for i in [1, 4] {
             let logs = try edgectl(["logs", "service/app", "--node", fleet.nodeName(i)])
             XCTAssertTrue(logs.stdout.contains("started as nobody"), "node \(i): " + logs.stdout + logs.stderr)
-            XCTAssertTrue(logs.stdout.contains("args: \(port) -n -c x"), "node \(i): " + logs.stdout)
+            XCTAssertTrue(logs.stdout.contains("args: \(port) -n -c x app $(EDGE_SERVICE) $(date)\n"), "node \(i): " + logs.stdout)
             XCTAssertTrue(
                 logs.stdout.contains("level: " + level.split(separator: "\n")[0]) && logs.stdout.contains("second line"), "node \(i): " + logs.stdout)
             XCTAssertTrue(answers(i))

@@ -229,11 +229,13 @@ struct DocumentParser {
             if let v = reader.optional(bf, "version") { bundle?.version = reader.string(v, path: "spec.bundle.version") }
         }
         var run: RunSpec?
+        var commandWords: [(String, Node)] = []
         if let n = reader.required(f, "run"),
             let rf = reader.fields(n, path: "spec.run", known: ["command", "env", "restart", "stopTimeoutSeconds", "user", "resources"])
         {
             if let commandNode = reader.required(rf, "command") {
                 if let items = reader.stringList(commandNode, path: "spec.run.command") {
+                    commandWords = items
                     if items.isEmpty || items[0].0.isEmpty {
                         reader.error("spec.run.command must not be empty", at: commandNode)
                     } else {
@@ -280,6 +282,15 @@ struct DocumentParser {
                     } else {
                         run?.env[entry.key] = entry.value
                     }
+                }
+            }
+            // A secret expanded into the command would be an argument, readable by every user
+            // of the node in `ps`: refused where it is used.
+            for (index, (word, element)) in commandWords.enumerated() {
+                for name in CommandExpansion.references(in: word) where !(run?.env[name]?.secretNames.isEmpty ?? true) {
+                    reader.error(
+                        "spec.run.command[\(index)]: $(\(name)) holds a secret, which would be on the node's command line for anyone to see in ps; the process reads it from its environment",
+                        at: element)
                 }
             }
         }

@@ -15,9 +15,14 @@ public enum FieldRules {
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
     }
 
+    /// Whether `name` is an environment variable's name (letters, digits, `_`, not first a digit).
+    public static func isEnvName(_ name: String) -> Bool {
+        !name.isEmpty && !name.first!.isNumber && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+    }
+
     /// Why `key` cannot be an environment variable of a service, or nil.
     public static func envKeyProblem(_ key: String) -> String? {
-        if key.isEmpty || key.first!.isNumber || !key.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
+        if !isEnvName(key) {
             return "\"\(key)\" is not a valid environment variable name"
         }
         if key.hasPrefix("EDGE_") { return "\"\(key)\" is reserved (edgectl sets EDGE_NODE, EDGE_SERVICE, EDGE_RELEASE)" }

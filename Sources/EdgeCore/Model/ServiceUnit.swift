@@ -121,6 +121,12 @@ public struct ServiceUnit: Sendable, Equatable {
             environment + [
                 ("EDGE_NODE", node), ("EDGE_SERVICE", service), ("EDGE_RELEASE", release), ("EDGE_CONFIG_DIR", configDirectory),
             ]
+        // The command's $(NAME) from the environment (after the digest: fields keep the words
+        // as written, and EDGE_CONFIG_DIR names the digest), never from a value with a secret.
+        let secretKeys = Set(spec.run.env.filter { !$0.value.secretNames.isEmpty }.map(\.key))
+        var known: [String: String] = [:]
+        for (key, value) in self.environment where !secretKeys.contains(key) { known[key] = value }
+        command = spec.run.command.map { CommandExpansion.expand($0) { known[$0] } }
     }
 
     public static func == (a: ServiceUnit, b: ServiceUnit) -> Bool { a.digest == b.digest }
