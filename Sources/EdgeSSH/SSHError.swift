@@ -26,7 +26,8 @@ public struct SSHError: Error, Sendable, CustomStringConvertible, TransportFailu
     public init(node: String, step: SSHStep, message: String, unreachable: Bool? = nil) {
         self.node = node
         self.step = step
-        self.message = message
+        // It may quote a node's stderr (a failed call's), which goes on into lastError and events.
+        self.message = BoundedText.cut(message, to: NodeLimits.storedMessage)
         isUnreachable = unreachable ?? (step == .resolve || step == .connect)
     }
 

@@ -11,7 +11,10 @@ extension StateStore {
                 INSERT INTO event (time, type, objectKind, objectName, reason, message, generation)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [time, type.rawValue, kind, name, reason, Redactor.shared.redact(message), generation])
+            // A message may quote a node (its stderr, in an error): what the shared state keeps of it is bounded.
+            arguments: [
+                time, type.rawValue, kind, name, reason, BoundedText.cut(Redactor.shared.redact(message), to: NodeLimits.storedMessage), generation,
+            ])
     }
 
     public func appendEvent(

@@ -87,7 +87,10 @@ extension StateStore {
                         """,
                     arguments: [
                         f.node, f.reachable.map { $0 ? 1 : 0 }, f.lastSeen.map(Timestamp.string), f.lastContact.map(Timestamp.string),
-                        f.os, f.arch, f.hostKeyFingerprint, f.lastError, f.runtime,
+                        // What the node said of itself, and an error quoting it, bounded (`NodeLimits`).
+                        f.os.map { BoundedText.cut($0, to: NodeLimits.storedFact) }, f.arch.map { BoundedText.cut($0, to: NodeLimits.storedFact) },
+                        f.hostKeyFingerprint, f.lastError.map { BoundedText.cut($0, to: NodeLimits.storedMessage) },
+                        f.runtime.map { BoundedText.cut($0, to: NodeLimits.storedFact) },
                     ])
             }
         }

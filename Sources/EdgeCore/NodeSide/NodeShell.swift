@@ -23,6 +23,13 @@ public struct NodeShellError: Error, Sendable, CustomStringConvertible {
     /// The conversation broke because the connection did (see `TransportFailure`).
     public var connectionLost = false
     public var description: String { "node \(node): \(message)" }
+
+    /// The message quotes what the node wrote on stderr, so it is cut to `NodeLimits.storedMessage`.
+    public init(node: String, message: String, connectionLost: Bool = false) {
+        self.node = node
+        self.message = BoundedText.cut(message, to: NodeLimits.storedMessage)
+        self.connectionLost = connectionLost
+    }
 }
 
 /// A transport's failure that knows whether the connection itself was lost (a socket error,
@@ -41,6 +48,19 @@ public struct ShellReply: Sendable {
     public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     public var lines: [String] { stdoutText.split(separator: "\n").map(String.init) }
+}
+
+/// What a call's standard output is for, and so how much of it is taken (`NodeLimits`).
+public enum ReplyOutput: Sendable {
+    /// Kept, up to `limit` bytes; a node that sends more fails the call and ends the session.
+    case keep(limit: Int)
+    /// Read and dropped as it comes (a health check's chatter): only the status matters.
+    case discard
+
+    /// A word, a digest, a few lines.
+    public static let standard = ReplyOutput.keep(limit: NodeLimits.callStdout)
+    /// A line per file or per service.
+    public static let listing = ReplyOutput.keep(limit: NodeLimits.listingStdout)
 }
 
 /// The standard input of a call: bytes, or a producer of exactly `length` bytes
@@ -66,8 +86,6 @@ public final class NodeShell {
     public private(set) var calls = 0
     /// Whether the library had to be sent in this session.
     public private(set) var installedLibrary = false
-    /// The largest reply length believed (a node's word is not enough to reserve more).
-    static let maxReply = 1 << 30
     /// Longest wait without any progress before the conversation is given up.
     public var timeout: Double
 
@@ -99,14 +117,24 @@ public final class NodeShell {
     deinit { transport.finish() }
 
     /// Calls `function` with `arguments` (each single-quoted; never secrets: those go in `input`).
+    /// Its standard output is taken as `output` says; its standard error up to
+    /// `NodeLimits.callStderr`.
     @discardableResult
-    public func call(_ function: String, _ arguments: [String] = [], input: ShellInput? = nil) throws -> ShellReply {
-        try call(function, bytes: arguments.map { Array($0.utf8) }, input: input)
+    public func call(
+        _ function: String, _ arguments: [String] = [], input: ShellInput? = nil, output: ReplyOutput = .standard
+    ) throws
+        -> ShellReply
+    {
+        try call(function, bytes: arguments.map { Array($0.utf8) }, input: input, output: output)
     }
 
     /// `call` with arguments as bytes (file names need not be UTF-8).
     @discardableResult
-    public func call(_ function: String, bytes arguments: [[UInt8]], input: ShellInput? = nil) throws -> ShellReply {
+    public func call(
+        _ function: String, bytes arguments: [[UInt8]], input: ShellInput? = nil, output: ReplyOutput = .standard
+    ) throws
+        -> ShellReply
+    {
         try perform {
             let script = try self.script(function, arguments)
             let length: Int64 =
@@ -142,10 +170,19 @@ public final class NodeShell {
             // that sends a byte now and then is not making progress.
             let asked = Date()
             var stdout = Data()
-            let (status, stderr) = try readReply(nonce: nonce, closedIsEnd: { false }) { chunk in
-                stdout.append(chunk)
-                guard stdout.count <= NodeShell.maxReply else { throw failure("a reply larger than \(NodeShell.maxReply) bytes") }
-                return Date() > asked.addingTimeInterval(timeout + Double(stdout.count) / 65536) ? "no complete answer within \(Int(timeout))s" : nil
+            var received = 0
+            var stderr = Data()
+            let status = try readReply(nonce: nonce, stderrLimit: NodeLimits.callStderr, closedIsEnd: { false }) { stream, chunk in
+                guard stream == .stdout else {
+                    stderr.append(chunk)
+                    return nil
+                }
+                received += chunk.count
+                if case .keep(let limit) = output {
+                    guard received <= limit else { throw failure("\(function) answered more than the \(limit) bytes it may (\(received) so far)") }
+                    stdout.append(chunk)
+                }
+                return Date() > asked.addingTimeInterval(timeout + Double(received) / 65536) ? "no complete answer within \(Int(timeout))s" : nil
             }
             return ShellReply(status: status, stdout: stdout, stderr: stderr)
         }
@@ -164,8 +201,9 @@ public final class NodeShell {
             let nonce = NodeShell.nonce()
             try send(Data("S \(script.lines) 0 \(nonce)\n".utf8) + script.text)
             var stopped = false
-            let (status, stderr) = try readReply(nonce: nonce, closedIsEnd: { stopped }) { chunk in
-                if !chunk.isEmpty { output(.stdout, chunk) }
+            return try readReply(nonce: nonce, stderrLimit: NodeLimits.streamStderr, closedIsEnd: { stopped }) { stream, chunk in
+                if !chunk.isEmpty { output(stream, chunk) }
+                guard stream == .stdout else { return nil }
                 if !stopped && ((deadline.map { Date() >= $0 } ?? false) || shouldStop()) {
                     stopped = true
                     transport.finish()
@@ -177,8 +215,6 @@ public final class NodeShell {
                 }
                 return nil
             }
-            if !stderr.isEmpty { output(.stderr, stderr) }
-            return status
         }
     }
 
@@ -201,22 +237,28 @@ public final class NodeShell {
 
     /// Reads a reply (see the protocol in `node/edgectl-node.sh`): stdout as it comes, handed
     /// to `deliver` in pieces (never a tail that could be the start of the end marker), then the
-    /// status and stderr. `deliver` returns a reason to give up, checked while waiting too. A
-    /// session that ends first is a failure, unless `closedIsEnd` (a stream edgectl stopped): -1.
-    private func readReply(nonce: String, closedIsEnd: () -> Bool, deliver: (Data) throws -> String?) throws -> (Int32, Data) {
+    /// status, then stderr (refused unasked past `stderrLimit`), handed on in pieces as well, so
+    /// nothing a node sends is held whole here. `deliver` returns a reason to give up, checked
+    /// while waiting for stdout too. A session that ends first is a failure, unless `closedIsEnd`
+    /// (a stream edgectl stopped): -1.
+    private func readReply(
+        nonce: String, stderrLimit: Int, closedIsEnd: () -> Bool, deliver: (OutputStream, Data) throws -> String?
+    ) throws -> Int32 {
         let marker = Array("\(nonce) ".utf8)
         var scanned = head
         while true {
             if let at = find(marker, from: scanned) {
-                if at > head { _ = try deliver(Data(inbox[head..<at])) }
+                if at > head { _ = try deliver(.stdout, Data(inbox[head..<at])) }
                 head = at + marker.count
                 let fields = try readLine().split(separator: " ")
-                guard fields.count == 2, let status = Int32(fields[0]), let errLength = Int(fields[1]),
-                    (0...NodeShell.maxReply).contains(errLength)
-                else {
+                guard fields.count == 2, let status = Int32(fields[0]), let errLength = Int(fields[1]), errLength >= 0 else {
                     throw failure("garbled end of a reply\(diagnosticsSuffix)")
                 }
-                return (status, try take(errLength))
+                guard errLength <= stderrLimit else {
+                    throw failure("the node announced \(errLength) bytes of standard error, more than the \(stderrLimit) a call may return")
+                }
+                try take(errLength) { _ = try deliver(.stderr, $0) }
+                return status
             }
             // Everything but a tail that could be the start of the marker is handed on at once.
             let safe = inbox.count - partialMarker(marker)
@@ -226,9 +268,9 @@ public final class NodeShell {
                 compact()
             }
             scanned = head
-            if let reason = try deliver(piece) { throw failure(reason) }
+            if let reason = try deliver(.stdout, piece) { throw failure(reason) }
             if try !pump(wait: 0.01) {
-                if closedIsEnd() { return (-1, Data()) }
+                if closedIsEnd() { return -1 }
                 throw failure(ended ? "the node closed the session\(diagnosticsSuffix)" : "no answer")
             }
         }
@@ -285,14 +327,6 @@ public final class NodeShell {
         return try (0..<count).map { _ in try readLine() }
     }
 
-    private func reply(header: String) throws -> ShellReply {
-        let fields = header.split(separator: " ")
-        guard fields.count == 4, fields[0] == "E", let status = Int32(fields[1]), let out = Int(fields[2]), let err = Int(fields[3]),
-            (0...NodeShell.maxReply).contains(out), (0...NodeShell.maxReply).contains(err)
-        else { throw failure("unexpected answer from the node's shell: \(header.prefix(200))\(diagnosticsSuffix)") }
-        return ShellReply(status: status, stdout: try take(out), stderr: try take(err))
-    }
-
     /// How much of a streamed input is gathered before it is written.
     static let sendChunk = 256 * 1024
 
@@ -326,17 +360,23 @@ public final class NodeShell {
         return !ended
     }
 
-    /// A line (a reply's header): it must be complete within `timeout` of asking, however the
-    /// bytes come. A node that sends one byte now and then is not making progress.
+    /// A line of the framing (a reply's header or end, a fact): it must be complete within
+    /// `timeout` of asking, however the bytes come (a node that sends one byte now and then is not
+    /// making progress), and at most `NodeLimits.frameLine` long: a longer one is refused as soon
+    /// as that much has come without its newline, so a node cannot make it fill memory.
     private func readLine() throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
+        let limit = NodeLimits.frameLine
         var scanned = head
         while true {
-            if let newline = inbox[scanned...].firstIndex(of: 10) {
+            if let newline = inbox[scanned..<min(inbox.count, head + limit + 1)].firstIndex(of: 10) {
                 let line = String(decoding: inbox[head..<newline], as: UTF8.self)
                 head = newline + 1
                 compact()
                 return line
+            }
+            guard inbox.count - head <= limit else {
+                throw failure("a line of more than \(limit) bytes where edgectl's node library writes a short one (not edgectl's node shell?)")
             }
             scanned = inbox.count
             if try !pump(wait: 0.05) { throw failure("the node closed the session\(diagnosticsSuffix)") }
@@ -344,19 +384,24 @@ public final class NodeShell {
         }
     }
 
-    /// A reply's body, announced by its header: the node library writes it from a file at
-    /// once, so it must arrive within `timeout` plus its length at 64 KiB/s, not merely keep
-    /// trickling.
-    private func take(_ count: Int) throws -> Data {
+    /// A reply's stderr, announced by its end line, handed to `deliver` in pieces as it comes:
+    /// the node library writes it from a file at once, so it must arrive within `timeout` plus
+    /// its length at 64 KiB/s, not merely keep trickling.
+    private func take(_ count: Int, deliver: (Data) throws -> Void) throws {
         let deadline = Date().addingTimeInterval(timeout + Double(count) / 65536)
-        while inbox.count - head < count {
+        var remaining = count
+        while remaining > 0 {
+            if inbox.count > head {
+                let n = min(remaining, inbox.count - head)
+                try deliver(Data(inbox[head..<head + n]))
+                head += n
+                remaining -= n
+                compact()
+                continue
+            }
             if try !pump(wait: 0.05) { throw failure("the node closed the session mid-reply\(diagnosticsSuffix)") }
             if Date() > deadline { throw failure("a reply of \(count) bytes did not arrive within \(Int(timeout))s") }
         }
-        let data = Data(inbox[head..<head + count])
-        head += count
-        compact()
-        return data
     }
 
     private func find(_ marker: [UInt8], from start: Int) -> Int? {

@@ -45,9 +45,13 @@ public struct ServiceObservation: Sendable, Equatable {
 extension ServiceObservation {
     /// Parses one `edge_observe` line
     /// (`service NAME CURRENT PREVIOUS STATE PID MODIFIED ENTRIES UNIT RESTARTS RECENT EXIT EXITED WHY REVERTED REASON`).
+    /// What goes into the state is bounded (`NodeLimits`): a line whose name or digests are longer
+    /// than any edgectl makes is not one of its services, and the reasons are cut.
     public init?(line: String) {
         let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard f.count == 16, f[0] == "service" else { return nil }
+        guard f.count == 16, f[0] == "service", [f[1], f[2], f[3], f[8]].allSatisfy({ $0.utf8.count <= NodeLimits.storedFact }) else {
+            return nil
+        }
         self.init(
             service: f[1], current: f[2].isEmpty ? nil : f[2], previous: f[3].isEmpty ? nil : f[3],
             process: Process(rawValue: f[4]) ?? .stopped, pid: Int32(f[5]), modifiedFiles: Int(f[6]) ?? 0, entryCount: Int(f[7]) ?? 0)
@@ -56,9 +60,9 @@ extension ServiceObservation {
         recentRestarts = Int(f[10]) ?? 0
         lastExit = Int(f[11])
         lastExitAt = Double(f[12]).map(Date.init(timeIntervalSince1970:))
-        lastExitReason = f[13] == "-" || f[13].isEmpty ? nil : f[13]
+        lastExitReason = f[13] == "-" || f[13].isEmpty ? nil : BoundedText.cut(f[13], to: NodeLimits.storedMessage)
         revertedAt = Double(f[14]).map(Date.init(timeIntervalSince1970:))
-        revertReason = revertedAt == nil || f[15].isEmpty ? nil : f[15]
+        revertReason = revertedAt == nil || f[15].isEmpty ? nil : BoundedText.cut(f[15], to: NodeLimits.storedMessage)
     }
 
     /// What the state records of this observation.

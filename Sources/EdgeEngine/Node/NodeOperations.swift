@@ -62,13 +62,13 @@ public final class NodeOperations {
     @discardableResult
     func call(
         _ function: String, _ arguments: [String] = [], input: ShellInput? = nil, what: String, step: SSHStep = .exec,
-        passing statuses: Set<Int32> = [0]
+        passing statuses: Set<Int32> = [0], output: ReplyOutput = .standard
     ) throws
         -> ShellReply
     {
         let reply: ShellReply
         do {
-            reply = try link.shell.call(function, arguments, input: input)
+            reply = try link.shell.call(function, arguments, input: input, output: output)
         } catch let error as NodeShellError {
             throw error.ssh(step, "\(what) failed: \(error.message)")
         }
@@ -107,7 +107,7 @@ public final class NodeOperations {
         let names = byName.keys.sorted()
         let lines = try call(
             "edge_missing", [release.digest, verify ? "verify" : "-"], input: .bytes(Data((names.joined(separator: "\n") + "\n").utf8)),
-            what: "listing stored files"
+            what: "listing stored files", output: .listing
         ).lines
         return (lines.compactMap { byName[$0] }, lines.first == "=present")
     }
@@ -152,7 +152,7 @@ public final class NodeOperations {
         }
         let reply: ShellReply
         do {
-            reply = try link.shell.call("edge_receive", input: stream)
+            reply = try link.shell.call("edge_receive", input: stream, output: .listing)
         } catch let error as NodeShellError {
             throw error.ssh(.transfer)
         }
@@ -188,7 +188,9 @@ public final class NodeOperations {
         if !present {
             try materialise(release)
         } else if verify || !missing.isEmpty {
-            try call("edge_repair", [release.digest], input: .bytes(Self.entryList(release)), what: "repairing release \(release.shortDigest)")
+            try call(
+                "edge_repair", [release.digest], input: .bytes(Self.entryList(release)), what: "repairing release \(release.shortDigest)",
+                output: .listing)
         }
         return report
     }
@@ -319,7 +321,7 @@ public final class NodeOperations {
             case .exec(let command):
                 let reply: ShellReply
                 do {
-                    reply = try link.shell.call("edge_health_exec", [service, String(check.timeoutSeconds)] + command)
+                    reply = try link.shell.call("edge_health_exec", [service, String(check.timeoutSeconds)] + command, output: .discard)
                 } catch let error as NodeShellError {
                     throw error.ssh(.exec, "health check failed: \(error.message)")
                 }
@@ -338,14 +340,15 @@ public final class NodeOperations {
 
     /// Every managed service on the node, in one call.
     public func observe(logCap: Int = 10 << 20) throws -> [ServiceObservation] {
-        try call("edge_observe", [String(logCap)], what: "observing services").lines.compactMap(ServiceObservation.init(line:))
+        try call("edge_observe", [String(logCap)], what: "observing services", output: .listing).lines.compactMap(ServiceObservation.init(line:))
     }
 
     /// Full re-hash of the current release: the files that differ from it.
     public func verify(service: String, release: Release) throws -> [String] {
         let lines = release.entries.filter { $0.type == .file }.map { "\(NodeLayout.storeName($0)) \($0.path)" }
         return try call(
-            "edge_verify", [service], input: .bytes(Data((lines.joined(separator: "\n") + "\n").utf8)), what: "verifying \(service)"
+            "edge_verify", [service], input: .bytes(Data((lines.joined(separator: "\n") + "\n").utf8)), what: "verifying \(service)",
+            output: .listing
         ).lines
     }
 
@@ -362,7 +365,7 @@ public final class NodeOperations {
     /// Removes releases beyond the last `keep` per service and files no release uses.
     @discardableResult
     public func cleanup(keep: Int = 3) throws -> [String] {
-        try call("edge_cleanup", [String(keep)], what: "cleaning up").lines
+        try call("edge_cleanup", [String(keep)], what: "cleaning up", output: .listing).lines
     }
 }
 
