@@ -5,15 +5,15 @@ import Foundation
     import Glibc
 #endif
 
-/// An OS lock (`flock`) on `<state>.lock`, held with the run lock of a SQLite state.
+/// An OS lock (`flock`) on `<state>.lock`: the run lock's anchor on a SQLite state.
 ///
-/// The run lock's row judges a holder on this host by its host name and pid, which two
-/// containers with the same host name (each with its own pid 1) both pass: each would take
-/// the other's live lock for a dead one. The kernel knows better: while the holder's process
-/// lives, its `flock` is held, whatever its pid looks like from here. So a row is only taken
-/// over when this lock could be had. The file is made like the state (0600, never through a
-/// link) and held open until the run lock is released or the process ends.
-final class HostLock: @unchecked Sendable {
+/// A row's host name and pid cannot tell whether its holder lives: two containers with the
+/// same host name (each with its own pid 1) would each take the other's live lock for a dead
+/// one. The kernel knows: while the holder's process lives, its `flock` is held, whatever its
+/// pid looks like from here, and the moment it ends the lock is free. So a row is taken over
+/// exactly when this lock could be had. The file is made like the state (0600, never through
+/// a link) and held open until the run lock is released or the process ends.
+final class HostLock: LockAnchor, @unchecked Sendable {
     private var fd: Int32
 
     /// Opens (creating) the lock file beside `statePath`.
@@ -46,4 +46,27 @@ final class HostLock: @unchecked Sendable {
         close(fd)
         fd = -1
     }
+
+    // MARK: As the run lock's anchor
+
+    func tryTake() throws -> Bool { tryLock() }
+
+    var session: Int64? { nil }
+
+    /// The lease only informs (`lock status`): liveness is the kernel's lock, which a live
+    /// holder cannot lose. False when the row is no longer this holder's (`lock release --force`).
+    func renew(store: StateStore, token: String, lease: Double, clock: () -> Date) -> Bool {
+        let rows = try? store.unfencedWrite { db in
+            try db.rows(
+                sql: "UPDATE runLock SET expiresAt = ? WHERE token = ? RETURNING token",
+                arguments: [Timestamp.string(clock().addingTimeInterval(lease)), token])
+        }
+        return rows.map { $0.count == 1 } ?? true
+    }
+
+    func isHeld(_ db: any SQLConnection) throws -> Bool { fd >= 0 }
+
+    func now(_ db: any SQLConnection) throws -> Date? { nil }
+
+    func release() { unlock() }
 }

@@ -201,6 +201,11 @@ enum Migrations {
                     );
                     """)
         }
+        migrator.registerMigration("v9-lock-session") { db in
+            // The server session whose advisory lock keeps a holding (PostgreSQL only; kept
+            // here so both schemas read the same row).
+            try db.execute(sql: "ALTER TABLE runLock ADD COLUMN session INTEGER")
+        }
         return migrator
     }
 }

@@ -13,59 +13,135 @@ public struct LockHolder: Sendable, Equatable, CustomStringConvertible {
     public var user: String?
     public var command: String
     public var since: Date
-    /// The lease: the holder renews it while it runs; past it, the lock may be taken over.
+    /// The lease as last renewed (by the server's clock on PostgreSQL). It is shown, never
+    /// compared with a clock to decide whether the holder lives (see `LockAnchor`).
     public var expiresAt: Date?
-    /// Identifies this holding (a pid may be reused, and two hosts may share a name).
+    /// Identifies this holding (a pid may be reused, and two hosts may share a name): the
+    /// fencing token every write of the holder is checked against.
     public var token: String = ""
+    /// The server session whose advisory lock keeps this holding (PostgreSQL); nil for a
+    /// SQLite state and for a row written by an edgectl from before the advisory lock.
+    public var session: Int64? = nil
 
     public var description: String {
         "pid \(pid)\(user.map { " (\($0))" } ?? "") on \(host) (\(command)) since \(Timestamp.string(since))"
     }
 }
 
-/// The single-writer lock of the state, with a lease.
+/// Who this process says it is in the lock's row. Only shown to people: nothing decides by it
+/// (two containers may share a host name and a pid). Tests pass their own.
+public struct LockIdentity: Sendable {
+    public var pid: Int32
+    public var processStart: Int64?
+    public var host: String
+    public var user: String?
+
+    public init(pid: Int32, processStart: Int64?, host: String, user: String?) {
+        self.pid = pid
+        self.processStart = processStart
+        self.host = host
+        self.user = user
+    }
+
+    public static var current: LockIdentity {
+        LockIdentity(pid: getpid(), processStart: ProcessStart.of(getpid()), host: ProcessInfo.processInfo.hostName, user: Actor.userName)
+    }
+}
+
+/// What proves a run lock's holder alive to every other process, held for the whole run: the
+/// kernel's file lock on `<state>.lock` (SQLite, `HostLock`) or a session-level advisory lock on
+/// the server (PostgreSQL, `PostgresLockSession`). Either is held exactly as long as the holder
+/// (or its session with the server) lives, so no clock, host name or pid is compared.
+protocol LockAnchor: AnyObject, Sendable {
+    /// Takes it without waiting; false while another live holder has it.
+    func tryTake() throws -> Bool
+    /// The server session that holds it, recorded in the row (PostgreSQL).
+    var session: Int64? { get }
+    /// Renews the row's lease; false once this holding is lost (the session ended, the row
+    /// was taken over or released by force).
+    func renew(store: StateStore, token: String, lease: Double, clock: () -> Date) -> Bool
+    /// Whether it is still held, asked inside a write transaction (the fence).
+    func isHeld(_ db: any SQLConnection) throws -> Bool
+    /// The server's clock inside `db`'s transaction (nil: the state has no server; use ours).
+    func now(_ db: any SQLConnection) throws -> Date?
+    func release()
+}
+
+/// The single-writer lock of the state.
 ///
-/// It is a row in the state, not an OS file lock, so it works the same on a shared PostgreSQL
-/// database as in a local file, names its holder in the error a second writer sees, and can be
-/// listed and released by automation (`edgectl lock status|release`). The holder renews its
-/// lease every third of the lease; a lock whose lease ran out (the holder was killed, the
-/// laptop closed) is taken over with a warning naming the old holder. On the holder's own host
-/// a dead holder is seen at once by its pid and the pid's start time.
+/// Two parts: an anchor (`LockAnchor`) that decides whether the holder lives, and a row in the
+/// state that names the holder for people (`lock status`, the error a second writer sees) and
+/// carries the fencing token. While a process holds the lock, every write of its store first
+/// checks, inside the write's own transaction, that the row still carries its token and the
+/// anchor is still held; a holder that lost the lock (its session cut, its lease run out, the
+/// lock released by force) fails at its next write with a clear error and writes nothing more.
 public final class RunLock: @unchecked Sendable {
     let store: StateStore
     public let holder: LockHolder
     /// The holder whose lock was taken over (dead, or its lease ran out), for a warning.
     public let tookOverFrom: LockHolder?
-    /// Why it was taken over: "no longer running" or "its lease ran out at …".
+    /// Why it was taken over: "is no longer running", "let its lease run out at …".
     public let takeoverReason: String?
     private let state = NSCondition()
     private var released = false
-    private let hostLock: HostLock?
+    /// Why this holding was lost, once it was (seen by the renewer).
+    private var lost: String?
+    let anchor: any LockAnchor
 
-    init(store: StateStore, holder: LockHolder, tookOverFrom: LockHolder?, takeoverReason: String?, lease: Double, hostLock: HostLock?) {
+    init(
+        store: StateStore, holder: LockHolder, tookOverFrom: LockHolder?, takeoverReason: String?, lease: Double, anchor: any LockAnchor,
+        clock: @escaping @Sendable () -> Date
+    ) {
         self.store = store
-        self.hostLock = hostLock
+        self.anchor = anchor
         self.holder = holder
         self.tookOverFrom = tookOverFrom
         self.takeoverReason = takeoverReason
-        let renewer = Thread { [weak self] in self?.renew(every: lease / 3, lease: lease) }
+        store.fence.hold(self)
+        let renewer = Thread { [weak self] in self?.renew(every: lease / 3, lease: lease, clock: clock) }
         renewer.start()
     }
 
-    /// Extends the lease until released (a holder that stops renewing loses it after `lease`).
-    private func renew(every interval: Double, lease: Double) {
-        state.lock()
-        defer { state.unlock() }
-        while !released {
-            _ = state.wait(until: Date().addingTimeInterval(interval))
-            if released { return }
-            let token = holder.token
-            _ = try? store.write { db in
-                try db.execute(
-                    sql: "UPDATE runLock SET expiresAt = ? WHERE token = ?",
-                    arguments: [Timestamp.string(Date().addingTimeInterval(lease)), token])
+    /// Renews the lease until released; notes the loss when renewing finds the lock gone.
+    /// The condition is not held while renewing: a write of the holder checks the fence
+    /// (which reads `lost`) while it holds the state, and renewing on SQLite waits for that.
+    private func renew(every interval: Double, lease: Double, clock: @Sendable () -> Date) {
+        while true {
+            state.lock()
+            if !released { _ = state.wait(until: Date().addingTimeInterval(interval)) }
+            let stop = released
+            state.unlock()
+            if stop { return }
+            guard anchor.renew(store: store, token: holder.token, lease: lease, clock: clock) else {
+                state.lock()
+                lost = store.isPostgres ? "its session with the state server ended, or its row was replaced" : "its row was replaced"
+                state.unlock()
+                return
             }
         }
+    }
+
+    /// Throws unless this process still holds the lock: run inside every write transaction of
+    /// the holder's store, so a write that commits was made by the current holder.
+    func checkFence(_ db: any SQLConnection) throws {
+        state.lock()
+        let lostReason = lost
+        state.unlock()
+        let current = try StateStore.currentHolder(db)
+        let why: String?
+        if let current, current.token != holder.token {
+            why = "it was taken over by \(current)"
+        } else if current == nil {
+            why = "it was released (lock release --force?)"
+        } else if try !anchor.isHeld(db) {
+            why = "its session with the state server ended (connection cut, or its lease ran out)"
+        } else {
+            why = lostReason
+        }
+        guard let why else { return }
+        throw EdgeError.temporary(
+            "this run lost the run lock of the state \(store.displayName): \(why); it stopped here, and nothing of this step was written; run it again"
+        )
     }
 
     /// Releases the lock if this process still holds it.
@@ -76,143 +152,33 @@ public final class RunLock: @unchecked Sendable {
         state.broadcast()
         state.unlock()
         guard first else { return }
+        store.fence.drop(self)
         let token = holder.token
-        _ = try? store.write { db in try db.execute(sql: "DELETE FROM runLock WHERE token = ?", arguments: [token]) }
-        hostLock?.unlock()
+        _ = try? store.unfencedWrite { db in try db.execute(sql: "DELETE FROM runLock WHERE token = ?", arguments: [token]) }
+        anchor.release()
     }
 }
 
-extension StateStore {
-    /// Seconds a lock's lease lasts (`EDGECTL_LOCK_LEASE`, default 30).
-    public static var lockLease: Double {
-        ProcessInfo.processInfo.environment["EDGECTL_LOCK_LEASE"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 30
+/// The run lock a store's process holds, if any: its writes are fenced by it.
+final class LockFence: @unchecked Sendable {
+    private let mutex = NSLock()
+    private weak var lock: RunLock?
+
+    var current: RunLock? {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return lock
     }
 
-    /// Takes the run lock for `command`, waiting up to `timeout` seconds for a live holder.
-    /// Throws a temporary `EdgeError` (exit 75) naming the holder if it cannot.
-    public func acquireLock(
-        command: String, timeout: Double = 0, pollInterval: Double = 0.1, lease: Double = StateStore.lockLease
-    )
-        throws -> RunLock
-    {
-        let me = LockHolder(
-            pid: getpid(), processStart: ProcessStart.of(getpid()), host: ProcessInfo.processInfo.hostName, user: Actor.userName,
-            command: command, since: Date(), expiresAt: Date().addingTimeInterval(lease),
-            token: (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined())
-        let deadline = Date().addingTimeInterval(timeout)
-        let hostLock = isPostgres ? nil : try HostLock(statePath: path)
-        while true {
-            // A live process on this machine holds the file lock: its row is live too, whatever
-            // its host name and pid say (another container may share both).
-            let hostLockFree = hostLock?.tryLock() ?? true
-            let result: (acquired: Bool, holder: LockHolder?, reason: String?) = try write { db in
-                guard hostLockFree else { return (false, try StateStore.currentHolder(db), nil) }
-                var me = me
-                me.expiresAt = Date().addingTimeInterval(lease)
-                guard let holder = try StateStore.currentHolder(db) else {
-                    try StateStore.insertLock(db, me)
-                    return (true, nil, nil)
-                }
-                guard let reason = StateStore.takeoverReason(holder, localHost: me.host) else { return (false, holder, nil) }
-                try db.execute(sql: "DELETE FROM runLock")
-                try StateStore.insertLock(db, me)
-                try StateStore.appendEvent(
-                    db, time: Timestamp.string(Date()), type: .warning, kind: "Lock", name: "state", reason: "LockTakenOver",
-                    message: "\(me) took over the lock of \(holder), which \(reason)", generation: nil)
-                return (true, holder, reason)
-            }
-            if result.acquired {
-                return RunLock(
-                    store: self, holder: me, tookOverFrom: result.holder, takeoverReason: result.reason, lease: lease, hostLock: hostLock)
-            }
-            guard Date() < deadline else {
-                let holderText = result.holder.map(\.description) ?? "another process"
-                let leaseText = result.holder?.expiresAt.map { ", its lease runs until \(Timestamp.string($0))" } ?? ""
-                let liveText = hostLockFree ? "" : " (a process on this machine holds \(path).lock)"
-                throw EdgeError.temporary(
-                    "the state \(displayName) is locked by \(holderText)\(leaseText)\(liveText); try again later"
-                        + (timeout > 0 ? " (waited \(Int(timeout))s)" : " or pass --lock-timeout SECONDS to wait"))
-            }
-            Thread.sleep(forTimeInterval: pollInterval)
-        }
+    func hold(_ lock: RunLock) {
+        mutex.lock()
+        self.lock = lock
+        mutex.unlock()
     }
 
-    /// The current holder (`lock status`); nil when unlocked.
-    public func lockHolder() throws -> LockHolder? {
-        try read { try StateStore.currentHolder($0) }
-    }
-
-    /// Breaks the lock whoever holds it (`lock release --force`), recording who did and whom
-    /// it was taken from. Returns that holder (nil: it was not held).
-    @discardableResult
-    public func forceReleaseLock(by actor: Actor) throws -> LockHolder? {
-        try write { db in
-            guard let holder = try StateStore.currentHolder(db) else { return nil }
-            try db.execute(sql: "DELETE FROM runLock")
-            try StateStore.appendEvent(
-                db, time: Timestamp.string(actor.now), type: .warning, kind: "Lock", name: "state", reason: "LockReleased",
-                message: "released by \(actor.user) on \(actor.host) (\(actor.command)); it was held by \(holder)", generation: nil)
-            return holder
-        }
-    }
-
-    static func currentHolder(_ db: any SQLConnection) throws -> LockHolder? {
-        try db.row(sql: "SELECT * FROM runLock WHERE id = 1").map { row in
-            LockHolder(
-                pid: Int32(row["pid"] as Int), processStart: row["processStart"], host: row["host"], user: row["holderUser"],
-                command: row["command"], since: Timestamp.date(row["since"]) ?? Date(timeIntervalSince1970: 0),
-                expiresAt: (row["expiresAt"] as String?).flatMap(Timestamp.date), token: row["token"] ?? "")
-        }
-    }
-
-    static func insertLock(_ db: any SQLConnection, _ holder: LockHolder) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO runLock (id, pid, processStart, host, holderUser, command, since, expiresAt, token)
-                VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                holder.pid, holder.processStart, holder.host, holder.user, holder.command, Timestamp.string(holder.since),
-                holder.expiresAt.map(Timestamp.string), holder.token,
-            ])
-    }
-
-    /// Why a holder's lock may be taken over, or nil while it is held: a lease that ran out,
-    /// or (on its own host, where it can be checked) a holder that is no longer running.
-    static func takeoverReason(_ holder: LockHolder, localHost: String, now: Date = Date()) -> String? {
-        if let expires = holder.expiresAt, expires < now { return "let its lease run out at \(Timestamp.string(expires))" }
-        guard holder.host == localHost else { return nil }
-        if kill(holder.pid, 0) != 0 && errno == ESRCH { return "is no longer running" }
-        if let recorded = holder.processStart, let actual = ProcessStart.of(holder.pid), recorded != actual { return "is no longer running" }
-        return nil
-    }
-}
-
-/// A process's start time in clock ticks since boot (`/proc/PID/stat` field 22),
-/// which with the pid identifies a process even after pids wrap around.
-public enum ProcessStart {
-    public static func of(_ pid: Int32) -> Int64? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = text.lastIndex(of: ")")
-        else { return nil }
-        // Fields after the command name (which may contain spaces) start at field 3.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 19 else { return nil }
-        return Int64(fields[19])
-    }
-}
-
-extension StateStore {
-    /// Writes a lock row for another process, as if it had taken the lock and died (or, with a
-    /// host that is not this one, as if a holder elsewhere had stopped renewing). Only tests use this.
-    public func plantLockForTesting(pid: Int32, command: String, host: String? = nil, leaseSeconds: Double = 30) throws {
-        try write { db in
-            try db.execute(sql: "DELETE FROM runLock")
-            try StateStore.insertLock(
-                db,
-                LockHolder(
-                    pid: pid, processStart: ProcessStart.of(pid), host: host ?? ProcessInfo.processInfo.hostName, user: "tester",
-                    command: command, since: Date(), expiresAt: Date().addingTimeInterval(leaseSeconds), token: "planted"))
-        }
+    func drop(_ lock: RunLock) {
+        mutex.lock()
+        if self.lock === lock { self.lock = nil }
+        mutex.unlock()
     }
 }

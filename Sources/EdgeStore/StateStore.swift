@@ -25,6 +25,8 @@ public final class StateStore: Sendable {
     /// The file, or the `postgres://` URL as given.
     public let path: String
     let backend: any StateBackend
+    /// The run lock this process holds on the state, if any: every write is fenced by it.
+    let fence = LockFence()
 
     /// `${EDGECTL_STATE}`, else `${XDG_STATE_HOME:-~/.local/state}/edgectl/state.db`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -51,7 +53,19 @@ public final class StateStore: Sendable {
     /// The state as messages name it (never with a password).
     public var displayName: String { backend.displayName }
 
-    public func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T { try backend.write(body) }
+    /// One write transaction. While this store holds the run lock, the transaction first checks
+    /// that it still does (the fencing token and the anchor), so a holder that lost the lock
+    /// writes nothing more.
+    public func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        guard let lock = fence.current else { return try backend.write(body) }
+        return try backend.write { db in
+            try lock.checkFence(db)
+            return try body(db)
+        }
+    }
+
+    /// A write outside the fence: the lock's own bookkeeping (taking, renewing, releasing).
+    func unfencedWrite<T>(_ body: (any SQLConnection) throws -> T) throws -> T { try backend.write(body) }
 
     public func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T { try backend.read(body) }
 

@@ -101,6 +101,13 @@ final class PostgresBackend: StateBackend, @unchecked Sendable {
 
     private func connect() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
+        let made = try newConnection()
+        connection = made
+        return made
+    }
+
+    /// A connection of its own to the server (the store's, or the run lock's session).
+    func newConnection() throws -> PostgresConnection {
         var configuration: PostgresConnection.Configuration
         let password = url.password()
         if let directory = url.socketDirectory {
@@ -112,9 +119,7 @@ final class PostgresBackend: StateBackend, @unchecked Sendable {
         }
         configuration.options.connectTimeout = .seconds(10)
         do {
-            let made = try PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger).wait()
-            connection = made
-            return made
+            return try PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger).wait()
         } catch {
             throw connectError(error, password: password != nil)
         }

@@ -72,6 +72,9 @@ enum PostgresMigrations {
                 "CREATE TABLE unit (digest TEXT PRIMARY KEY, fields TEXT NOT NULL)",
                 "CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
             ]
-        )
+        ),
+        // The server session (backend pid) whose advisory lock keeps the run lock's holding;
+        // NULL in a row written by an edgectl from before the advisory lock.
+        ("p2-lock-session", ["ALTER TABLE runLock ADD COLUMN session BIGINT"]),
     ]
 }
