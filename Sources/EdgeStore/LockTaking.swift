@@ -75,7 +75,9 @@ extension StateStore {
     /// the server's clock.
     static func takeoverReason(_ holder: LockHolder, anchoredBy anchor: any LockAnchor, now: Date) -> String? {
         guard anchor is PostgresLockSession else { return "is no longer running (it let go of the state's .lock file)" }
-        if holder.session != nil { return "is no longer connected to the state server (it ended, its connection was cut, or it stopped renewing its lease)" }
+        if holder.session != nil {
+            return "is no longer connected to the state server (it ended, its connection was cut, or it stopped renewing its lease)"
+        }
         guard let expires = holder.expiresAt, expires >= now else {
             return "let its lease run out at \(holder.expiresAt.map(Timestamp.string) ?? "an unknown time")"
         }
