@@ -49,6 +49,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Use cases (apply, diff, get, status, …) over the core, the store and SSH,
@@ -78,7 +79,7 @@ let package = Package(
             exclude: ["FuzzRegressions"]),
         .testTarget(name: "EdgeStoreTests", dependencies: ["EdgeStore", "EdgeCore", "TestSupport"]),
         // Golden/ holds expected output, read by path from the tests (not a bundle resource).
-        .testTarget(name: "EdgeEngineTests", dependencies: ["EdgeEngine", "EdgeStore", "EdgeCore", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "EdgeEngineTests", dependencies: ["EdgeEngine", "EdgeStore", "EdgeCore", "EdgeSSH", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: ["EdgeCore", "EdgeSSH", "EdgeEngine", "EdgeStore", "TestSupport"]),
     ]
 )

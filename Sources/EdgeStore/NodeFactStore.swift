@@ -111,7 +111,27 @@ extension StateStore {
         }
     }
 
-    /// Pins a node's host key, replacing any earlier one (first use, or `node trust`).
+    /// Records a node's first host key unless one is recorded already (another run may have
+    /// recorded one a moment ago); returns the key now recorded and whether it is this one.
+    public func recordFirstHostKey(_ key: TrustedHostKey) throws -> (recorded: TrustedHostKey, inserted: Bool) {
+        try write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO hostKey (node, keyType, publicKey, fingerprint, trustedAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT (node) DO NOTHING",
+                arguments: [key.node, key.keyType, key.publicKey, key.fingerprint, Timestamp.string(key.trustedAt)])
+            guard let row = try db.row(sql: "SELECT * FROM hostKey WHERE node = ?", arguments: [key.node]) else {
+                throw EdgeError.runtime("node \(key.node): its host key was not recorded")
+            }
+            let recorded = TrustedHostKey(
+                node: row["node"], keyType: row["keyType"], publicKey: row["publicKey"], fingerprint: row["fingerprint"],
+                trustedAt: Timestamp.date(row["trustedAt"]) ?? Date(timeIntervalSince1970: 0))
+            let inserted =
+                recorded.keyType == key.keyType && recorded.publicKey == key.publicKey && row["trustedAt"] == Timestamp.string(key.trustedAt)
+            return (recorded, inserted)
+        }
+    }
+
+    /// Pins a node's host key, replacing any earlier one (`node trust`, which asked first).
     public func trustHostKey(_ key: TrustedHostKey) throws {
         try write { db in
             try db.execute(

@@ -38,10 +38,22 @@ extension StateStore {
 
     /// Replaces what is known about the services on these nodes (reachable nodes only;
     /// an unreachable node keeps its last observation).
-    public func recordObservations(_ observed: [String: [String: NodeServiceState]], at time: Date = Date()) throws {
+    ///
+    /// - Parameter lookedAt: when the look began. A node something recorded after that (a
+    ///   run's step, while `status` looked without the run lock) keeps that newer record: an
+    ///   observation older than it must not overwrite it. Returns the nodes so kept.
+    @discardableResult
+    public func recordObservations(
+        _ observed: [String: [String: NodeServiceState]], at time: Date = Date(), lookedAt: Date? = nil
+    ) throws -> [String] {
         try write { db in
+            var kept: [String] = []
             for (node, services) in observed {
                 let before = try StateStore.nodeServices(db, node: node)
+                if let lookedAt, before.values.contains(where: { $0.observedAt > lookedAt }) {
+                    kept.append(node)
+                    continue
+                }
                 try db.execute(sql: "DELETE FROM nodeService WHERE node = ?", arguments: [node])
                 for (service, state) in services {
                     // Unchanged since the last record: keep when it began and, for a step that failed
@@ -61,6 +73,7 @@ extension StateStore {
                         ])
                 }
             }
+            return kept.sorted()
         }
     }
 

@@ -19,9 +19,10 @@ public enum StateCopy {
         public var rows: [(table: String, count: Int)]
     }
 
-    /// The secret fingerprint key travels with the state: a file beside a SQLite state, a
-    /// setting in a PostgreSQL one (unit digests depend on it).
-    static let keySetting = "secretFingerprintKey"
+    /// The secret fingerprint key travels with the state (unit digests depend on it): a file
+    /// beside a SQLite state, the operator's key for a PostgreSQL one (`FingerprintKey`). Its
+    /// settings are not copied as rows.
+    static let keySettings: Set<String> = [FingerprintKey.legacySetting, FingerprintKey.checkSetting]
 
     public static func copy(from source: StateStore, to destination: StateStore, actor: Actor) throws -> Report {
         let sourceLock = try source.acquireLock(command: actor.command)
@@ -43,8 +44,8 @@ public enum StateCopy {
         try destination.write { db in
             for (index, table) in tables.enumerated() {
                 let columns = Set(try StateCopy.columns(db, table.name).map { $0.lowercased() })
-                // The fingerprint key goes to its own place (`copyKey`), not as a row into SQLite.
-                for row in snapshot[index] where !(db.dialect == .sqlite && table.name == "setting" && row.value("name") == .text(keySetting)) {
+                // The fingerprint key goes to its own place (`copyKey`), not as a row.
+                for row in snapshot[index] where !(table.name == "setting" && isKeySetting(row)) {
                     let kept = zip(row.columns, row.values).filter { columns.contains($0.0.lowercased()) }
                     let names = kept.map { quoted($0.0) }.joined(separator: ", ")
                     let marks = Array(repeating: "?", count: kept.count).joined(separator: ", ")
@@ -79,8 +80,8 @@ public enum StateCopy {
             throw EdgeError.runtime("state copy: the secrets' fingerprint key differs between \(a.displayName) and \(b.displayName)")
         }
         for (index, table) in tables.enumerated() {
-            let l = left[index].map(normalised).filter { $0["name"] != .text(keySetting) }
-            let r = right[index].map(normalised).filter { $0["name"] != .text(keySetting) }
+            let l = left[index].filter { !(table.name == "setting" && isKeySetting($0)) }.map(normalised)
+            let r = right[index].filter { !(table.name == "setting" && isKeySetting($0)) }.map(normalised)
             guard l.count == r.count else {
                 throw EdgeError.runtime("state copy: \(table.name) has \(l.count) row(s) in \(a.displayName) but \(r.count) in \(b.displayName)")
             }
@@ -93,31 +94,23 @@ public enum StateCopy {
         }
     }
 
-    static func key(of store: StateStore) -> String? {
-        store.isPostgres ? (try? store.setting(keySetting)) ?? nil : keyFileHex(store.path)
+    static func isKeySetting(_ row: SQLRow) -> Bool {
+        keySettings.contains { row.value("name") == .text($0) }
     }
 
+    static func key(of store: StateStore) -> String? { try? FingerprintKey.hex(for: store) }
+
     static func copyKey(from source: StateStore, to destination: StateStore) throws {
-        guard let key = key(of: source), !key.isEmpty else { return }
+        guard let key = key(of: source) else { return }
         if destination.isPostgres {
-            _ = try destination.setting(keySetting) { key }
+            try FingerprintKey.adopt(key, for: destination)
         } else {
-            var bytes: [UInt8] = []
-            var index = key.startIndex
-            while index < key.endIndex, let next = key.index(index, offsetBy: 2, limitedBy: key.endIndex) {
-                bytes.append(UInt8(key[index..<next], radix: 16) ?? 0)
-                index = next
-            }
             let path = destination.path + ".fingerprint-key"
-            guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            guard FileManager.default.createFile(atPath: path, contents: Data(FingerprintKey.bytes(key)), attributes: [.posixPermissions: 0o600])
+            else {
                 throw EdgeError.runtime("state copy: cannot write the secrets' fingerprint key \(path)")
             }
         }
-    }
-
-    static func keyFileHex(_ statePath: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: statePath + ".fingerprint-key"), data.count == 32 else { return nil }
-        return data.map { String(format: "%02x", $0) }.joined()
     }
 
     static func rows(_ db: any SQLConnection, _ table: String, order: String) throws -> [SQLRow] {

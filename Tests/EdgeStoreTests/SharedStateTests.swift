@@ -260,7 +260,9 @@ struct SharedStateTests {
                   nodeGroups: [all]
                   run: {command: [./run], env: {TOKEN: {secret: token}}}
                 """)
-        let environment = ["EDGECTL_TEST_COPY_TOKEN": "s3cret"]
+        // This operator has no key of their own yet: the copy gives them the source's.
+        let operatorKey = dir.path + "/config/edgectl/fingerprint.key"
+        let environment = ["EDGECTL_TEST_COPY_TOKEN": "s3cret", "EDGECTL_FINGERPRINT_KEY_FILE": operatorKey]
         let applied = try Edgectl.run(["apply", "-f", dir.path + "/m.yaml", "--connect-timeout", "1"], state: original, environment: environment)
         #expect(applied.stdout.contains("service/web created"), "\(applied.stdout)")
         let store = try StateStore(path: original)
@@ -272,11 +274,15 @@ struct SharedStateTests {
         try store.pause(service: "web", by: "ada")
 
         let shared = try TestStates.make("postgres", in: dir)
-        let there = try Edgectl.run(["state", "copy", "--from", original, "--to", shared], state: nil)
+        let there = try Edgectl.run(["state", "copy", "--from", original, "--to", shared], state: nil, environment: environment)
         #expect(there.status == 0, "\(there.stderr)")
         #expect(there.stdout.contains("every table compared equal"), "\(there.stdout)")
+        // The key is the operator's now, never a row of the shared database.
+        let sourceKey = try #require(FileManager.default.contents(atPath: original + ".fingerprint-key")).map { String(format: "%02x", $0) }.joined()
+        #expect(try String(contentsOfFile: operatorKey, encoding: .utf8) == sourceKey + "\n")
+        #expect(try TestStates.psql(shared, "SELECT string_agg(value, ',') FROM setting").contains(sourceKey) == false)
         let back = try TestStates.make("sqlite", in: dir)
-        let home = try Edgectl.run(["state", "copy", "--from", shared, "--to", back], state: nil)
+        let home = try Edgectl.run(["state", "copy", "--from", shared, "--to", back], state: nil, environment: environment)
         #expect(home.status == 0, "\(home.stderr)")
         try StateCopy.verify(try StateStore(path: original), try StateStore(path: back))
 
@@ -293,7 +299,7 @@ struct SharedStateTests {
             #expect(Set(answers.map(\.status)).count == 1, "\(command) exit codes differ")
         }
         // Into a state that is not empty: refused, nothing written.
-        let again = try Edgectl.run(["state", "copy", "--from", original, "--to", shared], state: nil)
+        let again = try Edgectl.run(["state", "copy", "--from", original, "--to", shared], state: nil, environment: environment)
         #expect(again.status == 1)
         #expect(again.stderr.contains("already holds a state"), "\(again.stderr)")
     }

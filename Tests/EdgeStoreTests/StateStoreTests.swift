@@ -163,4 +163,39 @@ struct StateStoreTests {
         #expect(row.since == t0.addingTimeInterval(180))
         #expect(row.state.driftCause == "1 file changed")
     }
+
+    /// `status` looks without the run lock: what it saw before an apply's step recorded a node
+    /// must not overwrite that step's record.
+    @Test(arguments: TestStates.backends) func anObservationOlderThanARunsRecordLeavesItBe(_ backend: String) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try StateStore(path: try TestStates.make(backend, in: dir))
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let looked = t0
+        // The apply activates r2 on n1 while status is still looking (it saw r1 there).
+        try store.recordNodeService(node: "n1", service: "web", state: NodeServiceState(current: "r2", process: .running), at: t0 + 2)
+        let old = NodeServiceState(current: "r1", process: .running)
+        let kept = try store.recordObservations(["n1": ["web": old], "n2": ["web": old]], at: t0 + 3, lookedAt: looked)
+        #expect(kept == ["n1"])
+        let rows = Dictionary(uniqueKeysWithValues: try store.nodeServices().map { ($0.node, $0) })
+        #expect(rows["n1"]?.state.current == "r2", "the apply's record stays")
+        #expect(rows["n2"]?.state.current == "r1", "a node nothing else recorded takes the observation")
+        // A look that began after the record replaces it.
+        #expect(try store.recordObservations(["n1": ["web": old]], at: t0 + 5, lookedAt: t0 + 4).isEmpty)
+        #expect(try store.nodeServices().first { $0.node == "n1" }?.state.current == "r1")
+    }
+
+    /// First contact by two runs at once: the first key recorded stays, the second run learns it.
+    @Test(arguments: TestStates.backends) func aFirstHostKeyIsRecordedOnlyIfNoneIs(_ backend: String) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try StateStore(path: try TestStates.make(backend, in: dir))
+        let first = TrustedHostKey(node: "n1", keyType: "ssh-ed25519", publicKey: "AAAA1", fingerprint: "SHA256:one", trustedAt: Date())
+        let second = TrustedHostKey(node: "n1", keyType: "ssh-ed25519", publicKey: "AAAA2", fingerprint: "SHA256:two", trustedAt: Date() + 1)
+        #expect(try store.recordFirstHostKey(first).inserted)
+        let (recorded, inserted) = try store.recordFirstHostKey(second)
+        #expect(!inserted)
+        #expect(recorded.fingerprint == "SHA256:one")
+        #expect(try store.trustedHostKeys()["n1"]?.publicKey == "AAAA1")
+    }
 }

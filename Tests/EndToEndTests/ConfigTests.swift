@@ -206,6 +206,19 @@ final class ConfigTests: FleetTestCase {
         }
     }
 
+    /// A secret holding `"` and `\` (a JSON key file) is escaped inside a JSON document; it is
+    /// masked before that, so `-o json` never prints it in its escaped form.
+    func testASecretHoldingQuotesAndBackslashesIsMaskedInJSONOutput() throws {
+        password = "{\"key\": \"\(sentinel)\\\\u0041\", \"n\": \"a\\\\b\"}"
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        for format in ["json", "text"] {
+            let run = try edgectl(["exec", "--node", fleet.nodeName(1), "-o", format, "--", "cat /var/lib/edgectl/services/app/config/*/relay.conf"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.stdout.contains("password=<secret db>"), format + ": " + run.stdout)
+            XCTAssertFalse(run.stdout.contains(sentinel), format + ": " + run.stdout)
+        }
+    }
+
     func testChangingOneNodesLabelUpdatesThatNodeOnly() throws {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         XCTAssertTrue(poll(10) { (try? self.seen(3)) == self.expected(3, site: "berlin", upstream: "10.0.0.1") })

@@ -221,6 +221,29 @@ final class SSHFleetTests: FleetTestCase {
         XCTAssertTrue(try Edgectl.run(["get", "nodes", "-o", "wide"], state: other).stdout.contains(try fleet.fingerprint(1)))
     }
 
+    /// A node's output reaches a terminal with its colours but no sequence the terminal would
+    /// obey (retitle, clipboard), as lines (led by the node's name) and as `--grouped` blocks;
+    /// into a pipe it goes byte for byte.
+    func testExecOutputOnATerminalIsEscaped() throws {
+        let fleet = try requireFleet()
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        XCTAssertEqual(try Edgectl.run(["apply", "-f", fleet.manifestPath], state: state).status, 0)
+        let hostile = #"printf '\033]0;owned\007\033]52;c;aGk=\007\033[31mred\033[0m\n'; printf '\033]0;err\007\n' >&2"#
+        for mode in [[], ["--grouped"]] {
+            let args = [Edgectl.binaryPath, "exec", "--state", state, "--node", fleet.nodeName(2)] + mode + ["--", hostile]
+            // util-linux `script` gives edgectl a pseudo-terminal (stdout and stderr both).
+            let tty = try Shell.run("/usr/bin/script", ["-qec", args.map(ShellQuote.quote).joined(separator: " "), "/dev/null"])
+            XCTAssertEqual(tty.status, 0, tty.stdout)
+            XCTAssertTrue(tty.stdout.contains("^[]0;owned^G^[]52;c;aGk=^G\u{1B}[31mred\u{1B}[0m"), "\(mode): \(tty.stdout.debugDescription)")
+            XCTAssertTrue(tty.stdout.contains("^[]0;err^G"), "\(mode): stderr too: \(tty.stdout.debugDescription)")
+            XCTAssertFalse(tty.stdout.contains("\u{1B}]"), "\(mode): an OSC sequence reached the terminal: \(tty.stdout.debugDescription)")
+            let piped = try Edgectl.run(["exec", "--node", fleet.nodeName(2)] + mode + ["--", hostile], state: state)
+            XCTAssertTrue(piped.stdout.contains("\u{1B}]0;owned\u{07}"), "\(mode): a pipe gets the bytes: \(piped.stdout.debugDescription)")
+        }
+    }
+
     func testCommandFailureAndStderrAreReported() throws {
         let fleet = try requireFleet()
         let s = try session(fleet, 4)

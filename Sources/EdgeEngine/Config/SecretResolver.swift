@@ -5,7 +5,7 @@ import Foundation
 
 /// Reads secrets' values on this machine when a run needs them (from the environment, a file,
 /// or a command's standard output), once per run and source, and fingerprints each with a key
-/// kept beside the state (mode 0600), so the state can tell a rotation without holding
+/// the state's readers do not have (`FingerprintKey`), so the state can tell a rotation without holding
 /// anything from which the value could be guessed. Every value read is registered with the
 /// `Redactor` before it goes anywhere.
 public final class SecretResolver: @unchecked Sendable {
@@ -20,25 +20,11 @@ public final class SecretResolver: @unchecked Sendable {
     private let lock = NSLock()
     private var cache: [String: Result<String, Failure>] = [:]
 
-    /// The fingerprint key comes with the state: a file beside a SQLite state (made 0600 when
-    /// missing), a setting in a shared PostgreSQL state (so every operator's fingerprints, and
-    /// so every unit's digest, agree).
+    /// The fingerprint key comes with the state (`FingerprintKey`): a file beside a SQLite
+    /// state, the operator's own key for a shared PostgreSQL one, never the database.
     public init(fleet: Fleet, store: StateStore) throws {
         self.fleet = fleet
-        if store.isPostgres {
-            let hex = try store.setting("secretFingerprintKey") {
-                SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
-            }
-            var bytes: [UInt8] = []
-            var index = hex.startIndex
-            while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
-                bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-                index = next
-            }
-            key = SymmetricKey(data: bytes)
-        } else {
-            key = try SecretResolver.key(at: SecretResolver.keyPath(forState: store.path))
-        }
+        key = FingerprintKey.symmetricKey(try FingerprintKey.hex(for: store) { OperatorNotice.note($0) })
     }
 
     /// Reads (best effort) every secret the services on `nodes` use, so the `Redactor` masks
@@ -55,29 +41,6 @@ public final class SecretResolver: @unchecked Sendable {
                 for name in names.sorted() { _ = try? resolver.value(name, node: node) }
             }
         }
-    }
-
-    /// The key file for a state at `statePath`.
-    public static func keyPath(forState statePath: String) -> String { statePath + ".fingerprint-key" }
-
-    static func key(at path: String) throws -> SymmetricKey {
-        if let data = FileManager.default.contents(atPath: path), data.count == 32 { return SymmetricKey(data: data) }
-        let fresh = SymmetricKey(size: .bits256)
-        let bytes = fresh.withUnsafeBytes { Data($0) }
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let temporary = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
-            throw EdgeError.runtime("cannot write the secrets' fingerprint key \(path)")
-        }
-        // Two runs racing keep the first key written.
-        if link(temporary, path) != 0 {
-            unlink(temporary)
-            if let data = FileManager.default.contents(atPath: path), data.count == 32 { return SymmetricKey(data: data) }
-            throw EdgeError.runtime("cannot write the secrets' fingerprint key \(path)")
-        }
-        unlink(temporary)
-        return fresh
     }
 
     public func fingerprint(_ value: String) -> String {

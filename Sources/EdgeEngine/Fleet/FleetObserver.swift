@@ -19,6 +19,7 @@ struct FleetObserver {
     }
 
     func observe(_ nodes: [DesiredNode]) throws -> Look {
+        let lookedAt = Date()
         // One session per node for the whole run, one round trip for all its services, made
         // while the connection is new.
         let sessions = try connector.connect(nodes) { link in Result { try NodeOperations(link: link).observe() } }
@@ -50,16 +51,16 @@ struct FleetObserver {
                 progress.emit(ProgressEvent(node: node, kind: .failed, message: "observing failed: \(error)"))
             }
         }
-        try record(toRecord)
+        try record(toRecord, lookedAt: lookedAt)
         return Look(boxes: boxes, observed: observed)
     }
 
     /// The observations, and as events what changed on the nodes since the last look.
-    private func record(_ toRecord: [String: [String: NodeServiceState]]) throws {
+    private func record(_ toRecord: [String: [String: NodeServiceState]], lookedAt: Date) throws {
         var before: [String: NodeServiceState] = [:]
         for item in try store.nodeServices() { before["\(item.node)/\(item.service)"] = item.state }
-        try store.recordObservations(toRecord)
-        for (node, states) in toRecord.sorted(by: { $0.key < $1.key }) {
+        let newerOnes = Set(try store.recordObservations(toRecord, lookedAt: lookedAt))
+        for (node, states) in toRecord.sorted(by: { $0.key < $1.key }) where !newerOnes.contains(node) {
             for (service, state) in states.sorted(by: { $0.key < $1.key }) {
                 let earlier = before["\(node)/\(service)"]
                 // Restarts by the node's supervisor happen between runs, when no edgectl sees them.

@@ -49,25 +49,29 @@ public final class HostKeyTrust: HostKeyVerifying, @unchecked Sendable {
         lock.lock()
         let known = recorded[node]
         lock.unlock()
-        if let known {
-            guard known.keyType == key.type && known.publicKey == key.base64 else {
-                throw SSHError(
-                    node: node, step: .hostKey,
-                    message: """
-                        HOST KEY CHANGED: recorded \(known.fingerprint) (\(known.keyType), trusted \(Timestamp.string(known.trustedAt))), \
-                        now \(key.fingerprint) (\(key.type)); nothing was sent. If the node was re-keyed on purpose, \
-                        check the new fingerprint on the node, then run: edgectl node trust \(node) --expect \(key.fingerprint)
-                        """)
-            }
-            return
-        }
+        if let known { return try compare(node: node, key: key, with: known) }
         if insecure { return }
-        let trusted = TrustedHostKey(node: node, keyType: key.type, publicKey: key.base64, fingerprint: key.fingerprint, trustedAt: Date())
-        try store.trustHostKey(trusted)
-        try? store.appendEvent(kind: "Node", name: node, reason: "HostKeyTrusted", message: "first contact: trusted \(key.fingerprint) (\(key.type))")
+        let first = TrustedHostKey(node: node, keyType: key.type, publicKey: key.base64, fingerprint: key.fingerprint, trustedAt: Date())
+        // Insert if absent, then compare: a run that recorded another key a moment ago wins,
+        // and this one is refused like any changed key.
+        let (trusted, inserted) = try store.recordFirstHostKey(first)
         lock.lock()
         recorded[node] = trusted
         lock.unlock()
+        guard inserted else { return try compare(node: node, key: key, with: trusted) }
+        try? store.appendEvent(kind: "Node", name: node, reason: "HostKeyTrusted", message: "first contact: trusted \(key.fingerprint) (\(key.type))")
+    }
+
+    private func compare(node: String, key: HostKey, with known: TrustedHostKey) throws {
+        guard known.keyType == key.type && known.publicKey == key.base64 else {
+            throw SSHError(
+                node: node, step: .hostKey,
+                message: """
+                    HOST KEY CHANGED: recorded \(known.fingerprint) (\(known.keyType), trusted \(Timestamp.string(known.trustedAt))), \
+                    now \(key.fingerprint) (\(key.type)); nothing was sent. If the node was re-keyed on purpose, \
+                    check the new fingerprint on the node, then run: edgectl node trust \(node) --expect \(key.fingerprint)
+                    """)
+        }
     }
 }
 

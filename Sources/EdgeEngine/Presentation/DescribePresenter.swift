@@ -125,8 +125,10 @@ public struct DescribePresenter: Sendable {
                 sections.append("Revisions:\n" + indent(table.render(maxWidth: fit)))
             }
         }
+        // Values include what nodes reported (OS, arch, last error): escaped like table cells.
         let width = out.map { $0.0.count }.max() ?? 0
-        var text = out.map { ($0.0 + ":").padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
+        var text = out.map { ($0.0 + ":").padding(toLength: width + 2, withPad: " ", startingAt: 0) + TerminalText.escape($0.1) }.joined(
+            separator: "\n")
         for section in sections { text += "\n\n" + section }
         if events.isEmpty {
             text += "\n\nEvents: <none>"

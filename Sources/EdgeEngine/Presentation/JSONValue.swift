@@ -1,3 +1,4 @@
+import EdgeCore
 import Foundation
 import Yams
 
@@ -31,7 +32,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
-        case .string(let s): return JSONValue.quote(s)
+        // Masked before escaping: a secret holding `"` or `\` is escaped in the document and no
+        // longer matches its value when the printer masks the text.
+        case .string(let s): return JSONValue.quote(Redactor.shared.redact(s))
         case .array(let items):
             if items.isEmpty { return "[]" }
             return "[\n" + items.map { pad + $0.render(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)]"
@@ -99,7 +102,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .null: return Node("null", Tag(.null))
         case .bool(let b): return Node(b ? "true" : "false", Tag(.bool))
         case .int(let i): return Node(String(i), Tag(.int))
-        case .string(let s): return Node(s, Tag(.str), needsQuoting(s) ? .doubleQuoted : .any)
+        case .string(let raw):
+            let s = Redactor.shared.redact(raw)
+            return Node(s, Tag(.str), needsQuoting(s) ? .doubleQuoted : .any)
         case .array(let items): return .sequence(Node.Sequence(items.map { $0.yamlNode() }))
         case .object(let fields): return .mapping(Node.Mapping(fields.map { (Node($0.0), $0.1.yamlNode()) }))
         }

@@ -2,6 +2,7 @@ import EdgeCore
 
 /// The node plan as people read it: per service, each batch's nodes with `+`/`~`/`=`/`?`.
 public enum NodePlanRenderer {
+    /// Release digests and service names found on nodes are the node's words: escaped.
     public static func render(_ plan: Plan, style: Style, refreshed: Bool) -> String {
         var lines: [String] = []
         let changes = plan.services.reduce(0) { $0 + $1.changes.count } + plan.removals.count
@@ -17,7 +18,8 @@ public enum NodePlanRenderer {
                     let text: String
                     switch step.action {
                     case .install: text = style.green("+ \(step.node)  install")
-                    case .update(let from): text = style.yellow("~ \(step.node)  update \(from.prefix(12)) → \(service.release.prefix(12))")
+                    case .update(let from):
+                        text = style.yellow("~ \(step.node)  update \(TerminalText.escape(String(from.prefix(12)))) → \(service.release.prefix(12))")
                     case .reconfigure(let changes):
                         text = style.yellow("~ \(step.node)  \(service.service)  \(changes.joined(separator: ", "))")
                     case .restart: text = style.yellow("~ \(step.node)  restart (not running)")
@@ -31,9 +33,9 @@ public enum NodePlanRenderer {
             }
         }
         for removal in plan.removals {
-            lines.append(style.red("- \(removal.node)  remove service/\(removal.service)"))
+            lines.append(style.red("- \(removal.node)  remove service/\(TerminalText.escape(removal.service))"))
         }
-        for warning in plan.warnings { lines.append(style.yellow("warning: ") + warning) }
+        for warning in plan.warnings { lines.append(style.yellow("warning: ") + TerminalText.escape(warning, keepNewlines: true)) }
         return lines.joined(separator: "\n")
     }
 }

@@ -127,12 +127,23 @@ final class PostgresBackend: StateBackend, @unchecked Sendable {
 
     /// `sslmode` as libpq reads it: prefer (the default) and allow use TLS when the server has
     /// it; require insists on it without checking the certificate; verify-ca checks the chain,
-    /// verify-full the host name too (against the system's trust roots).
+    /// verify-full the host name too, against `sslrootcert` (libpq's default
+    /// `~/.postgresql/root.crt` when it exists, else the system's trust roots).
     private func tls() throws -> PostgresConnection.Configuration.TLS {
+        if let warning = url.unverifiedWarning { OperatorNotice.warning(warning) }
         func context(_ verification: CertificateVerification) throws -> NIOSSLContext {
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = verification
-            return try NIOSSLContext(configuration: configuration)
+            if verification != .none {
+                let fallback = NSHomeDirectory() + "/.postgresql/root.crt"
+                let root = url.sslRootCert ?? (FileManager.default.isReadableFile(atPath: fallback) ? fallback : "system")
+                if root != "system" { configuration.trustRoots = .file(root) }
+            }
+            do {
+                return try NIOSSLContext(configuration: configuration)
+            } catch {
+                throw EdgeError.usage("sslrootcert \(url.sslRootCert ?? "~/.postgresql/root.crt") holds no certificate edgectl can read: \(error)")
+            }
         }
         switch url.sslMode {
         case .disable: return .disable
@@ -248,7 +259,11 @@ final class PostgresBackend: StateBackend, @unchecked Sendable {
         if psql.code == .authMechanismRequiresPassword {
             return EdgeError.runtime("the state server \(url) asks for a password: set PGPASSWORD or add a line to ~/.pgpass")
         }
-        if let underlying = psql.underlying, "\(underlying)".contains("CERTIFICATE_VERIFY_FAILED") {
+        // The chain (BoringSSL's CERTIFICATE_VERIFY_FAILED) or the name (NIOSSL's own check):
+        // retrying will not change either.
+        if let underlying = psql.underlying,
+            ["CERTIFICATE_VERIFY_FAILED", "failedToValidateHostname"].contains(where: { "\(underlying)".contains($0) })
+        {
             return EdgeError.runtime(
                 "the state server \(url) presented a certificate that sslmode=\(url.sslMode.rawValue) does not accept (not signed by a trusted authority, or not for this host)"
             )

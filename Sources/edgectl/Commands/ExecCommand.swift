@@ -80,8 +80,8 @@ struct ExecCommand: ParsableCommand {
                     let status = outcome.exitCode.map { "exit \($0)" } ?? (outcome.unreachable ? "unreachable" : "not run")
                     let colour = outcome.succeeded ? style.green : style.red
                     Output.print(style.bold("── \(outcome.node) ") + colour("(\(status))"))
-                    Output.out(outcome.stdout)
-                    Output.err(outcome.stderr)
+                    Output.out(NodePrefix.forTerminal(outcome.stdout, fd: 1))
+                    Output.err(NodePrefix.forTerminal(outcome.stderr, fd: 2))
                 }
             }
             if output.isHuman {

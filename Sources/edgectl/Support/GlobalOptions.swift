@@ -31,7 +31,11 @@ struct GlobalOptions: ParsableArguments {
         guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout must not be negative") }
     }
 
-    func openEngine() throws -> Engine { try Engine(statePath: statePath) }
+    func openEngine() throws -> Engine {
+        let style = stderrStyle
+        OperatorNotice.sink = { kind, text in kind == .warning ? Output.warn(text, style: style) : Output.note("note: " + text) }
+        return try Engine(statePath: statePath)
+    }
 
     var stdoutStyle: Style { Style.detect(fileDescriptor: 1, noColorFlag: noColor) }
     var stderrStyle: Style { Style.detect(fileDescriptor: 2, noColorFlag: noColor) }

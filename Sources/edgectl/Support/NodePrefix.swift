@@ -27,10 +27,14 @@ struct NodePrefix: Sendable {
     /// Writes a line to stdout or stderr, whichever the node wrote it to.
     func write(_ line: NodeLine) {
         let isOut = line.channel == .stdout
-        // On a terminal a node's line keeps its colours but nothing else the terminal would obey.
-        let onTerminal = isatty(isOut ? 1 : 2) == 1
-        let body = onTerminal ? TerminalText.escape(line.text, keepColour: true) : line.text
+        let body = NodePrefix.forTerminal(line.text, fd: isOut ? 1 : 2)
         let text = format(line.node, body, style: isOut ? stdoutStyle : stderrStyle) + "\n"
         if isOut { Output.out(text) } else { Output.err(text) }
+    }
+
+    /// On a terminal a node's output keeps its colours and lines but nothing else the terminal
+    /// would obey; into a pipe or a file it goes byte for byte, as `ssh` would pass it.
+    static func forTerminal(_ text: String, fd: Int32) -> String {
+        isatty(fd) == 1 ? TerminalText.escape(text, keepNewlines: true, keepColour: true) : text
     }
 }
