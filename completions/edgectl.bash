@@ -650,7 +650,7 @@ _edgectl_status() {
 
 _edgectl_logs() {
     repeating_flags=()
-    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys -f --follow --version -h --help)
+    non_repeating_flags=(--no-color --verbose -v --insecure-accept-host-keys -f --follow -p --previous --version -h --help)
     repeating_options=(--node --group)
     non_repeating_options=(--state --parallel --connect-timeout --lock-timeout -l --selector --tail)
     __edgectl_offer_flags_options 1

@@ -1329,7 +1329,93 @@ edge_switch() {
         fi
         edge_activate "$_svc" "$_dig" "$_unit"
     fi
+    edge_attempt_mark "$_svc"
     edge_start "$_svc"
+}
+
+# edge_attempt_mark SERVICE: where this attempt's output begins (the log's size, and the
+# time for the journal), so edge_evidence shows what this attempt wrote and not the last.
+edge_attempt_mark() {
+    _s=$EDGE_ROOT/services/$1
+    _off=0
+    if [ -f "$_s/log" ]; then _off=$(edge_size "$_s/log"); fi
+    echo "$_off $(date +%s)" >"$_s/attempt-log"
+}
+
+# edge_evidence SERVICE: why the service's current attempt failed, as far as the node can
+# tell, printed as "ended exit CODE", "ended signal N" or "ended running" (or "ended
+# unknown"), then the last 20 lines (at most 4 KiB) of what the attempt wrote. The
+# attempt's output (its last 64 KiB) is also kept as failed/SERVICE/EPOCH-PID.log, the newest 3
+# per service, outside services/SERVICE: it outlives a rollback and the removal of a
+# first release (edge_previous prints it). Root writes it from what the service printed;
+# nothing there is read as code.
+edge_evidence() {
+    edge_name "$1"
+    _s=$EDGE_ROOT/services/$1
+    _f=$EDGE_ROOT/failed/$1
+    [ -d "$_f" ] || (umask 077 && mkdir -p "$_f")
+    _off=0 _at=0
+    if [ -f "$_s/attempt-log" ]; then read -r _off _at <"$_s/attempt-log" || true; fi
+    # Named by the second it failed in (and this shell, for two in one second).
+    _kept=$_f/$(date +%s)-$$.log
+    _ended="ended unknown"
+    if [ -f "$_s/systemd" ]; then
+        (umask 077 && journalctl -q -o cat --no-pager -u "edgectl-$1.service" --since "@$_at" 2>/dev/null | tail -c 65536 >"$_kept") || true
+        # The attempt's last exit as systemd logged it (the process may have been restarted
+        # since), else what systemd says now. ExecMainCode: 1 exited, 2 killed, 3 dumped.
+        _ended=$(sed -n 's/.*Main process exited, code=\([a-z]*\), status=\([0-9]*\).*/\1 \2/p' "$_kept" | tail -n 1 | awk '
+            $1 == "exited" { print "ended exit " $2 }
+            $1 == "killed" || $1 == "dumped" { print "ended signal " $2 }')
+        [ -n "$_ended" ] || _ended=$(systemctl show -p ActiveState -p SubState -p ExecMainCode -p ExecMainStatus "edgectl-$1.service" 2>/dev/null | awk -F= '
+            { v[$1] = $2 }
+            END {
+                if (v["ActiveState"] == "active" && v["SubState"] == "running") print "ended running"
+                else if (v["ExecMainCode"] == 1) print "ended exit " v["ExecMainStatus"]
+                else if (v["ExecMainCode"] == 2 || v["ExecMainCode"] == 3) print "ended signal " v["ExecMainStatus"]
+                else print "ended unknown"
+            }')
+    else
+        # The attempt's last exit (its supervisor may have started it again since), else
+        # whether it runs.
+        if [ -f "$_s/exit" ]; then
+            _rc='' _when=''
+            read -r _rc _when <"$_s/exit" || true
+            case $_rc$_when in
+                *[!0-9]* | '') ;;
+                *)
+                    if [ "$_when" -ge "$_at" ]; then
+                        # The shell's wait: 128+N for a process that signal N ended.
+                        if [ "$_rc" -gt 128 ]; then _ended="ended signal $((_rc - 128))"; else _ended="ended exit $_rc"; fi
+                    fi
+                    ;;
+            esac
+        fi
+        if [ "$_ended" = "ended unknown" ] && [ "$(edge_state "$_s")" = running ]; then _ended="ended running"; fi
+        # A log trimmed since the mark is shown from its start.
+        if [ -f "$_s/log" ] && [ "$(edge_size "$_s/log")" -lt "$_off" ]; then _off=0; fi
+        if [ -f "$_s/log" ]; then (umask 077 && tail -c +"$((_off + 1))" "$_s/log" | tail -c 65536 >"$_kept"); else : >"$_kept"; fi
+    fi
+    # The newest 3 (names are epoch seconds and a pid, made here).
+    # shellcheck disable=SC2046,SC2012 # names are digits only
+    set -- $(cd "$_f" && ls | sort -rn)
+    if [ $# -gt 3 ]; then
+        shift 3
+        for _old in "$@"; do rm -f "$_f/$_old"; done
+    fi
+    echo "$_ended"
+    tail -n 20 "$_kept" | tail -c 4096
+}
+
+# edge_previous SERVICE: the output of the service's last failed attempt on this node
+# (kept by edge_evidence). Exits 3 when none was kept.
+edge_previous() {
+    edge_name "$1"
+    _f=$EDGE_ROOT/failed/$1
+    [ -d "$_f" ] || exit 3
+    # shellcheck disable=SC2012 # names are digits only
+    _last=$(ls "$_f" | sort -rn | head -n 1)
+    [ -n "$_last" ] || exit 3
+    cat "$_f/$_last"
 }
 
 # edge_config SERVICE UNIT USER; stdin: a tar of the unit's config files. Unpacked into

@@ -206,6 +206,24 @@ enum Migrations {
             // here so both schemas read the same row).
             try db.execute(sql: "ALTER TABLE runLock ADD COLUMN session INTEGER")
         }
+        migrator.registerMigration("v10-node-failures") { db in
+            // A node's last failed attempt of a service: how it ended and its last output.
+            try db.execute(
+                sql: """
+                    CREATE TABLE nodeFailure (
+                        node TEXT NOT NULL,
+                        service TEXT NOT NULL,
+                        at TEXT NOT NULL,
+                        release TEXT,
+                        exitCode INTEGER,
+                        exitSignal INTEGER,
+                        running INTEGER NOT NULL DEFAULT 0,
+                        reason TEXT NOT NULL,
+                        output TEXT NOT NULL,
+                        PRIMARY KEY (node, service)
+                    )
+                    """)
+        }
         return migrator
     }
 }

@@ -261,7 +261,9 @@ extension StateStore {
             spec.bundle.path = currentSpec.bundle.path
             var restored = current.resource
             restored.spec = .service(spec)
-            let now = Timestamp.string(actor.now)
+            // Now, not when the command began: an auto-rollback comes after the halt it follows,
+            // and its events must read in that order.
+            let now = Timestamp.string(Date())
             try db.execute(
                 sql: "UPDATE resource SET spec = ?, release = ?, generation = generation + 1, updatedAt = ? WHERE kind = 'Service' AND name = ?",
                 arguments: [try restored.specJSON(), old.release, now, service])

@@ -12,6 +12,7 @@ public enum StateCopy {
         ("generation", "id"), ("resource", "kind, name"), ("release", "digest, service"), ("revision", "service, revision"),
         ("event", "id"), ("nodeFact", "node"), ("hostKey", "node"), ("nodeService", "node, service"), ("rollout", "id"),
         ("rolloutStep", "{step}"), ("servicePause", "service"), ("unit", "digest"), ("setting", "name"),
+        ("nodeFailure", "node, service"),
     ]
 
     public struct Report: Sendable {

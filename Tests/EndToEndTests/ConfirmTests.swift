@@ -185,6 +185,24 @@ final class ConfirmTests: FleetTestCase {
         }
     }
 
+    /// A gate slower than confirmSeconds: each node's watchdog goes back before the run can
+    /// confirm. The run that caused it says so, in its output and its halt event.
+    func testARevertByTheNodesOwnWatchdogIsNamedByTheRunThatCausedIt() throws {
+        confirmSeconds = 3
+        try release("v1")
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        try release("v2", healthDeadline: 15, startDelay: 8)
+        let apply = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(apply.status, 1, apply.stderr)
+        let events = try edgectl(["get", "events", "app"])
+        for i in nodes {
+            let said = "\(fleet.nodeName(i)): reverted by the node: not confirmed within 3s"
+            XCTAssertTrue(apply.stderr.contains(said), "node \(i): \(apply.stderr)")
+            XCTAssertTrue(events.stdout.contains("RolloutHalted") && events.stdout.contains(said), "node \(i): \(events.stdout)")
+        }
+        for i in nodes { XCTAssertTrue(poll(10) { self.serves(i) == "v1" }, "node \(i) serves v1") }
+    }
+
     func testAControllerKilledAfterTheSwitchLeavesNodesThatRevert() throws {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         let before = nodes.map(unitDigest)

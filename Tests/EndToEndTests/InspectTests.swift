@@ -188,7 +188,8 @@ final class InspectTests: FleetTestCase {
         // Several words pass through as words, byte for byte; all succeed → 0.
         let words = try edgectl(["exec", "-l", "index in (1,2)", "--grouped", "--", "printf", "%s|", "a b", "it's", "$HOME"])
         XCTAssertEqual(words.status, 0, words.stderr)
-        XCTAssertEqual(words.stdout, "── \(fleet.nodeName(1)) (exit 0)\na b|it's|$HOME|── \(fleet.nodeName(2)) (exit 0)\na b|it's|$HOME|")
+        // A last line without a newline gets one, so the next node's header starts on its own line.
+        XCTAssertEqual(words.stdout, "── \(fleet.nodeName(1)) (exit 0)\na b|it's|$HOME|\n── \(fleet.nodeName(2)) (exit 0)\na b|it's|$HOME|\n")
 
         // Recorded in the event log of each node.
         let events = try json(try edgectl(["get", "events", "--for", "node/\(fleet.nodeName(4))", "-o", "json"]))

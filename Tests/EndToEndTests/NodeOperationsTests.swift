@@ -304,7 +304,7 @@ final class NodeOperationsTests: FleetTestCase {
             var payload = Data(count: 50 << 20)
             for k in stride(from: 0, to: payload.count, by: 4099) { payload[k] = UInt8(truncatingIfNeeded: k) }
             // `cat` answers with its whole input: both directions full at once.
-            let echoed = try ops.link.shell.call("cat", input: .bytes(payload))
+            let echoed = try ops.link.shell.call("cat", input: .bytes(payload), output: .listing)
             XCTAssertEqual(echoed.status, 0)
             XCTAssertEqual(echoed.stdout.count, payload.count, "node \(i)")
             XCTAssertTrue(echoed.stdout == payload, "node \(i): the reply is the request")

@@ -23,7 +23,9 @@ final class RuntimeTests: FleetTestCase {
         port = 9000 + Int.random(in: 0..<900)
         fleet.stopServices()
         for i in nodes {
-            for leftover in ["/services", "/crash-app", "/seen-app"] { try? FileManager.default.removeItem(atPath: fleet.root(i) + leftover) }
+            for leftover in ["/services", "/failed", "/crash-app", "/seen-app"] {
+                try? FileManager.default.removeItem(atPath: fleet.root(i) + leftover)
+            }
         }
         for i in 1...3 { _ = try fleet.inNodeMounts(i, "rm -f /etc/rc.local") }
         try FileManager.default.copyItem(atPath: fleet.manifestPath, toPath: dir.mkdir("m") + "/nodes.yaml")
@@ -192,6 +194,137 @@ final class RuntimeTests: FleetTestCase {
         XCTAssertEqual(nodes.map(seen), Array(repeating: "./bin/serve info", count: 4))
         let unit = try String(contentsOfFile: fleet.root(1) + "/services/app/unit", encoding: .utf8)
         XCTAssertTrue(unit.contains("set -- './bin/serve'"), unit)
+    }
+
+    /// A failing first release on a coreutils, a busybox and a systemd node at once: each node
+    /// says how its attempt ended and what it last wrote, everywhere an operator looks, with the
+    /// service's secret masked, and `logs --previous` still prints it once the release is gone.
+    func testAFailedAttemptSaysHowItEndedAndWhatItWrote() throws {
+        let token = "tok-\(UInt32.random(in: 100_000...999_999))-value"
+        dir.write(
+            "bad/bin/fail",
+            """
+            #!/bin/sh
+            echo "starting with token $TOKEN"
+            case $1 in
+                exit) echo "error: unknown long flag '--bogus-flag'"; exit 3 ;;
+                kill) echo "about to be killed"; kill -KILL $$ ;;
+                http) echo "serving the wrong page"; exec busybox httpd -f -p "127.0.0.1:$2" -h ./www ;;
+            esac
+            """, mode: 0o755)
+        dir.write("bad/www/index.html", "ok\n")
+        func manifest(_ mode: String, check: String) {
+            dir.write(
+                "m/app.yaml",
+                """
+                apiVersion: edgectl/v1
+                kind: NodeGroup
+                metadata: {name: all}
+                spec: {nodes: [\([1, 3, 4].map(fleet.nodeName).joined(separator: ", "))]}
+                ---
+                apiVersion: edgectl/v1
+                kind: Secret
+                metadata: {name: tok}
+                spec: {from: {env: TEST_TOKEN}}
+                ---
+                apiVersion: edgectl/v1
+                kind: Service
+                metadata: {name: app}
+                spec:
+                  bundle: {path: ../bad}
+                  nodeGroups: [all]
+                  run:
+                    command: [./bin/fail, \(mode), "\(port)"]
+                    env: {TOKEN: {secret: tok}}
+                  healthCheck: \(check)
+                  rollout: {canary: 0, maxUnavailable: 100%, maxFailures: 0}
+                """)
+        }
+        let environment = ["TEST_TOKEN": token]
+        func run(_ args: [String]) throws -> Edgectl.Result {
+            try Edgectl.run(args + ["--connect-timeout", "3"], state: state, environment: environment)
+        }
+        let names = [1, 3, 4].map(fleet.nodeName)
+        for (mode, check, ending, line) in [
+            ("exit", "{tcp: {port: \(port)}, healthyDeadlineSeconds: 4}", "exited with status 3", "error: unknown long flag '--bogus-flag'"),
+            ("kill", "{tcp: {port: \(port)}, healthyDeadlineSeconds: 4}", "killed by SIGKILL (9)", "about to be killed"),
+            ("http", "{http: {port: \(port), path: /missing}, healthyDeadlineSeconds: 3}", "GET /missing answered 404", "serving the wrong page"),
+        ] {
+            manifest(mode, check: check)
+            let apply = try run(["apply", "-f", dir.path + "/m"])
+            XCTAssertEqual(apply.status, 1, mode + ": " + apply.stdout + apply.stderr)
+            let output = apply.stdout + apply.stderr
+            for name in names {
+                XCTAssertTrue(output.contains(ending), "\(mode) \(name): the run says how it ended: \(output)")
+            }
+            XCTAssertTrue(output.contains("| " + line), "\(mode): the run shows the attempt's output: \(output)")
+            XCTAssertTrue(output.contains("halted (\(names[0]): "), "\(mode): the halt names why: \(output)")
+
+            let status = try run(["rollout", "status", "service/app"])
+            XCTAssertTrue(status.stdout.contains(ending) && status.stdout.contains(line), "\(mode): rollout status: \(status.stdout)")
+            let describe = try run(["describe", "service", "app"])
+            XCTAssertTrue(describe.stdout.contains("Last failure") && describe.stdout.contains(line), "\(mode): describe: \(describe.stdout)")
+            let events = try run(["get", "events"])
+            XCTAssertTrue(events.stdout.contains("RolloutHalted"), events.stdout)
+
+            let json = try run(["rollout", "status", "service/app", "-o", "json"])
+            let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.stdout)
+            let nodes = try XCTUnwrap(doc["nodes"] as? [[String: Any]])
+            for name in names {
+                let failure = try XCTUnwrap(
+                    nodes.first { $0["node"] as? String == name }?["lastFailure"] as? [String: Any], "\(mode) \(name): \(json.stdout)")
+                let output = failure["output"] as? [String] ?? []
+                XCTAssertTrue(output.contains(line), "\(mode) \(name): \(failure)")
+                XCTAssertTrue(output.contains("starting with token <secret tok>"), "\(mode) \(name): masked: \(failure)")
+                switch mode {
+                case "exit": XCTAssertEqual(failure["exit"] as? Int, 3, "\(name): \(failure)")
+                case "kill": XCTAssertEqual(failure["signal"] as? String, "SIGKILL", "\(name): \(failure)")
+                default: XCTAssertEqual(failure["running"] as? Bool, true, "\(name): \(failure)")
+                }
+            }
+
+            // The first release was removed from every node; its output was kept.
+            for i in [1, 3, 4] { XCTAssertFalse(FileManager.default.fileExists(atPath: fleet.root(i) + "/services/app/unit"), "node \(i)") }
+            let previous = try run(["logs", "service/app", "--previous"])
+            XCTAssertEqual(previous.status, 0, previous.stderr)
+            for name in names { XCTAssertTrue(previous.stdout.contains(name + " | " + line), "\(mode) \(name): \(previous.stdout)") }
+            for text in [apply.stdout, apply.stderr, status.stdout, describe.stdout, json.stdout, previous.stdout, events.stdout] {
+                XCTAssertFalse(text.contains(token), "\(mode): the secret's value was printed: \(text)")
+            }
+        }
+        // The last 3 failed attempts are kept per service on a node, no more.
+        manifest("exit", check: "{tcp: {port: \(port)}, healthyDeadlineSeconds: 2}")
+        XCTAssertEqual(try run(["apply", "-f", dir.path + "/m"]).status, 1)
+        let kept = try FileManager.default.contentsOfDirectory(atPath: fleet.root(1) + "/failed/app")
+        XCTAssertEqual(kept.count, 3, "\(kept)")
+    }
+
+    /// Applying again what is already there: no rollout, no event, no health check.
+    func testANoOpApplyAfterAConvergedRolloutDoesNothing() throws {
+        let counter = "/var/lib/edgectl/health-checks-\(port)"
+        try service(level: "info", healthCheck: "{exec: [sh, -c, 'echo x >> \(counter)'], healthyDeadlineSeconds: 4}")
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        func checks() -> [Int] {
+            nodes.map { i in
+                ((try? String(contentsOfFile: fleet.root(i) + "/health-checks-\(port)", encoding: .utf8)) ?? "").split(separator: "\n").count
+            }
+        }
+        func events() throws -> Int {
+            let run = try edgectl(["get", "events", "-o", "json"])
+            let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
+            return (doc["items"] as? [Any])?.count ?? -1
+        }
+        let checked = checks()
+        XCTAssertTrue(checked.allSatisfy { $0 > 0 }, "every node was gated once: \(checked)")
+        let before = try events()
+        for _ in 1...2 {
+            let again = try edgectl(["apply", "-f", dir.path + "/m"])
+            XCTAssertEqual(again.status, 0, again.stderr)
+            XCTAssertFalse(again.stderr.contains("rolling out") || again.stderr.contains("batch"), again.stderr)
+        }
+        XCTAssertEqual(try events(), before, (try? edgectl(["get", "events"]).stdout) ?? "")
+        XCTAssertEqual(checks(), checked, "no health check ran")
+        for i in nodes { try? FileManager.default.removeItem(atPath: fleet.root(i) + "/health-checks-\(port)") }
     }
 
     func testADeletedServiceLeavesNothingBehind() throws {

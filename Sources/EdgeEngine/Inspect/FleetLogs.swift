@@ -9,6 +9,8 @@ public struct LogsRequest: Sendable {
     /// Lines per node from the end of the log (nil: the whole log).
     public var tail: Int?
     public var follow = false
+    /// The last failed attempt's output (kept on the node), instead of the log.
+    public var previous = false
 
     public init(service: String) { self.service = service }
 }
@@ -66,6 +68,11 @@ public struct FleetLogs: Sendable {
             let node = link.node
             var splitter = LineSplitter()
             defer { delivery.finish(&splitter, node: node) }
+            if request.previous {
+                return try NodeInspection.stream(link, "edge_previous", [request.service]) { channel, data in
+                    delivery.feed(&splitter, node: node, channel: channel, data: data)
+                }
+            }
             let arguments = [request.service, request.tail.map { String(max(0, $0)) } ?? "all", request.follow ? "follow" : "once"]
             return try NodeInspection.stream(link, "edge_logs", arguments) { channel, data in
                 delivery.feed(&splitter, node: node, channel: channel, data: data)
@@ -74,6 +81,8 @@ public struct FleetLogs: Sendable {
         delivery.flush()
         return outcomes.map { outcome in
             switch outcome.result {
+            case .success(NodeInspection.notOnNode) where request.previous:
+                return NodeLogOutcome(node: outcome.node, problem: "no failed attempt of \(request.service) is kept on this node")
             case .success(NodeInspection.notOnNode):
                 return NodeLogOutcome(node: outcome.node, problem: "\(request.service) is not installed on this node yet")
             case .success(0), .success(-1):

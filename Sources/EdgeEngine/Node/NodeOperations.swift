@@ -336,6 +336,14 @@ public final class NodeOperations {
         }
     }
 
+    /// Why the service's current attempt failed, as the node tells it (how the process ended,
+    /// its last output), with `reason` what edgectl saw; the node keeps the attempt's output
+    /// for `logs --previous`. Never throws: a node that cannot say leaves the reason alone.
+    public func evidence(service: String, release: String?, reason: String) -> AttemptFailure {
+        let reply = try? call("edge_evidence", [service], what: "reading why \(service) failed")
+        return AttemptFailure.parse(reply?.stdoutText ?? "", node: node, service: service, release: release, reason: reason)
+    }
+
     // MARK: Observation and housekeeping
 
     /// Every managed service on the node, in one call.

@@ -113,6 +113,12 @@ public struct DescribePresenter: Sendable {
                     sections.append("Nodes:\n" + indent(table.render(maxWidth: fit)))
                 }
             }
+            let failures = inventory.failures.filter { $0.service == r.name }
+            if !failures.isEmpty {
+                sections.append(
+                    (["Last failure (per node; `edgectl logs service/\(r.name) --previous` for its output):"]
+                        + failures.flatMap { FailurePresenter.text($0, indent: "  ", lines: 5) }).joined(separator: "\n"))
+            }
             if !revisions.isEmpty {
                 let table = Table(
                     headers: ["REVISION", "RELEASE", "VERSION", "CREATED", "BY", "REASON"],

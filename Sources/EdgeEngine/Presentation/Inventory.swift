@@ -15,6 +15,8 @@ public struct Inventory: Sendable {
     public var rollouts: [String: RolloutRecord]
     /// The fields of every unit seen, by digest (to tell whether a node's unit is the desired one).
     public var knownUnits: [String: [String: String]] = [:]
+    /// Each node's last failed attempt of each service.
+    public var failures: [AttemptFailure] = []
 
     public init(store: StateStore) throws {
         resources = try store.resources()
@@ -28,6 +30,7 @@ public struct Inventory: Sendable {
         for rollout in try store.rollouts() { last[rollout.service] = rollout }
         rollouts = last
         knownUnits = try store.knownUnits()
+        failures = try store.failures()
     }
 
     /// For tests that render a fixed fleet (golden output).

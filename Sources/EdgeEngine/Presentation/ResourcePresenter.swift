@@ -182,6 +182,13 @@ public struct ResourcePresenter: Sendable {
                 ("revision", .int(inventory.latestRevisions[name])), ("release", .str(item.releaseDigest)), ("phase", .string(h.phase.rawValue)),
                 ("ready", .int(h.ready)), ("desired", .int(h.nodes.count)),
                 ("nodes", .array(h.nodes.map(\.json))),
+                (
+                    "lastFailures",
+                    .array(
+                        inventory.failures.filter { $0.service == name }.map { f in
+                            .object([("node", .string(f.node)), ("lastFailure", FailurePresenter.json(f))])
+                        })
+                ),
             ])
         case .secret:
             return .object([("usedBy", .array(usedBy(secret: name).map(JSONValue.string)))])

@@ -25,6 +25,10 @@ public enum RolloutPresenter {
         if !rows.isEmpty {
             lines.append(Table(headers: ["NODE", "RELEASE", "PROCESS", "DESIRED", "ERROR"], rows: rows).render(maxWidth: width))
         }
+        if !status.failures.isEmpty {
+            lines.append("Failed attempts (the last lines each wrote; `edgectl logs service/\(status.service) --previous` for more):")
+            for failure in status.failures { lines += FailurePresenter.text(failure, indent: "  ", lines: 5) }
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -49,8 +53,16 @@ public enum RolloutPresenter {
                         .object([
                             ("node", .string(n.node)), ("release", .str(n.state.current)), ("process", .string(n.state.process.rawValue)),
                             ("desired", .bool(n.state.current == status.desiredRelease)), ("error", .str(n.lastError)),
+                            ("lastFailure", status.failures.first { $0.node == n.node }.map(FailurePresenter.json) ?? .null),
                         ])
-                    })
+                    }
+                        // A node a failed first release was removed from has no service left, only its failure.
+                        + status.failures.filter { f in !status.nodes.contains { $0.node == f.node } }.map { f in
+                            .object([
+                                ("node", .string(f.node)), ("release", .null), ("process", .string("stopped")), ("desired", .bool(false)),
+                                ("error", .string(f.reason)), ("lastFailure", FailurePresenter.json(f)),
+                            ])
+                        })
             ),
         ])
     }
@@ -59,11 +71,16 @@ public enum RolloutPresenter {
         let rows = revisions.map { r in
             [
                 String(r.revision), Formatting.short(r.release), r.version ?? "-", Formatting.age(since: r.createdAt, now: now) + " ago", r.user,
-                r.reason, r.outcome?.description ?? "-", r.command,
+                clip(r.reason), r.outcome?.description ?? "-", r.command,
             ]
         }
         return Table(headers: ["REVISION", "RELEASE", "VERSION", "CREATED", "BY", "REASON", "OUTCOME", "COMMAND"], rows: rows)
             .render(maxWidth: width)
+    }
+
+    /// A reason as long as a halt's fits no table: its head here, whole in `-o json`.
+    static func clip(_ text: String, to limit: Int = 40) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
     }
 
     public static func historyJSON(_ revisions: [RevisionRecord]) -> JSONValue {

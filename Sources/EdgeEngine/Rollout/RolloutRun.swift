@@ -55,6 +55,8 @@ struct RolloutRun {
         let fullRelease = Release(digest: release, entries: entries)
         let policy = RolloutPolicy(spec.rollout, targets: plan.steps.count)
         var progress = RolloutPolicy.Progress(batches: plan.batches.count)
+        // Why each failed node failed, for the halt message and event.
+        var why: [String: String] = [:]
         progress.pending = Set(plan.pending.map(\.node))
 
         // Stage: every node that needs files gets them now, in parallel, so batches only switch and restart.
@@ -105,6 +107,7 @@ struct RolloutRun {
                     emit(.pending, node: step.node, "unreachable while staging: \(error)")
                 } else {
                     progress.failed.insert(step.node)
+                    why[step.node] = "staging failed: \(error)"
                     try store.recordStep(rollout: rollout, node: step.node, step: .failed, message: "\(error)")
                     try store.recordNodeService(
                         node: step.node, service: name,
@@ -126,7 +129,9 @@ struct RolloutRun {
                 switch move.result.step {
                 case .healthy, .committed: break
                 case .pending: progress.pending.insert(node)
-                default: progress.failed.insert(node)
+                default:
+                    progress.failed.insert(node)
+                    why[node] = move.result.failure?.headline ?? move.result.message
                 }
                 if move.result.activated && !move.result.revertsItself {
                     changed[node] = (move.result.from, move.result.unit, move.result.nonce)
@@ -135,14 +140,14 @@ struct RolloutRun {
             }
             progress.batchesDone += 1
         }
-        return try conclude(decision, policy: policy, progress: progress, changed: changed, rollout: rollout, revision: revision)
+        return try conclude(decision, policy: policy, progress: progress, changed: changed, why: why, rollout: rollout, revision: revision)
     }
 
     /// Carries out the decision that ended the batches: records the rollout and the revision
     /// as the policy says, rolls back, restores the revision to return to, and cleans up.
     func conclude(
         _ decision: RolloutPolicy.Decision, policy: RolloutPolicy, progress: RolloutPolicy.Progress,
-        changed: [String: (from: String?, unit: String?, nonce: String?)], rollout: Int64, revision: Int?
+        changed: [String: (from: String?, unit: String?, nonce: String?)], why: [String: String] = [:], rollout: Int64, revision: Int?
     ) throws -> Result {
         let short = String(plan.release.prefix(12))
         let of = "batch \(progress.batchesDone + 1) of \(plan.batches.count)"
@@ -161,7 +166,10 @@ struct RolloutRun {
             emit(.interrupted, message)
             return .interrupted
         case .halt(let rollBack):
-            let message = "\(progress.failed.count) node(s) failed, more than maxFailures \(spec.rollout.maxFailures): halted"
+            // Why, per failed node (the first three), so the event alone tells it.
+            let reasons = why.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key): \($0.value)" }
+            let halted = "\(progress.failed.count) node(s) failed, more than maxFailures \(spec.rollout.maxFailures): halted"
+            let message = halted + (reasons.isEmpty ? "" : " (" + reasons.joined(separator: "; ") + (why.count > 3 ? "; …" : "") + ")")
             emit(.halted, message)
             try store.appendEvent(type: .warning, kind: "Service", name: name, reason: "RolloutHalted", message: message)
             let record = policy.record(decision, message: message)!
@@ -178,7 +186,7 @@ struct RolloutRun {
                 let target = try store.revisions(service: name).first(where: { $0.revision == previous.revision })
             {
                 let restored = try store.restoreRevision(
-                    service: name, to: target, reason: "auto-rollback of revision \(revision): \(message)", actor: reconciler.actor)
+                    service: name, to: target, reason: "auto-rollback of revision \(revision): \(halted)", actor: reconciler.actor)
                 emit(.rolledBack, "desired state restored to revision \(previous.revision) as revision \(restored)")
             }
             return .rolledBack
@@ -227,7 +235,10 @@ struct RolloutRun {
             switch r.step {
             case .healthy, .committed: self.emit(.healthy, node: r.node, batch: batch, index: label, r.message)
             case .pending: self.emit(.pending, node: r.node, batch: batch, index: label, r.message)
-            default: self.emit(.failed, node: r.node, batch: batch, index: label, r.message)
+            default:
+                // A failure's last lines go under it, so its line says only how it ended.
+                let line = r.failure.map { "unhealthy: " + $0.endingAndReason + RolloutRun.outputLines($0) } ?? r.message
+                self.emit(.failed, node: r.node, batch: batch, index: label, line)
             }
             return (step.node, r, recordError)
         }
@@ -238,6 +249,7 @@ struct RolloutRun {
     /// A node's step as it ended, and what the node now runs.
     func record(_ r: SwitchResult, release: String, rollout: Int64) throws {
         try store.recordStep(rollout: rollout, node: r.node, step: r.step, fromRelease: r.from, message: r.message)
+        if let failure = r.failure { try store.recordFailure(failure) }
         switch r.step {
         case .healthy, .committed:
             try store.recordNodeService(
@@ -266,6 +278,13 @@ struct RolloutRun {
         var revertsItself = false
         var step: StepOutcome
         var message: String
+        /// Why the attempt failed, as the node told it (an unhealthy one).
+        var failure: AttemptFailure?
+    }
+
+    /// A failed node's last lines of output under its progress line: the last 3, indented.
+    static func outputLines(_ failure: AttemptFailure) -> String {
+        failure.output.suffix(3).map { "\n    | " + $0 }.joined()
     }
 
     /// Stop, switch to the new unit (release and spec), start, and wait for health on one node.
@@ -306,6 +325,7 @@ struct RolloutRun {
             result.message = "not started: the state could not record the step (\(error))"
             return result
         }
+        let switchedAt = Date()
         do {
             let ops = try self.ops(step.node)
             switch step.action {
@@ -332,7 +352,10 @@ struct RolloutRun {
                 result.step = .healthy
                 result.message = "healthy on \(String(release.prefix(12)))" + (attempt == nil ? "" : ", confirmed")
             case .unhealthy(let reason):
-                result.message = "unhealthy: \(reason)"
+                // Asked before anything moves back: the attempt's exit and output are still there.
+                let failure = ops.evidence(service: name, release: release, reason: reason)
+                result.failure = failure
+                result.message = "unhealthy: " + failure.summary
             }
         } catch let error as SSHError where error.isUnreachable && !(attempt != nil && result.activated) {
             result.step = .pending
@@ -344,12 +367,19 @@ struct RolloutRun {
             result.message =
                 "unreachable after the switch (\(error)); not confirmed, the node goes back to its previous unit by itself within \(confirmSeconds)s"
         } catch {
+            result.message = "\(error)"
             // The switch may have stopped half-way: ask the node which unit it has now, so a
             // rollback swaps back only what really moved.
             if !result.activated, changesUnit, let now = try? self.ops(step.node).observe().first(where: { $0.service == name }) {
                 result.activated = now.unit == unit.digest
+            } else if attempt != nil, result.activated, let now = try? self.ops(step.node).observe().first(where: { $0.service == name }),
+                let at = now.revertedAt, at >= switchedAt.addingTimeInterval(-1)
+            {
+                // Its own watchdog went back before the confirmation came (a gate slower than
+                // confirmSeconds): said by this run, in its output and its halt, not only by the
+                // next look.
+                result.message = FleetHealth.revertText(now.state(driftCause: nil))
             }
-            result.message = "\(error)"
         }
         return result
     }

@@ -25,6 +25,9 @@ public struct RolloutService: Sendable {
         public var inFlight: [InFlight]
         public var nodes: [StoredNodeService]
         public var desiredRelease: String?
+        /// The nodes whose attempt in this rollout failed, with why (also those a failed
+        /// first release left without the service).
+        public var failures: [AttemptFailure] = []
 
         /// `rollout status` exits non-zero when the latest rollout failed or was rolled back.
         public var failed: Bool { rollout?.state.isFailure ?? false }
@@ -38,9 +41,10 @@ public struct RolloutService: Sendable {
         let inFlight = last.values.filter { $0.step == .switching }.sorted { $0.node < $1.node }.map {
             Status.InFlight(node: $0.node, message: $0.message ?? "")
         }
+        let failures = try store.failures(service: service).filter { f in rollout.map { f.at >= $0.startedAt.addingTimeInterval(-1) } ?? false }
         return Status(
             service: service, paused: try store.pausedServices().contains(service), rollout: rollout, inFlight: inFlight,
-            nodes: try store.nodeServices().filter { $0.service == service }, desiredRelease: item.releaseDigest)
+            nodes: try store.nodeServices().filter { $0.service == service }, desiredRelease: item.releaseDigest, failures: failures)
     }
 
     public func history(service: String) throws -> [RevisionRecord] {

@@ -76,5 +76,16 @@ enum PostgresMigrations {
         // The server session (backend pid) whose advisory lock keeps the run lock's holding;
         // NULL in a row written by an edgectl from before the advisory lock.
         ("p2-lock-session", ["ALTER TABLE runLock ADD COLUMN session BIGINT"]),
+        // A node's last failed attempt of a service: how it ended and its last output.
+        (
+            "p3-node-failures",
+            [
+                """
+                CREATE TABLE nodeFailure (
+                    node TEXT NOT NULL, service TEXT NOT NULL, at TEXT NOT NULL, release TEXT, exitCode BIGINT, exitSignal BIGINT,
+                    running BIGINT NOT NULL DEFAULT 0, reason TEXT NOT NULL, output TEXT NOT NULL, PRIMARY KEY (node, service))
+                """
+            ]
+        ),
     ]
 }

@@ -80,8 +80,9 @@ struct ExecCommand: ParsableCommand {
                     let status = outcome.exitCode.map { "exit \($0)" } ?? (outcome.unreachable ? "unreachable" : "not run")
                     let colour = outcome.succeeded ? style.green : style.red
                     Output.print(style.bold("── \(outcome.node) ") + colour("(\(status))"))
-                    Output.out(NodePrefix.forTerminal(outcome.stdout, fd: 1))
-                    Output.err(NodePrefix.forTerminal(outcome.stderr, fd: 2))
+                    // A last line without its newline would run into the next node's header.
+                    Output.out(NodePrefix.forTerminal(NodePrefix.endingLine(outcome.stdout), fd: 1))
+                    Output.err(NodePrefix.forTerminal(NodePrefix.endingLine(outcome.stderr), fd: 2))
                 }
             }
             if output.isHuman {

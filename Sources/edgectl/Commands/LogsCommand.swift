@@ -11,7 +11,10 @@ struct LogsCommand: ParsableCommand {
             Reads <root>/services/NAME/log on every node the service targets, in parallel.
             Each line is led by the node's name. Without --follow, nodes are printed one
             after another in name order; with it, lines appear as the nodes write them
-            until you press Ctrl-C (the tail on each node is stopped with it). Exit 0 read
+            until you press Ctrl-C (the tail on each node is stopped with it). --previous
+            prints instead the output of the last failed attempt on each node (kept by the
+            node when a rollout found it unhealthy: the last 64 KiB of each of the last 3,
+            also after a rollback or the removal of a failed first release). Exit 0 read
             from every node, 75 some nodes did not answer.
 
             Examples:
@@ -19,6 +22,7 @@ struct LogsCommand: ParsableCommand {
               edgectl logs service/hello --node edge-3 --tail 20
               edgectl logs service/hello -l site=berlin -f
               edgectl logs hello --tail all | grep -i error
+              edgectl logs service/hello --previous --node edge-3
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -36,12 +40,16 @@ struct LogsCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Keep printing what the service writes, until interrupted.")
     var follow = false
 
+    @Flag(name: [.short, .long], help: "The output of the last failed attempt on each node, instead of the log.")
+    var previous = false
+
     var serviceName: String { service.hasPrefix("service/") ? String(service.dropFirst(8)) : service }
 
     func validate() throws {
         if service.contains("/") && !service.hasPrefix("service/") {
             throw ValidationError("logs takes service/NAME or NAME, got \"\(service)\"")
         }
+        if previous && follow { throw ValidationError("--previous prints a finished attempt's output; leave out --follow") }
         if tail != "all" && Int(tail).map({ $0 < 0 }) ?? true {
             throw ValidationError("--tail takes a number of lines or all, got \"\(tail)\"")
         }
@@ -54,6 +62,7 @@ struct LogsCommand: ParsableCommand {
             request.targets = try nodes.targets()
             request.tail = Int(tail)
             request.follow = follow
+            request.previous = previous
             let logs = engine.logs(settings: ssh.settings(global, insecure: insecure))
             let chosen = try logs.nodes(for: request)
             let prefix = NodePrefix(nodes: chosen.map(\.name), global: global)

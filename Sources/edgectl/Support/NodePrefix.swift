@@ -32,6 +32,8 @@ struct NodePrefix: Sendable {
         if isOut { Output.out(text) } else { Output.err(text) }
     }
 
+    static func endingLine(_ text: String) -> String { text.isEmpty || text.hasSuffix("\n") ? text : text + "\n" }
+
     /// On a terminal a node's output keeps its colours and lines but nothing else the terminal
     /// would obey; into a pipe or a file it goes byte for byte, as `ssh` would pass it.
     static func forTerminal(_ text: String, fd: Int32) -> String {
