@@ -1213,7 +1213,8 @@ edge_supervise() {
         _rc=0
         wait "$_child" || _rc=$?
         if [ "$_stopping" = 1 ]; then break; fi
-        echo "$_rc $(date +%s)" >"$_s/exit"
+        # Whole or not at all: edge_evidence may read it the moment the service has ended.
+        echo "$_rc $(date +%s)" >"$_s/exit.new" && mv -f "$_s/exit.new" "$_s/exit"
         case $EDGE_RESTART in
             never) break ;;
             on-failure) [ "$_rc" != 0 ] || break ;;
@@ -1376,7 +1377,14 @@ edge_evidence() {
             }')
     else
         # The attempt's last exit (its supervisor may have started it again since), else
-        # whether it runs.
+        # whether it runs. A service that has just ended is recorded by its supervisor a
+        # moment later: waited for, up to 2 s.
+        _i=0
+        while [ "$_i" -lt 20 ] && [ "$(edge_state "$_s")" != running ] &&
+            ! { [ -f "$_s/exit" ] && read -r _rc _when <"$_s/exit" && [ "${_when:-0}" -ge "$_at" ] 2>/dev/null; }; do
+            sleep 0.1
+            _i=$((_i + 1))
+        done
         if [ -f "$_s/exit" ]; then
             _rc='' _when=''
             read -r _rc _when <"$_s/exit" || true

@@ -352,10 +352,15 @@ struct RolloutRun {
                 result.step = .healthy
                 result.message = "healthy on \(String(release.prefix(12)))" + (attempt == nil ? "" : ", confirmed")
             case .unhealthy(let reason):
-                // Asked before anything moves back: the attempt's exit and output are still there.
-                let failure = ops.evidence(service: name, release: release, reason: reason)
-                result.failure = failure
-                result.message = "unhealthy: " + failure.summary
+                if attempt != nil, let reverted = revertedByNode(step.node, since: switchedAt) {
+                    // Its watchdog went back while the gate ran (the gate then saw it stop).
+                    result.message = reverted
+                } else {
+                    // Asked before anything moves back: the attempt's exit and output are still there.
+                    let failure = ops.evidence(service: name, release: release, reason: reason)
+                    result.failure = failure
+                    result.message = "unhealthy: " + failure.summary
+                }
             }
         } catch let error as SSHError where error.isUnreachable && !(attempt != nil && result.activated) {
             result.step = .pending
@@ -372,16 +377,29 @@ struct RolloutRun {
             // rollback swaps back only what really moved.
             if !result.activated, changesUnit, let now = try? self.ops(step.node).observe().first(where: { $0.service == name }) {
                 result.activated = now.unit == unit.digest
-            } else if attempt != nil, result.activated, let now = try? self.ops(step.node).observe().first(where: { $0.service == name }),
-                let at = now.revertedAt, at >= switchedAt.addingTimeInterval(-1)
-            {
-                // Its own watchdog went back before the confirmation came (a gate slower than
-                // confirmSeconds): said by this run, in its output and its halt, not only by the
-                // next look.
-                result.message = FleetHealth.revertText(now.state(driftCause: nil))
+            } else if attempt != nil, result.activated, let reverted = revertedByNode(step.node, since: switchedAt) {
+                result.message = reverted
             }
         }
         return result
+    }
+
+    /// How the node's own watchdog went back from this run's attempt, if it did (a gate slower
+    /// than confirmSeconds): said by this run, in its output and its halt, not only by the next look.
+    /// Past the attempt's deadline the watchdog may be going back right now (its stop is what
+    /// the gate saw): its record is waited for, up to 3 s.
+    func revertedByNode(_ node: String, since switchedAt: Date) -> String? {
+        let due = Date() >= switchedAt.addingTimeInterval(Double(spec.rollout.confirmWithin) - 1)
+        let deadline = Date().addingTimeInterval(due ? 3 : 0)
+        while true {
+            if let now = try? self.ops(node).observe().first(where: { $0.service == name }), let at = now.revertedAt,
+                at >= switchedAt.addingTimeInterval(-1)
+            {
+                return FleetHealth.revertText(now.state(driftCause: nil))
+            }
+            guard Date() < deadline else { return nil }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
     }
 
     /// Confirms an attempt over a new connection (so a release that broke the way in cannot be
