@@ -211,7 +211,7 @@ _edgectl_apply() {
         return
         ;;
     '-o'|'--output')
-        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'$'\n''prometheus-sd'
         return
         ;;
     esac
@@ -272,7 +272,7 @@ _edgectl_get() {
         return
         ;;
     '-o'|'--output')
-        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'$'\n''prometheus-sd'
         return
         ;;
     '--for')
@@ -286,7 +286,7 @@ _edgectl_get() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __edgectl_add_completions -W 'nodes'$'\n''nodegroups'$'\n''services'$'\n''secrets'$'\n''releases'$'\n''events'
+        __edgectl_add_completions -W 'nodes'$'\n''nodegroups'$'\n''services'$'\n''secrets'$'\n''releases'$'\n''events'$'\n''endpoints'
         return
         ;;
     2)
@@ -404,7 +404,7 @@ _edgectl_reconcile() {
         return
         ;;
     '-o'|'--output')
-        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'$'\n''prometheus-sd'
         return
         ;;
     esac
@@ -456,7 +456,7 @@ _edgectl_rollout_status() {
         return
         ;;
     '-o'|'--output')
-        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'$'\n''prometheus-sd'
         return
         ;;
     esac
@@ -493,7 +493,7 @@ _edgectl_rollout_history() {
         return
         ;;
     '-o'|'--output')
-        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'$'\n''prometheus-sd'
         return
         ;;
     esac
@@ -533,7 +533,7 @@ _edgectl_rollout_undo() {
         return
         ;;
     '-o'|'--output')
-        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'$'\n''prometheus-sd'
         return
         ;;
     esac
@@ -639,7 +639,7 @@ _edgectl_status() {
         return
         ;;
     '-o'|'--output')
-        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'$'\n''prometheus-sd'
         return
         ;;
     '--interval')
@@ -732,7 +732,7 @@ _edgectl_exec() {
         return
         ;;
     '-o'|'--output')
-        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'$'\n''prometheus-sd'
         return
         ;;
     esac
@@ -828,7 +828,7 @@ _edgectl_render() {
         return
         ;;
     '--output'|'-o')
-        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'$'\n''prometheus-sd'
         return
         ;;
     esac
@@ -880,7 +880,7 @@ _edgectl_lock_status() {
         return
         ;;
     '-o'|'--output')
-        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'
+        __edgectl_add_completions -W 'text'$'\n''table'$'\n''wide'$'\n''json'$'\n''yaml'$'\n''name'$'\n''prometheus-sd'
         return
         ;;
     esac

@@ -196,6 +196,38 @@ let diagnosticCases: [DiagnosticCase] = [
             ("t.tmpl", 2, 3, "unterminated \"${\""),
             ("a.yaml", 21, 50, "spec.config.files[1].mode: a file that uses a secret is at most 0640"),
         ]),
+    DiagnosticCase(
+        name: "ports: a name that is no DNS label, a port out of range, a protocol, a name used twice",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + service(
+                    goodService
+                        + "\n  ports:\n    - {name: Http, port: 80}\n    - {name: a, port: 70000}\n    - {name: b, port: 81, protocol: sctp}"
+                        + "\n    - {name: c, port: 82}\n    - {name: c, port: 83}\n    - {name: d, port: 82}")
+        ],
+        expected: [
+            ("a.yaml", 19, 14, "spec.ports[0].name: port name \"Http\" is not a DNS label"),
+            ("a.yaml", 20, 23, "spec.ports[1].port must be between 1 and 65535"),
+            ("a.yaml", 21, 37, "spec.ports[2].protocol must be tcp or udp"),
+            ("a.yaml", 23, 14, "spec.ports[4].name: port \"c\" is named twice"),
+            ("a.yaml", 24, 17, "spec.ports[5].port: 82/tcp is already port \"c\""),
+        ]),
+    DiagnosticCase(
+        name: "a health check naming a port that is not declared",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + service(goodService + "\n  ports: [{name: http, port: 8080}]\n  healthCheck: {http: {port: htp, path: /}}")
+        ],
+        expected: [
+            ("a.yaml", 19, 30, "spec.healthCheck.http.port names port \"htp\", which spec.ports does not declare (as tcp); did you mean \"http\"?")
+        ]),
+    DiagnosticCase(
+        name: "two services claiming one port on one node",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  ports: [{name: http, port: 8080}]") + "\n---\n"
+                + service(goodService + "\n  ports: [{name: web, port: 8080}, {name: dns, port: 8080, protocol: udp}]", name: "api")
+        ],
+        expected: [("a.yaml", 27, 11, "spec.ports[0]: service/api and service/web both claim port 8080/tcp on node n1")]),
 ]
 
 @Suite("Manifest diagnostics")

@@ -327,6 +327,42 @@ final class RuntimeTests: FleetTestCase {
         for i in nodes { try? FileManager.default.removeItem(atPath: fleet.root(i) + "/health-checks-\(port)") }
     }
 
+    /// A declared port is an endpoint on every node of the service, ready where the service
+    /// runs as desired; a partitioned node's is not ready after the next look, and back after.
+    func testEndpointsFollowWhereTheServiceRuns() throws {
+        try service(level: "info", healthCheck: "{tcp: {port: http}, healthyDeadlineSeconds: 4}")
+        var text = try String(contentsOfFile: dir.path + "/m/app.yaml", encoding: .utf8)
+        text = text.replacingOccurrences(of: "  bundle: {path: ../app}", with: "  bundle: {path: ../app}\n  ports: [{name: http, port: \(port)}]")
+        dir.write("m/app.yaml", text)
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        func ready() throws -> [String: Bool] {
+            let run = try edgectl(["get", "endpoints", "service/app", "-o", "json"])
+            let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout + run.stderr)
+            let items = try XCTUnwrap(doc["items"] as? [[String: Any]])
+            return Dictionary(uniqueKeysWithValues: items.map { ($0["node"] as! String, $0["ready"] as! Bool) })
+        }
+        XCTAssertEqual(try ready(), Dictionary(uniqueKeysWithValues: nodes.map { (fleet.nodeName($0), true) }))
+        let sd = try edgectl(["get", "endpoints", "-o", "prometheus-sd"])
+        let groups = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(sd.stdout.utf8)) as? [[String: Any]], sd.stdout)
+        XCTAssertEqual(groups.compactMap { ($0["targets"] as? [String])?.first }, nodes.map { "\(fleet.address($0)):\(port)" })
+        let table = try edgectl(["get", "endpoints"])
+        XCTAssertTrue(table.stdout.contains("app       http   \(fleet.address(1)):\(port)"), table.stdout)
+
+        try fleet.partition(2)
+        defer { try? fleet.heal(2) }
+        let look = try edgectl(["status"])
+        XCTAssertTrue(look.stdout.contains("3/4 nodes reachable"), look.stdout)
+        XCTAssertEqual(try ready()[fleet.nodeName(2)], false, "a node that did not answer is no endpoint to send traffic to")
+        XCTAssertEqual(try ready().values.filter { $0 }.count, 3)
+        try fleet.heal(2)
+        XCTAssertTrue(
+            poll(20) {
+                _ = try? self.edgectl(["status"]); return (try? ready()[self.fleet.nodeName(2)]) == true
+            }, "ready again")
+        XCTAssertEqual(try edgectl(["get", "nodes", "-o", "prometheus-sd"]).status, 64)
+        XCTAssertEqual(try edgectl(["get", "endpoints", "service/nosuch"]).status, 1)
+    }
+
     func testADeletedServiceLeavesNothingBehind() throws {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         let pids = (1...3).compactMap { fleet.servicePid($0, "app") }

@@ -41,7 +41,9 @@ public enum ManifestLoader {
             }
         }
 
-        if diagnostics.isEmpty { diagnostics += templateProblems(parsed, existing: existing) }
+        if diagnostics.isEmpty {
+            diagnostics += templateProblems(parsed, existing: existing) + portProblems(parsed, existing: existing, inputs: inputs)
+        }
 
         if !diagnostics.isEmpty {
             let order = Dictionary(inputs.enumerated().map { ($1.displayPath, $0) }, uniquingKeysWith: { a, _ in a })
@@ -114,6 +116,41 @@ public enum ManifestLoader {
                 }
             }
         }
+        return diagnostics
+    }
+
+    /// Two services on one node claiming the same port and protocol: reported at the port of
+    /// the one read later (a service already in the state is read first), naming both and the nodes.
+    static func portProblems(_ parsed: [ParsedResource], existing: [Resource], inputs: [ManifestInput]) -> [Diagnostic] {
+        let fresh = parsed.compactMap(\.resource)
+        let replaced = Set(fresh.map(\.id))
+        let kept = existing.filter { !replaced.contains($0.id) }
+        let fleet = Fleet(kept + fresh)
+        var diagnostics: [Diagnostic] = []
+        // Claims so far, per node and port: the service that made it.
+        var claims: [String: String] = [:]
+        func claim(_ service: Resource, report: ParsedResource?) {
+            guard let spec = service.serviceSpec else { return }
+            for (index, port) in spec.portList.enumerated() {
+                var clashes: [String: [String]] = [:]
+                for node in fleet.targets(ofService: service.name) {
+                    let key = "\(node) \(port.port)/\(port.transport.rawValue)"
+                    if let other = claims[key], other != service.name { clashes[other, default: []].append(node) } else { claims[key] = service.name }
+                }
+                guard let report, index < report.portLocations.count else { continue }
+                for (other, nodes) in clashes.sorted(by: { $0.key < $1.key }) {
+                    let shown =
+                        nodes.count > 3 ? nodes.prefix(3).joined(separator: ", ") + " and \(nodes.count - 3) more" : nodes.joined(separator: ", ")
+                    diagnostics.append(
+                        diagnostic(
+                            at: report.portLocations[index], inputs: inputs,
+                            "spec.ports[\(index)]: service/\(service.name) and service/\(other) both claim port \(port.port)/\(port.transport.rawValue) on node\(nodes.count == 1 ? "" : "s") \(shown)"
+                        ))
+                }
+            }
+        }
+        for service in kept where service.kind == .service { claim(service, report: nil) }
+        for item in parsed { if let resource = item.resource, resource.kind == .service { claim(resource, report: item) } }
         return diagnostics
     }
 

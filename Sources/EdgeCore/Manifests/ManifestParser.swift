@@ -15,6 +15,8 @@ public struct ParsedResource: Sendable {
     /// Where a Service's `spec.bundle.path` was written: parsing reads no bundle; the digest
     /// is computed afterwards, only by the commands that need it (`ManifestLoader.digest`).
     public var bundleLocation: SourceLocation?
+    /// Where each of a Service's `spec.ports[]` was written (port conflicts are reported there).
+    public var portLocations: [SourceLocation] = []
 
     public struct Reference: Sendable {
         public var kind: ResourceKind
@@ -120,13 +122,16 @@ struct DocumentParser {
         var templates: [TemplateUse] = []
         let spec: ResourceSpec?
         var bundleLocation: SourceLocation?
+        var portLocations: [SourceLocation] = []
         switch kind {
         case .node:
             spec = readNode(specNode, path: path).map(ResourceSpec.node)
         case .nodeGroup:
             spec = readGroup(specNode, path: path, references: &references).map(ResourceSpec.nodeGroup)
         case .service:
-            if let (service, location) = readService(specNode, path: path, references: &references, templates: &templates) {
+            if let (service, location) = readService(
+                specNode, path: path, references: &references, templates: &templates, portLocations: &portLocations)
+            {
                 spec = .service(service)
                 bundleLocation = location
             } else {
@@ -140,6 +145,7 @@ struct DocumentParser {
         var parsed = ParsedResource(resource: resource, id: ResourceID(kind, name), nameLocation: nameLocation, references: references)
         parsed.templates = templates
         parsed.bundleLocation = bundleLocation
+        parsed.portLocations = portLocations
         return parsed
     }
 
@@ -211,11 +217,12 @@ struct DocumentParser {
     }
 
     func readService(
-        _ node: Node, path: String, references: inout [ParsedResource.Reference], templates: inout [TemplateUse]
+        _ node: Node, path: String, references: inout [ParsedResource.Reference], templates: inout [TemplateUse],
+        portLocations: inout [SourceLocation]
     ) -> (ServiceSpec, SourceLocation?)? {
         guard
             let f = reader.fields(
-                node, path: path, known: ["bundle", "nodeGroups", "selector", "run", "healthCheck", "rollout", "config"])
+                node, path: path, known: ["bundle", "nodeGroups", "selector", "run", "healthCheck", "rollout", "config", "ports"])
         else { return nil }
         var bundle: BundleSpec?
         var bundleLocation: SourceLocation?
@@ -310,8 +317,10 @@ struct DocumentParser {
         } else if f.values["nodeGroups"] != nil && f.values["selector"] != nil {
             reader.error("a Service takes spec.nodeGroups or spec.selector, not both", at: f.keys["selector"]!)
         }
+        var ports: [PortSpec] = []
+        if let n = reader.optional(f, "ports") { ports = readPorts(n, locations: &portLocations) }
         var health: HealthCheckSpec?
-        if let n = reader.optional(f, "healthCheck") { health = readHealth(n) }
+        if let n = reader.optional(f, "healthCheck") { health = readHealth(n, ports: ports) }
         var rollout = RolloutSpec()
         if let n = reader.optional(f, "rollout") { rollout = readRollout(n) ?? rollout }
         var config: ConfigSpec?
@@ -324,10 +333,66 @@ struct DocumentParser {
         spec.healthCheck = health
         spec.rollout = rollout
         spec.config = config
+        if !ports.isEmpty { spec.ports = ports }
         return (spec, bundleLocation)
     }
 
-    func readHealth(_ node: Node) -> HealthCheckSpec? {
+    /// `spec.ports`: `[{name: http, port: 8080, protocol: tcp}]`, names DNS labels, each name
+    /// and each port/protocol once.
+    func readPorts(_ node: Node, locations: inout [SourceLocation]) -> [PortSpec] {
+        guard case .sequence(let items) = node else {
+            reader.error("spec.ports must be a list such as [{name: http, port: 8080}], got \(reader.describe(node))", at: node)
+            return []
+        }
+        var ports: [PortSpec] = []
+        for (index, item) in items.enumerated() {
+            let path = "spec.ports[\(index)]"
+            guard let pf = reader.fields(item, path: path, known: ["name", "port", "protocol"]) else { continue }
+            var name: String?
+            if let n = reader.required(pf, "name"), let text = reader.string(n, path: path + ".name") {
+                if let problem = Names.dnsLabelProblem(text) {
+                    reader.error("\(path).name: port \(problem)", at: n)
+                } else if ports.contains(where: { $0.name == text }) {
+                    reader.error("\(path).name: port \"\(text)\" is named twice", at: n)
+                } else {
+                    name = text
+                }
+            }
+            let number = reader.required(pf, "port").flatMap { reader.int($0, path: path + ".port", range: 1...65535) }
+            var transport = PortSpec.Transport.tcp
+            if let n = reader.optional(pf, "protocol"), let text = reader.string(n, path: path + ".protocol") {
+                if let value = PortSpec.Transport(rawValue: text) {
+                    transport = value
+                } else {
+                    reader.error("\(path).protocol must be tcp or udp, not \"\(text)\"", at: n)
+                }
+            }
+            guard let name, let number else { continue }
+            if let twin = ports.first(where: { $0.port == number && $0.transport == transport }) {
+                reader.error("\(path).port: \(number)/\(transport.rawValue) is already port \"\(twin.name)\"", at: pf.keys["port"] ?? item)
+                continue
+            }
+            ports.append(PortSpec(name: name, port: number, transport: transport))
+            locations.append(reader.location(item))
+        }
+        return ports
+    }
+
+    /// A health check's port: a number, or the name of one of `spec.ports` (a tcp one).
+    func healthPort(_ node: Node, path: String, ports: [PortSpec]) -> Int? {
+        if case .scalar(let scalar) = node, scalar.style == .plain, Int(scalar.string) == nil {
+            let name = scalar.string
+            if let port = ports.first(where: { $0.name == name && $0.transport == .tcp }) { return port.port }
+            let names = ports.filter { $0.transport == .tcp }.map(\.name)
+            var message = "\(path) names port \"\(name)\", which spec.ports does not declare (as tcp)"
+            if let suggestion = Suggestion.closest(to: name, in: names) { message += "; did you mean \"\(suggestion)\"?" }
+            reader.error(message, at: node)
+            return nil
+        }
+        return reader.int(node, path: path, range: 1...65535)
+    }
+
+    func readHealth(_ node: Node, ports: [PortSpec] = []) -> HealthCheckSpec? {
         guard
             let f = reader.fields(
                 node, path: "spec.healthCheck",
@@ -339,7 +404,7 @@ struct DocumentParser {
             reader.error("spec.healthCheck takes one of http, tcp or exec, not \(probes.joined(separator: " and "))", at: f.keys[probes[1]]!)
         }
         if let n = reader.optional(f, "http"), let hf = reader.fields(n, path: "spec.healthCheck.http", known: ["port", "path"]) {
-            let port = reader.required(hf, "port").flatMap { reader.int($0, path: "spec.healthCheck.http.port", range: 1...65535) }
+            let port = reader.required(hf, "port").flatMap { healthPort($0, path: "spec.healthCheck.http.port", ports: ports) }
             var path = "/"
             if let p = reader.optional(hf, "path"), let value = reader.string(p, path: "spec.healthCheck.http.path") {
                 if FieldRules.isHTTPPath(value) {
@@ -350,7 +415,7 @@ struct DocumentParser {
             }
             if let port { spec.probe = .http(port: port, path: path) }
         } else if let n = reader.optional(f, "tcp"), let tf = reader.fields(n, path: "spec.healthCheck.tcp", known: ["port"]) {
-            if let port = reader.required(tf, "port").flatMap({ reader.int($0, path: "spec.healthCheck.tcp.port", range: 1...65535) }) {
+            if let port = reader.required(tf, "port").flatMap({ healthPort($0, path: "spec.healthCheck.tcp.port", ports: ports) }) {
                 spec.probe = .tcp(port: port)
             }
         } else if let n = reader.optional(f, "exec"), let items = reader.stringList(n, path: "spec.healthCheck.exec") {

@@ -169,6 +169,26 @@ public struct RolloutSpec: Sendable, Hashable, Codable {
     public init() {}
 }
 
+/// `spec.ports[]`: a port the service listens on, named so health checks, endpoints and
+/// templates can refer to it. Not part of the unit: declaring a port changes nothing on a node.
+public struct PortSpec: Sendable, Hashable, Codable {
+    public enum Transport: String, Sendable, Hashable, Codable { case tcp, udp }
+    public var name: String
+    public var port: Int
+    public var transport: Transport = .tcp
+
+    enum CodingKeys: String, CodingKey {
+        case name, port
+        case transport = "protocol"
+    }
+
+    public init(name: String, port: Int, transport: Transport = .tcp) {
+        self.name = name
+        self.port = port
+        self.transport = transport
+    }
+}
+
 public struct ServiceSpec: Sendable, Hashable, Codable {
     public var bundle: BundleSpec
     public var nodeGroups: [String] = []
@@ -177,6 +197,9 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
     public var healthCheck: HealthCheckSpec?
     public var rollout: RolloutSpec = RolloutSpec()
     public var config: ConfigSpec?
+    /// nil in a state written before ports existed (read as none).
+    public var ports: [PortSpec]?
+    public var portList: [PortSpec] { ports ?? [] }
     public init(bundle: BundleSpec, run: RunSpec) {
         self.bundle = bundle
         self.run = run

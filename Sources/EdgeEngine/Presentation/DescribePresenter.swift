@@ -90,6 +90,7 @@ public struct DescribePresenter: Sendable {
                     spec.config.map { $0.files.map { "\($0.path) (\($0.templatePath), \(String($0.mode, radix: 8)))" } }?.joined(separator: ", ")
                         .nonEmpty ?? "<none>"
                 ),
+                ("Ports", spec.portList.map { "\($0.name) \($0.port)/\($0.transport.rawValue)" }.joined(separator: ", ").nonEmpty ?? "<none>"),
                 ("Health check", health(spec.healthCheck)),
                 (
                     "Rollout",
@@ -112,6 +113,10 @@ public struct DescribePresenter: Sendable {
                         })
                     sections.append("Nodes:\n" + indent(table.render(maxWidth: fit)))
                 }
+            }
+            let endpoints = Endpoints.list(inventory, health: health, service: r.name)
+            if !endpoints.isEmpty {
+                sections.append("Endpoints:\n" + indent(EndpointPresenter.table(endpoints, wide: false).render(maxWidth: fit)))
             }
             let failures = inventory.failures.filter { $0.service == r.name }
             if !failures.isEmpty {

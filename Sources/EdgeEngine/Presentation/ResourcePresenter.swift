@@ -2,9 +2,9 @@ import EdgeCore
 import EdgeStore
 import Foundation
 
-/// The kinds `get` lists: the resource kinds plus releases and events.
+/// The kinds `get` lists: the resource kinds plus releases, events and endpoints.
 public enum ListKind: String, Sendable, CaseIterable {
-    case nodes, nodegroups, services, secrets, releases, events
+    case nodes, nodegroups, services, secrets, releases, events, endpoints
 
     public init?(argument: String) {
         switch argument.lowercased() {
@@ -14,6 +14,7 @@ public enum ListKind: String, Sendable, CaseIterable {
         case "secret", "secrets": self = .secrets
         case "release", "releases", "rel": self = .releases
         case "event", "events", "ev": self = .events
+        case "endpoint", "endpoints", "ep": self = .endpoints
         default: return nil
         }
     }

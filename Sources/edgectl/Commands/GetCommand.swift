@@ -17,18 +17,21 @@ struct GetCommand: ParsableCommand {
               edgectl get releases
               edgectl get events --for service/web --since 1h
               edgectl get nodes -o name | xargs -n1 edgectl describe
+              edgectl get endpoints service/api -o wide
+              edgectl get endpoints -o prometheus-sd > /etc/prometheus/edgectl.json
             """)
 
     @OptionGroup var global: GlobalOptions
 
     @Argument(
-        help: ArgumentHelp("nodes, nodegroups, services, releases or events.", valueName: "kind"),
+        help: ArgumentHelp("nodes, nodegroups, services, secrets, releases, events or endpoints.", valueName: "kind"),
         completion: .list(ListKind.allCases.map(\.rawValue)))
     var kind: String
 
     @Argument(
         help: ArgumentHelp(
-            "Only the object with this name (events: about objects with this name; releases: a digest prefix or service).", valueName: "name"),
+            "Only the object with this name (events: about objects with this name; releases: a digest prefix or service; endpoints: of service/NAME).",
+            valueName: "name"),
         completion: .custom(NameCompletion.complete))
     var name: String?
 
@@ -37,7 +40,7 @@ struct GetCommand: ParsableCommand {
         help: ArgumentHelp("Label selector, e.g. site=berlin,tier!=db,gpu,!legacy,env in (a,b).", valueName: "selector"))
     var selector: String?
 
-    @Option(name: [.short, .customLong("output")], help: "table, wide, json, yaml or name.")
+    @Option(name: [.short, .customLong("output")], help: "table, wide, json, yaml, name, or (endpoints) prometheus-sd.")
     var output: OutputFormat = .table
 
     @Option(
@@ -49,9 +52,12 @@ struct GetCommand: ParsableCommand {
     var since: String?
 
     func validate() throws {
-        try output.check([.table, .wide, .json, .yaml, .name], command: "get")
+        try output.check([.table, .wide, .json, .yaml, .name, .prometheusSD], command: "get")
         guard let listKind = ListKind(argument: kind) else {
             throw ValidationError("unknown kind \"\(kind)\": expected one of \(ListKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if output == .prometheusSD && listKind != .endpoints {
+            throw ValidationError("-o prometheus-sd lists endpoints: edgectl get endpoints -o prometheus-sd")
         }
         if selector != nil && listKind.resourceKind == nil {
             throw ValidationError("-l applies to nodes, nodegroups and services")
@@ -89,6 +95,19 @@ struct GetCommand: ParsableCommand {
                 emit(
                     items.map(presenter.json), names: items.map { "release/\($0.digest)" },
                     table: { presenter.releaseTable(items, wide: output == .wide) }, width: width)
+            case .endpoints:
+                let service = name.map { $0.hasPrefix("service/") ? String($0.dropFirst(8)) : $0 }
+                if let service, presenter.inventory.fleet.services[service] == nil {
+                    throw EdgeError.runtime("service/\(service) not found in the desired state")
+                }
+                let endpoints = Endpoints.list(presenter.inventory, health: presenter.health, service: service)
+                if output == .prometheusSD {
+                    Output.print(EndpointPresenter.prometheusSD(endpoints).render())
+                    return
+                }
+                emit(
+                    endpoints.map(EndpointPresenter.json), names: endpoints.map { "endpoint/\($0.service)/\($0.port.name)/\($0.node)" },
+                    table: { EndpointPresenter.table(endpoints, wide: output == .wide) }, width: width)
             case .events:
                 var objectKind: String?
                 var objectName: String?
@@ -113,7 +132,7 @@ struct GetCommand: ParsableCommand {
 
     private func emit(_ items: [JSONValue], names: [String], table: () -> Table, width: Int?) {
         switch output {
-        case .json: Output.print(JSONValue.object([("items", .array(items))]).render())
+        case .json, .prometheusSD: Output.print(JSONValue.object([("items", .array(items))]).render())
         case .yaml: Output.print(JSONValue.object([("items", .array(items))]).yaml(), terminator: "")
         case .name: if !names.isEmpty { Output.print(names.joined(separator: "\n")) }
         case .text, .table, .wide:

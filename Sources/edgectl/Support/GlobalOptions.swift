@@ -76,6 +76,8 @@ struct ManifestOptions: ParsableArguments {
 /// `text` and `table` are the same human form, so either is accepted wherever one is.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, table, wide, json, yaml, name
+    /// Prometheus service discovery (`get endpoints`).
+    case prometheusSD = "prometheus-sd"
 
     /// The human form (lines, tables), as opposed to a machine one.
     var isHuman: Bool { self == .text || self == .table || self == .wide }
@@ -94,7 +96,7 @@ extension Output {
         switch format {
         case .json: print(data().render())
         case .yaml: out(data().yaml())
-        case .text, .table, .wide, .name: print(text())
+        case .text, .table, .wide, .name, .prometheusSD: print(text())
         }
     }
 }
