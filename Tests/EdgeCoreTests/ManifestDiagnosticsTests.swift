@@ -228,6 +228,36 @@ let diagnosticCases: [DiagnosticCase] = [
                 + service(goodService + "\n  ports: [{name: web, port: 8080}, {name: dns, port: 8080, protocol: udp}]", name: "api")
         ],
         expected: [("a.yaml", 27, 11, "spec.ports[0]: service/api and service/web both claim port 8080/tcp on node n1")]),
+    DiagnosticCase(
+        name: "a loop over endpoints of a service or port that does not exist",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n" + service(goodService + "\n  ports: [{name: http, port: 8080}]", name: "api")
+                + "\n---\n" + service(goodService + "\n  config:\n    files: [{path: up.conf, template: ./up.tmpl}]", name: "gw"),
+            "up.tmpl": "upstream {\n${for e in endpoints.api.grpc}  ${e.address}\n${end}${for b in endpoints.apl.http}${end}}\n",
+        ],
+        expected: [
+            ("up.tmpl", 2, 1, "endpoints.api.grpc names port \"grpc\", which service/api does not declare in spec.ports")
+        ]),
+    DiagnosticCase(
+        name: "a loop over endpoints of a service that does not exist",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + service(goodService + "\n  config:\n    files: [{path: up.conf, template: ./up.tmpl}]", name: "gw"),
+            "up.tmpl": "upstream {\n  ${for b in endpoints.apl.http}${end}}\n",
+        ],
+        expected: [("up.tmpl", 2, 3, "endpoints.apl.http names service \"apl\", which does not exist")]),
+    DiagnosticCase(
+        name: "two services iterating each other's endpoints",
+        files: [
+            "a.yaml": node + "\n---\n" + group + "\n---\n"
+                + service(
+                    goodService + "\n  ports: [{name: http, port: 8080}]\n  config:\n    files: [{path: a.conf, template: ./b.tmpl}]", name: "aa")
+                + "\n---\n"
+                + service(
+                    goodService + "\n  ports: [{name: http, port: 8081}]\n  config:\n    files: [{path: b.conf, template: ./a.tmpl}]", name: "bb"),
+            "a.tmpl": "${for e in endpoints.aa.http}${e.node}${end}\n", "b.tmpl": "${for e in endpoints.bb.http}${e.node}${end}\n",
+        ],
+        expected: [("a.yaml", 13, 18, "service/aa: its config iterates endpoints in a cycle (aa → bb → aa)")]),
 ]
 
 @Suite("Manifest diagnostics")

@@ -363,6 +363,73 @@ final class RuntimeTests: FleetTestCase {
         XCTAssertEqual(try edgectl(["get", "endpoints", "service/nosuch"]).status, 1)
     }
 
+    /// A gateway whose config iterates the backends' endpoints: rendered after the backends in
+    /// the apply that installs both, then following their health and membership at each
+    /// reconcile, and kept as it was when fewer backends are ready than it asks for.
+    func testAGatewayConfigFollowsTheReadyEndpointsOfItsBackends() throws {
+        try service(level: "info", members: [1, 2, 3], healthCheck: "{tcp: {port: http}, healthyDeadlineSeconds: 4}")
+        var text = try String(contentsOfFile: dir.path + "/m/app.yaml", encoding: .utf8)
+        text = text.replacingOccurrences(of: "  bundle: {path: ../app}", with: "  bundle: {path: ../app}\n  ports: [{name: http, port: \(port)}]")
+        dir.write("gw/bin/run", "#!/bin/sh\nexec sleep 100000\n", mode: 0o755)
+        dir.write("m/upstream.tmpl", "${for e in endpoints.app.http}server ${e.address}:${e.port}; # ${e.node}\n${end}")
+        func gateway(minimum: Int) {
+            dir.write(
+                "m/gw.yaml",
+                """
+                apiVersion: edgectl/v1
+                kind: NodeGroup
+                metadata: {name: gws}
+                spec: {nodes: [\(fleet.nodeName(4))]}
+                ---
+                apiVersion: edgectl/v1
+                kind: Service
+                metadata: {name: gw}
+                spec:
+                  bundle: {path: ../gw}
+                  nodeGroups: [gws]
+                  run: {command: [./bin/run]}
+                  config:
+                    files: [{path: upstream.conf, template: ./upstream.tmpl, minEndpoints: \(minimum)}]
+                """)
+        }
+        dir.write("m/app.yaml", text)
+        gateway(minimum: 1)
+        /// The backends in the config of the unit node 4 runs now (its EDGE_CONFIG_DIR).
+        func upstream() -> [String] {
+            let unit = (try? String(contentsOfFile: fleet.root(4) + "/services/gw/unit", encoding: .utf8)) ?? ""
+            guard let line = unit.split(separator: "\n").first(where: { $0.hasPrefix("export EDGE_CONFIG_DIR=") }) else { return [] }
+            let directory = line.dropFirst("export EDGE_CONFIG_DIR=".count).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+            let local = fleet.root(4) + directory.dropFirst("/var/lib/edgectl".count)
+            let content = (try? String(contentsOfFile: local + "/upstream.conf", encoding: .utf8)) ?? ""
+            return content.split(separator: "\n").compactMap { $0.split(separator: "#").last.map { $0.trimmingCharacters(in: .whitespaces) } }
+        }
+        let all = [1, 2, 3].map(fleet.nodeName)
+        let apply = try edgectl(["apply", "-f", dir.path + "/m"])
+        XCTAssertEqual(apply.status, 0, apply.stderr)
+        XCTAssertEqual(upstream(), all, "rendered after the backends it lists were rolled out, in the same apply: " + apply.stderr)
+        let line = "server \(fleet.address(1)):\(port); # \(fleet.nodeName(1))"
+        XCTAssertTrue(try edgectl(["render", "service/gw", "--node", fleet.nodeName(4)]).stdout.contains(line))
+
+        try fleet.partition(2)
+        defer { try? fleet.heal(2) }
+        XCTAssertEqual(try edgectl(["reconcile"]).status, 75, "a backend pending")
+        XCTAssertEqual(upstream(), [fleet.nodeName(1), fleet.nodeName(3)], "the unreachable backend left the gateway")
+        try fleet.heal(2)
+        let back = try edgectl(["reconcile"])
+        XCTAssertEqual(back.status, 0, back.stderr)
+        XCTAssertEqual(upstream(), all, "back once it answered again: \(back.stderr) \((try? edgectl(["get", "endpoints"]).stdout) ?? "")")
+
+        // Asking for all three while one is away: the gateway keeps what it had, and the run says why.
+        gateway(minimum: 3)
+        XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
+        try fleet.partition(3)
+        let short = try edgectl(["reconcile"])
+        XCTAssertTrue(
+            short.stderr.contains("needs at least 3 ready endpoints of app.http (config.files[].minEndpoints), and 2 are ready"), short.stderr)
+        XCTAssertEqual(upstream(), all, "kept its previous config")
+        try fleet.heal(3)
+    }
+
     func testADeletedServiceLeavesNothingBehind() throws {
         XCTAssertEqual(try edgectl(["apply", "-f", dir.path + "/m"]).status, 0)
         let pids = (1...3).compactMap { fleet.servicePid($0, "app") }

@@ -76,6 +76,9 @@ public struct ConfigSpec: Sendable, Hashable, Codable {
         public var templatePath: String
         public var template: Template
         public var mode: Int = 0o644
+        /// A file whose loops see fewer ready endpoints than this is not rendered: the node
+        /// keeps its config (nil: 1; only for a template with a loop).
+        public var minEndpoints: Int?
         public init(path: String, templatePath: String, template: Template) {
             self.path = path
             self.templatePath = templatePath
@@ -98,6 +101,9 @@ public struct ConfigSpec: Sendable, Hashable, Codable {
     }
 
     public var secretNames: [String] { files.flatMap(\.template.secretNames) }
+
+    /// The services whose endpoints the files iterate.
+    public var endpointServices: Set<String> { Set(files.flatMap { $0.template.endpointLists.map(\.service) }) }
 }
 
 /// `kind: Secret`: where a value comes from. Read on this machine when a run needs it; the

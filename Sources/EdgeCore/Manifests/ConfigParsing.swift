@@ -130,7 +130,7 @@ extension DocumentParser {
 
     func readConfigFile(_ node: Node, index: Int, templates: inout [TemplateUse]) -> ConfigSpec.File? {
         let path = "spec.config.files[\(index)]"
-        guard let f = reader.fields(node, path: path, known: ["path", "template", "mode"]) else { return nil }
+        guard let f = reader.fields(node, path: path, known: ["path", "template", "mode", "minEndpoints"]) else { return nil }
         var target: String?
         if let n = reader.required(f, "path"), let value = reader.string(n, path: "\(path).path") {
             if !FieldRules.isRelativePath(value, maxBytes: 99) {
@@ -174,6 +174,12 @@ extension DocumentParser {
         }
         var file = ConfigSpec.File(path: target, templatePath: display, template: template)
         file.mode = mode
+        if let n = reader.optional(f, "minEndpoints") {
+            file.minEndpoints = reader.int(n, path: "\(path).minEndpoints", range: 0...100_000)
+            if template.endpointLists.isEmpty {
+                reader.error("\(path).minEndpoints: the template iterates no endpoints (${for e in endpoints.SERVICE.PORT})", at: n)
+            }
+        }
         return file
     }
 
@@ -200,6 +206,7 @@ extension DocumentParser {
             if template.parts.contains(where: {
                 if case .reference(.secret, _, _) = $0 { return true }
                 if case .reference(.variable, _, _) = $0 { return true }
+                if case .loop = $0 { return true }
                 return false
             }) {
                 reader.error("spec.from.file may use ${node.*} only", at: e)

@@ -42,7 +42,9 @@ public enum ManifestLoader {
         }
 
         if diagnostics.isEmpty {
-            diagnostics += templateProblems(parsed, existing: existing) + portProblems(parsed, existing: existing, inputs: inputs)
+            diagnostics +=
+                templateProblems(parsed, existing: existing) + portProblems(parsed, existing: existing, inputs: inputs)
+                + cycleProblems(parsed, existing: existing, inputs: inputs)
         }
 
         if !diagnostics.isEmpty {
@@ -77,6 +79,10 @@ public enum ManifestLoader {
         let replaced = Set(fresh.map(\.id))
         let fleet = Fleet(existing.filter { !replaced.contains($0.id) } + fresh)
         var diagnostics: [Diagnostic] = []
+        // Loops see no endpoints here (whether there are any is known only at a run), only
+        // whether the service and port exist.
+        let ports = Set(fleet.services.values.flatMap { s in s.spec.portList.map { "\(s.name).\($0.name)" } })
+        let endpoints: @Sendable (String, String) -> [TemplateContext.EndpointValue]? = { ports.contains("\($0).\($1)") ? [] : nil }
         for item in parsed where !item.templates.isEmpty {
             guard let resource = item.resource, let config = resource.serviceSpec.map({ $0.config ?? ConfigSpec() }) else { continue }
             let targets = fleet.targets(ofService: resource.name)
@@ -84,9 +90,10 @@ public enum ManifestLoader {
                 var missing: [(node: String, error: Template.Missing)] = []
                 for node in targets {
                     let spec = fleet.nodes[node]
-                    let context = TemplateContext(
+                    var context = TemplateContext(
                         nodeName: node, nodeAddress: spec?.spec.address ?? "", labels: spec?.labels ?? [:],
                         vars: config.variables(node: node, labels: spec?.labels ?? [:]))
+                    context.endpoints = endpoints
                     do {
                         _ = try use.template.render(context, masked: true)
                     } catch {
@@ -108,13 +115,51 @@ public enum ManifestLoader {
                     let source = at.line >= 1 && at.line <= lines.count ? String(lines[at.line - 1]).trimmingTrailingCR() : nil
                     let shown =
                         nodes.count > 3 ? nodes.prefix(3).joined(separator: ", ") + " and \(nodes.count - 3) more" : nodes.joined(separator: ", ")
-                    diagnostics.append(
-                        Diagnostic(
-                            file: use.file, line: at.line, column: at.column,
-                            message: "\(use.field): ${\(error.reference)} is not defined for node\(nodes.count == 1 ? "" : "s") \(shown)",
-                            sourceLine: source))
+                    var message = "\(use.field): ${\(error.reference)} is not defined for node\(nodes.count == 1 ? "" : "s") \(shown)"
+                    if case .endpoints(let service, let port) = error.reference {
+                        message =
+                            fleet.services[service] == nil
+                            ? "\(use.field): endpoints.\(service).\(port) names service \"\(service)\", which does not exist"
+                            : "\(use.field): endpoints.\(service).\(port) names port \"\(port)\", which service/\(service) does not declare in spec.ports"
+                    }
+                    diagnostics.append(Diagnostic(file: use.file, line: at.line, column: at.column, message: message, sourceLine: source))
                 }
             }
+        }
+        return diagnostics
+    }
+
+    /// Services whose configs iterate each other's endpoints in a circle: none could be rendered
+    /// before the others. Reported at the service of the cycle read first, naming it.
+    static func cycleProblems(_ parsed: [ParsedResource], existing: [Resource], inputs: [ManifestInput]) -> [Diagnostic] {
+        let fresh = parsed.compactMap(\.resource)
+        let replaced = Set(fresh.map(\.id))
+        let fleet = Fleet(existing.filter { !replaced.contains($0.id) } + fresh)
+        var diagnostics: [Diagnostic] = []
+        var reported: Set<String> = []
+        for item in parsed {
+            guard let resource = item.resource, resource.kind == .service, !reported.contains(resource.name) else { continue }
+            // A path from this service back to itself, through the services it depends on.
+            var path = [resource.name]
+            var seen: Set<String> = []
+            func walk(_ name: String) -> Bool {
+                for next in fleet.endpointDependencies(ofService: name).sorted() {
+                    if next == resource.name { return true }
+                    guard !seen.contains(next) else { continue }
+                    seen.insert(next)
+                    path.append(next)
+                    if walk(next) { return true }
+                    path.removeLast()
+                }
+                return false
+            }
+            guard walk(resource.name) else { continue }
+            reported.formUnion(path)
+            diagnostics.append(
+                diagnostic(
+                    at: item.nameLocation, inputs: inputs,
+                    "service/\(resource.name): its config iterates endpoints in a cycle (\((path + [resource.name]).joined(separator: " → "))): none of them could be rendered first"
+                ))
         }
         return diagnostics
     }

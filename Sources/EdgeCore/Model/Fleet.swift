@@ -87,7 +87,8 @@ public struct Fleet: Sendable {
 
     /// The unit of `service` for `node`, rendered without secrets' values (see `ServiceUnit`).
     public func unit(
-        ofService service: String, node: String, release: String, secrets: ((String) throws -> ServiceUnit.SecretValue)? = nil
+        ofService service: String, node: String, release: String, secrets: ((String) throws -> ServiceUnit.SecretValue)? = nil,
+        endpoints: @escaping @Sendable (String, String) -> [TemplateContext.EndpointValue]? = { _, _ in nil }, checkMinimum: Bool = true
     )
         throws -> ServiceUnit
     {
@@ -95,7 +96,27 @@ public struct Fleet: Sendable {
         let desired = nodes[node]
         return try ServiceUnit(
             service: service, spec: spec, release: release, node: node, address: desired?.spec.address ?? "",
-            labels: desired?.labels ?? [:], root: desired?.spec.root ?? "/var/lib/edgectl", secrets: secrets)
+            labels: desired?.labels ?? [:], root: desired?.spec.root ?? "/var/lib/edgectl", secrets: secrets, endpoints: endpoints,
+            checkMinimum: checkMinimum)
+    }
+
+    /// The services a service's config iterates the endpoints of.
+    public func endpointDependencies(ofService name: String) -> Set<String> { services[name]?.spec.config?.endpointServices ?? [] }
+
+    /// Services in an order where each comes after those whose endpoints it uses; those in a
+    /// cycle (refused when manifests are read) last, by name.
+    public var servicesByDependency: [String] {
+        var order: [String] = []
+        var placed: Set<String> = []
+        var left = services.keys.sorted()
+        while !left.isEmpty {
+            let ready = left.filter { endpointDependencies(ofService: $0).subtracting([$0]).isSubset(of: placed) }
+            let next = ready.isEmpty ? left : ready
+            order += next
+            placed.formUnion(next)
+            left.removeAll { placed.contains($0) }
+        }
+        return order
     }
 
     /// The services that run on a node, sorted.

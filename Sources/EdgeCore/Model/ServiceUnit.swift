@@ -56,7 +56,8 @@ public struct ServiceUnit: Sendable, Equatable {
     /// made, so the fields compare as far as they can be known without reading a secret.
     public init(
         service: String, spec: ServiceSpec, release: String, node: String, address: String = "", labels: [String: String] = [:],
-        root: String = "/var/lib/edgectl", secrets: ((String) throws -> SecretValue)? = nil
+        root: String = "/var/lib/edgectl", secrets: ((String) throws -> SecretValue)? = nil,
+        endpoints: @escaping @Sendable (String, String) -> [TemplateContext.EndpointValue]? = { _, _ in nil }, checkMinimum: Bool = true
     ) throws {
         self.release = release
         command = spec.run.command
@@ -71,13 +72,17 @@ public struct ServiceUnit: Sendable, Equatable {
             for name in names.sorted() { resolved[name] = try secrets(name) }
         }
         let values = resolved
-        let context = TemplateContext(
+        var context = TemplateContext(
             nodeName: node, nodeAddress: address, labels: labels, vars: config.variables(node: node, labels: labels),
             secret: { values[$0]?.value })
+        context.endpoints = endpoints
         func render(_ template: Template, _ field: String, masked: Bool) throws -> String {
             do {
                 return try template.render(context, masked: masked)
             } catch {
+                if case .endpoints = error.reference {
+                    throw RenderError(message: "\(field): ${\(error.reference)}: no such service or port in the desired state")
+                }
                 throw RenderError(message: "\(field): ${\(error.reference)} is not defined for node \(node)")
             }
         }
@@ -102,6 +107,17 @@ public struct ServiceUnit: Sendable, Equatable {
         var files: [RenderedFile] = []
         for file in config.files.sorted(by: { $0.path < $1.path }) {
             let field = "config.files." + file.path
+            // A gateway with no backends is worse than its previous config: not made at all.
+            let minimum = file.minEndpoints ?? 1
+            for list in file.template.endpointLists where checkMinimum {
+                let ready = endpoints(list.service, list.port)?.count ?? 0
+                if ready < minimum {
+                    throw RenderError(
+                        message:
+                            "\(field) needs at least \(minimum) ready endpoint\(minimum == 1 ? "" : "s") of \(list.service).\(list.port) (config.files[].minEndpoints), and \(ready) \(ready == 1 ? "is" : "are") ready"
+                    )
+                }
+            }
             let masked = try render(file.template, field, masked: true)
             let real = try render(file.template, field, masked: false)
             fields[field] = "mode \(String(file.mode, radix: 8)) sha256:" + BundleScanner.hex(SHA256.hash(data: Data(masked.utf8)))

@@ -25,7 +25,7 @@ public struct UnitPreview: Sendable {
         let release = resource.release?.digest ?? recorded ?? "<release>"
         let unit: ServiceUnit
         do {
-            unit = try fleet.unit(ofService: service, node: node, release: release)
+            unit = try fleet.unit(ofService: service, node: node, release: release, endpoints: try Endpoints.lookup(store: store, fleet: fleet))
         } catch {
             throw EdgeError.invalid("service/\(service) on node \(node): \(error)")
         }

@@ -68,7 +68,30 @@ public struct FleetHealth: Sendable {
     public init(inventory: Inventory) {
         var observed: [String: StoredNodeService] = [:]
         for item in inventory.nodeServices { observed["\(item.service)/\(item.node)"] = item }
-        services = inventory.stored(.service).map { item in
+        // A service whose config iterates others' endpoints is judged after them: its desired
+        // unit is rendered from their ready endpoints.
+        let stored = Dictionary(uniqueKeysWithValues: inventory.stored(.service).map { ($0.resource.name, $0) })
+        var judged: [String: ServiceHealth] = [:]
+        for name in inventory.fleet.servicesByDependency {
+            guard let item = stored[name] else { continue }
+            let dependencies = inventory.fleet.endpointDependencies(ofService: name)
+            let endpoints =
+                dependencies.isEmpty
+                ? Endpoints.none
+                : Endpoints.lookup(Endpoints.list(inventory, phases: judged.filter { dependencies.contains($0.key) }), fleet: inventory.fleet)
+            judged[name] = FleetHealth.service(item, inventory: inventory, observed: observed, endpoints: endpoints)
+        }
+        services = inventory.stored(.service).compactMap { judged[$0.resource.name] }
+        for service in services.sorted(by: { $0.name < $1.name }) {
+            for n in service.nodes { byNode[n.node, default: []].append(n) }
+        }
+    }
+
+    static func service(
+        _ item: StoredResource, inventory: Inventory, observed: [String: StoredNodeService],
+        endpoints: @escaping @Sendable (String, String) -> [TemplateContext.EndpointValue]?
+    ) -> ServiceHealth {
+        do {
             let name = item.resource.name
             let desired = item.releaseDigest
             let paused = inventory.paused.contains(name)
@@ -76,11 +99,14 @@ public struct FleetHealth: Sendable {
             // (`status` on 10,000 nodes would otherwise render and hash 10,000 times per service).
             let shared =
                 item.resource.serviceSpec?.rendersPerNode == false
-                ? desired.flatMap { try? inventory.fleet.unit(ofService: name, node: "", release: $0).fields } : nil
+                ? desired.flatMap { try? inventory.fleet.unit(ofService: name, node: "", release: $0, endpoints: endpoints).fields } : nil
             let nodes = inventory.fleet.targets(ofService: name).map { node in
                 let seen = observed["\(name)/\(node)"]
                 let differs = FleetHealth.unitDiffers(inventory: inventory, seen: seen) {
-                    shared ?? desired.flatMap { try? inventory.fleet.unit(ofService: name, node: node, release: $0).fields }
+                    shared
+                        ?? desired.flatMap {
+                            try? inventory.fleet.unit(ofService: name, node: node, release: $0, endpoints: endpoints, checkMinimum: false).fields
+                        }
                 }
                 return FleetHealth.node(
                     node, service: name, desired: desired, unitDiffers: differs, facts: inventory.facts[node], seen: seen, paused: paused)
@@ -103,9 +129,6 @@ public struct FleetHealth: Sendable {
             return ServiceHealth(
                 name: name, revision: inventory.latestRevisions[name], version: item.resource.serviceSpec?.bundle.version,
                 desiredRelease: desired, phase: phase, nodes: nodes, lastRollout: inventory.rollouts[name])
-        }
-        for service in services.sorted(by: { $0.name < $1.name }) {
-            for n in service.nodes { byNode[n.node, default: []].append(n) }
         }
     }
 

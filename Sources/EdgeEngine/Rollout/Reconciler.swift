@@ -108,7 +108,13 @@ public final class Reconciler: @unchecked Sendable {
         // Each node's unit: templates rendered for it, secrets read (a service whose units
         // cannot be made fails here, before any of its nodes is touched).
         let resolver = try SecretResolver(fleet: fleet, store: store)
-        let made = Reconciler.desiredUnits(fleet, secrets: resolver, only: considered.subtracting(paused).subtracting(blocked))
+        // Rendered from the endpoints ready now, as this run's look recorded them. A service
+        // iterating endpoints is rendered again at its turn (below), after the services it
+        // lists: its minimum of ready endpoints is checked then.
+        let dependents = Set(fleet.services.keys.filter { !fleet.endpointDependencies(ofService: $0).isEmpty })
+        let made = Reconciler.desiredUnits(
+            fleet, secrets: resolver, only: considered.subtracting(paused).subtracting(blocked),
+            endpoints: try Endpoints.lookup(store: store, fleet: fleet), deferringMinimum: dependents)
         for (service, reason) in made.failures.sorted(by: { $0.key < $1.key }) {
             progress.emit(ProgressEvent(service: service, kind: .failed, message: "\(reason); no node was changed"))
         }
@@ -149,7 +155,28 @@ public final class Reconciler: @unchecked Sendable {
             }
         }
 
-        for servicePlan in plan.services where !servicePlan.changes.isEmpty {
+        // Services whose endpoints others iterate go first; a service iterating endpoints is
+        // rendered and planned again at its turn, from the endpoints ready after them.
+        let order = Dictionary(uniqueKeysWithValues: fleet.servicesByDependency.enumerated().map { ($1, $0) })
+        for planned in plan.services.sorted(by: { (order[$0.service] ?? 0) < (order[$1.service] ?? 0) }) {
+            var servicePlan = planned
+            var units = made.units[planned.service] ?? [:]
+            if dependents.contains(planned.service) {
+                let again = Reconciler.desiredUnits(
+                    fleet, secrets: resolver, only: [planned.service], endpoints: try Endpoints.lookup(store: store, fleet: fleet))
+                if let reason = again.failures[planned.service] {
+                    progress.emit(ProgressEvent(service: planned.service, kind: .failed, message: "\(reason); no node was changed"))
+                    outcome.failed.append(planned.service)
+                    continue
+                }
+                units = again.units[planned.service] ?? [:]
+                let replanned = Planner.plan(
+                    fleet: fleet, releases: desired, units: again.units, knownUnits: try store.knownUnits(), observed: observed,
+                    only: [planned.service], removalsOf: [], nodeFilter: nodeFilter,
+                    owedGates: try Reconciler.owedGates(store, services: [planned.service]))
+                servicePlan = replanned.services.first { $0.service == planned.service } ?? planned
+            }
+            guard !servicePlan.changes.isEmpty else { continue }
             if let signal = options.interruption?.signal {
                 // No new rollout starts once a signal arrived.
                 outcome.interrupted = signal
@@ -158,7 +185,7 @@ public final class Reconciler: @unchecked Sendable {
             guard let service = fleet.services[servicePlan.service] else { continue }
             outcome.mutated = true
             let result = try RolloutRun(
-                reconciler: self, service: service, plan: servicePlan, units: made.units[servicePlan.service] ?? [:], observed: observed,
+                reconciler: self, service: service, plan: servicePlan, units: units, observed: observed,
                 boxes: boxes, fleet: fleet, options: options
             ).execute()
             switch result {
@@ -193,7 +220,9 @@ public final class Reconciler: @unchecked Sendable {
     /// when `secrets` is given). A service whose units cannot be made (a secret that cannot be
     /// read, a name a node lacks) is in `failures`, with the reason, instead.
     public static func desiredUnits(
-        _ fleet: Fleet, secrets: SecretResolver?, only: Set<String>? = nil
+        _ fleet: Fleet, secrets: SecretResolver?, only: Set<String>? = nil,
+        endpoints: @escaping @Sendable (String, String) -> [TemplateContext.EndpointValue]? = Endpoints.none,
+        deferringMinimum: Set<String> = []
     ) -> (units: [String: [String: ServiceUnit]], failures: [String: String]) {
         var units: [String: [String: ServiceUnit]] = [:]
         var failures: [String: String] = [:]
@@ -203,7 +232,8 @@ public final class Reconciler: @unchecked Sendable {
                 var byNode: [String: ServiceUnit] = [:]
                 for node in fleet.targets(ofService: name) {
                     byNode[node] = try fleet.unit(
-                        ofService: name, node: node, release: release, secrets: secrets.map { r in { try r.value($0, node: node) } })
+                        ofService: name, node: node, release: release, secrets: secrets.map { r in { try r.value($0, node: node) } },
+                        endpoints: endpoints, checkMinimum: !deferringMinimum.contains(name))
                 }
                 units[name] = byNode
             } catch {
@@ -229,7 +259,7 @@ public final class Reconciler: @unchecked Sendable {
         let blocked = try Set(fleet.services.keys.filter { RevisionRules.blocked(try store.revisions(service: $0).map(\.summary)) != nil })
         let paused = try store.pausedServices()
         let resolver = try SecretResolver(fleet: fleet, store: store)
-        let made = desiredUnits(fleet, secrets: resolver)
+        let made = desiredUnits(fleet, secrets: resolver, endpoints: try Endpoints.lookup(store: store, fleet: fleet))
         var plan = Planner.plan(
             fleet: fleet, releases: desiredReleases(fleet), units: made.units, knownUnits: try store.knownUnits(), observed: observed,
             only: Set(fleet.services.keys).subtracting(paused).subtracting(blocked).subtracting(made.failures.keys),

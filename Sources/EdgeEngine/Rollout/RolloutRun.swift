@@ -57,6 +57,8 @@ struct RolloutRun {
         var progress = RolloutPolicy.Progress(batches: plan.batches.count)
         // Why each failed node failed, for the halt message and event.
         var why: [String: String] = [:]
+        // The nodes whose gate passed in this run (switched, restarted, repaired or re-checked).
+        var gated: Set<String> = []
         progress.pending = Set(plan.pending.map(\.node))
 
         // Stage: every node that needs files gets them now, in parallel, so batches only switch and restart.
@@ -127,7 +129,7 @@ struct RolloutRun {
             guard case .runBatch(let index) = decision else { break }
             for (node, move) in try runBatch(index, release: release, rollout: rollout, skipping: progress.failed.union(progress.pending)) {
                 switch move.result.step {
-                case .healthy, .committed: break
+                case .healthy, .committed: gated.insert(node)
                 case .pending: progress.pending.insert(node)
                 default:
                     progress.failed.insert(node)
@@ -140,14 +142,16 @@ struct RolloutRun {
             }
             progress.batchesDone += 1
         }
-        return try conclude(decision, policy: policy, progress: progress, changed: changed, why: why, rollout: rollout, revision: revision)
+        return try conclude(
+            decision, policy: policy, progress: progress, changed: changed, gated: gated, why: why, rollout: rollout, revision: revision)
     }
 
     /// Carries out the decision that ended the batches: records the rollout and the revision
     /// as the policy says, rolls back, restores the revision to return to, and cleans up.
     func conclude(
         _ decision: RolloutPolicy.Decision, policy: RolloutPolicy, progress: RolloutPolicy.Progress,
-        changed: [String: (from: String?, unit: String?, nonce: String?)], why: [String: String] = [:], rollout: Int64, revision: Int?
+        changed: [String: (from: String?, unit: String?, nonce: String?)], gated: Set<String> = [], why: [String: String] = [:],
+        rollout: Int64, revision: Int?
     ) throws -> Result {
         let short = String(plan.release.prefix(12))
         let of = "batch \(progress.batchesDone + 1) of \(plan.batches.count)"
@@ -195,8 +199,20 @@ struct RolloutRun {
             let record = policy.record(decision, message: "")!
             try store.finishRollout(rollout, state: state, message: "\(changed.count) node(s) updated\(pendingText)")
             if let revision, let outcome = record.revision { try store.setRevisionOutcome(service: name, revision: revision, outcome: outcome) }
-            try store.appendEvent(
-                kind: "Service", name: name, reason: "RolloutComplete", message: "release \(short) on \(changed.count) node(s)\(pendingText)")
+            // What the run did, in its own words: a release put on nodes, or nodes restarted or
+            // repaired on the release they had; nothing to say when it did nothing (all pending).
+            let others = gated.subtracting(changed.keys).count
+            let done =
+                changed.isEmpty
+                ? (others == 0 ? nil : "release \(short) restarted or repaired on \(others) node(s)")
+                : "release \(short) on \(changed.count) node(s)" + (others == 0 ? "" : ", restarted or repaired on \(others)")
+            if let done {
+                try store.appendEvent(kind: "Service", name: name, reason: "RolloutComplete", message: done + pendingText)
+            } else if !progress.pending.isEmpty {
+                try store.appendEvent(
+                    type: .warning, kind: "Service", name: name, reason: "RolloutIncomplete",
+                    message: "release \(short): \(progress.pending.count) node(s) pending (unreachable)")
+            }
             emit(.done, "release \(short) rolled out\(pendingText)")
             // Housekeeping on the nodes this rollout touched.
             let keep = options.keepReleases

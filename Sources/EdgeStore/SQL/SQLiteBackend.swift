@@ -45,7 +45,18 @@ final class SQLiteBackend: StateBackend {
             try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: config)
+            // Opening sets WAL mode, which needs the file to itself for a moment: two first
+            // commands on a new file may find it busy even past the busy timeout; opened again
+            // until the other is done, as migrate waits.
+            let deadline = Date().addingTimeInterval(20)
+            while true {
+                do {
+                    queue = try DatabaseQueue(path: path, configuration: config)
+                    break
+                } catch let error as DatabaseError where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+            }
             try SQLiteBackend.migrate(queue)
         } catch {
             throw SQLiteBackend.translate(error, path: path)
