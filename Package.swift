@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // The shared state on PostgreSQL (`--state postgres://…`). It brings SwiftNIO: a clean
-        // build takes about 3 minutes longer on 2 cores (README, Dependencies).
+        // build takes about 3 minutes longer on 2 cores (docs/architecture.md, Dependencies).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),

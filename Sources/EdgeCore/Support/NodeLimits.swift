@@ -1,7 +1,7 @@
 /// How much edgectl takes from a node, and how much of what a node says it keeps. A node is
 /// not trusted to be brief: a broken or hostile one could otherwise fill this machine's memory
 /// (one reply per call, many nodes at once) or the state every operator shares. The one place
-/// these numbers live; README's security section lists them.
+/// these numbers live; docs/security.md lists them.
 public enum NodeLimits {
     /// A line of the protocol's framing: "need", the facts' "F <count>" and each fact, a reply's
     /// end line. The longest the library writes is an OS name; a line longer than this is refused
