@@ -268,6 +268,25 @@ final class CLITests {
         #expect(tty.stdout.contains("incomplete: 6 node(s) unreachable"), "then the summary")
     }
 
+    /// `svc/NAME` was accepted by rollout's validation and then looked up as a service named
+    /// "svc/NAME": every command now reads its service the same way.
+    @Test func everyServiceCommandTakesEveryAlias() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.path + "/state.db"
+        _ = try Edgectl.run(["apply", "-f", manifests, "--connect-timeout", "1"], state: state)
+        let reference = try Edgectl.run(["rollout", "status", "service/hello", "-o", "json"], state: state)
+        for alias in ["svc/hello", "services/hello", "hello"] {
+            let run = try Edgectl.run(["rollout", "status", alias, "-o", "json"], state: state)
+            #expect(run.status == reference.status && run.stdout == reference.stdout, "\(alias): \(run.stderr)")
+            #expect(try Edgectl.run(["rollout", "history", alias], state: state).status == 0, "\(alias)")
+            #expect(try Edgectl.run(["get", "endpoints", alias], state: state).status == 0, "\(alias)")
+        }
+        let wrong = try Edgectl.run(["rollout", "status", "node/edge-1"], state: state)
+        #expect(wrong.status == 64 && wrong.stderr.contains("expected service/NAME or NAME"), "\(wrong.stderr)")
+        #expect(try Edgectl.run(["logs", "pod/hello"], state: state).stderr.contains("unknown kind \"pod\""))
+    }
+
     @Test func describeShowsObjectAndEvents() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

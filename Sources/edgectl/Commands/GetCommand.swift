@@ -96,7 +96,12 @@ struct GetCommand: ParsableCommand {
                     items.map(presenter.json), names: items.map { "release/\($0.digest)" },
                     table: { presenter.releaseTable(items, wide: output == .wide) }, width: width)
             case .endpoints:
-                let service = name.map { $0.hasPrefix("service/") ? String($0.dropFirst(8)) : $0 }
+                let service = try name.map { text -> String in
+                    switch ObjectReference.parse(text, kind: .service) {
+                    case .success(let reference): return reference.name
+                    case .failure(let problem): throw EdgeError.usage("get endpoints: \(problem)")
+                    }
+                }
                 if let service, presenter.inventory.fleet.services[service] == nil {
                     throw EdgeError.runtime("service/\(service) not found in the desired state")
                 }
@@ -112,12 +117,11 @@ struct GetCommand: ParsableCommand {
                 var objectKind: String?
                 var objectName: String?
                 if let forObject {
-                    let parts = forObject.split(separator: "/", maxSplits: 1).map(String.init)
-                    guard parts.count == 2, let k = ResourceKind(argument: parts[0]) else {
+                    guard case .success(let reference) = ObjectReference.parse(forObject) else {
                         throw EdgeError.usage("--for takes KIND/NAME, e.g. service/web, got \"\(forObject)\"")
                     }
-                    objectKind = k.rawValue
-                    objectName = parts[1]
+                    objectKind = reference.kind.rawValue
+                    objectName = reference.name
                 }
                 let sinceDate = since.flatMap(Duration.seconds).map { Date().addingTimeInterval(-$0) }
                 // `get events NAME`: the events of any object called NAME (--for picks the kind too).

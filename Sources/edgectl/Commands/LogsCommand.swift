@@ -43,11 +43,11 @@ struct LogsCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "The output of the last failed attempt on each node, instead of the log.")
     var previous = false
 
-    var serviceName: String { service.hasPrefix("service/") ? String(service.dropFirst(8)) : service }
+    var serviceName: String { (try? ObjectReference.parse(service, kind: .service).get())?.name ?? service }
 
     func validate() throws {
-        if service.contains("/") && !service.hasPrefix("service/") {
-            throw ValidationError("logs takes service/NAME or NAME, got \"\(service)\"")
+        if case .failure(let problem) = ObjectReference.parse(service, kind: .service) {
+            throw ValidationError("logs takes a service: \(problem)")
         }
         if previous && follow { throw ValidationError("--previous prints a finished attempt's output; leave out --follow") }
         if tail != "all" && Int(tail).map({ $0 < 0 }) ?? true {

@@ -36,12 +36,12 @@ struct RenderCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: text, yaml or json.")
     var output: OutputFormat = .text
 
-    var serviceName: String { service.hasPrefix("service/") ? String(service.dropFirst("service/".count)) : service }
+    var serviceName: String { (try? ObjectReference.parse(service, kind: .service).get())?.name ?? service }
 
     func validate() throws {
         try output.check([.text, .yaml, .json], command: "render")
-        if service.contains("/") && !service.hasPrefix("service/") {
-            throw ValidationError("render takes a service (service/NAME), got \"\(service)\"")
+        if case .failure(let problem) = ObjectReference.parse(service, kind: .service) {
+            throw ValidationError("render takes a service: \(problem)")
         }
     }
 

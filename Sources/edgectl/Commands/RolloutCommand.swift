@@ -23,11 +23,11 @@ struct RolloutCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The service, as service/NAME.", valueName: "service/name"), completion: .custom(NameCompletion.complete))
         var target: String
 
-        var name: String { target.hasPrefix("service/") ? String(target.dropFirst(8)) : target }
+        var name: String { (try? ObjectReference.parse(target, kind: .service).get())?.name ?? target }
 
         func validate() throws {
-            if target.contains("/") && !target.hasPrefix("service/") && !target.hasPrefix("svc/") {
-                throw ValidationError("rollouts are of services: give service/NAME")
+            if case .failure(let problem) = ObjectReference.parse(target, kind: .service) {
+                throw ValidationError("rollouts are of services: \(problem)")
             }
         }
     }
