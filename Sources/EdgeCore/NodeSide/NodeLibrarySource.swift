@@ -439,14 +439,6 @@ extension NodeLibrary {
             edge_dir_modes <"$_t/entries"
         }
 
-        edge_remove_release() {
-            edge_name "$1"
-            _r=$EDGE_ROOT/releases/$1
-            [ -d "$_r" ] || return 0
-            find "$_r" -type d -exec chmod u+w {} +
-            rm -rf -- "$_r"
-        }
-
         # edge_verify SERVICE; stdin: "STORENAME PATH" per file. Re-hashes the current
         # release and prints each file that differs.
         edge_verify() {

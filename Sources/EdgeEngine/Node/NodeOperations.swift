@@ -217,11 +217,6 @@ public final class NodeOperations {
         try call("edge_activate", [service, digest, ""], what: "activating \(service)")
     }
 
-    /// Starts the service's supervisor on the unit in place.
-    public func start(service: String) throws {
-        try call("edge_start", [service], what: "starting \(service)")
-    }
-
     /// Stop, make `unit` (its release already on the node) the service's unit, and start it
     /// under its supervisor, in one call. The unit file (with the environment) is the call's input.
     /// With `attempt` (a nonce and a number of seconds), the node arms a watchdog first: unless
@@ -363,11 +358,6 @@ public final class NodeOperations {
     /// Stops a service and removes it from the node.
     public func remove(service: String, grace: Int = 10) throws {
         try call("edge_remove", [service, String(grace)], what: "removing \(service)")
-    }
-
-    /// Deletes a release directory that is not in use.
-    public func removeRelease(digest: String) throws {
-        try call("edge_remove_release", [digest], what: "removing release \(digest.prefix(12))")
     }
 
     /// Removes releases beyond the last `keep` per service and files no release uses.

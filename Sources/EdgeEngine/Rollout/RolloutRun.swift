@@ -128,15 +128,15 @@ struct RolloutRun {
             decision = policy.decide(progress)
             guard case .runBatch(let index) = decision else { break }
             for (node, move) in try runBatch(index, release: release, rollout: rollout, skipping: progress.failed.union(progress.pending)) {
-                switch move.result.step {
+                switch move.step {
                 case .healthy, .committed: gated.insert(node)
                 case .pending: progress.pending.insert(node)
                 default:
                     progress.failed.insert(node)
-                    why[node] = move.result.failure?.headline ?? move.result.message
+                    why[node] = move.failure?.headline ?? move.message
                 }
-                if move.result.activated && !move.result.revertsItself {
-                    changed[node] = (move.result.from, move.result.unit, move.result.nonce)
+                if move.activated && !move.revertsItself {
+                    changed[node] = (move.from, move.unit, move.nonce)
                     progress.switched.insert(node)
                 }
             }
@@ -229,9 +229,7 @@ struct RolloutRun {
     /// ends, so a run killed mid-batch leaves the truth about every node behind.
     func runBatch(
         _ index: Int, release: String, rollout: Int64, skipping: Set<String>
-    ) throws -> [String: (
-        result: SwitchResult, recordError: Error?
-    )] {
+    ) throws -> [String: SwitchResult] {
         let batch = plan.batches[index]
         let work = batch.steps.filter { $0.action.isChange && !skipping.contains($0.node) }
         guard !work.isEmpty else { return [:] }
@@ -258,8 +256,9 @@ struct RolloutRun {
             }
             return (step.node, r, recordError)
         }
+        // A step the state could not record stops the run: the next one would plan from a lie.
         if let error = results.lazy.compactMap(\.2).first { throw error }
-        return Dictionary(uniqueKeysWithValues: results.map { ($0.0, (result: $0.1, recordError: $0.2)) })
+        return Dictionary(uniqueKeysWithValues: results.map { ($0.0, $0.1) })
     }
 
     /// A node's step as it ended, and what the node now runs.
