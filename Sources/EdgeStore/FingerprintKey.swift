@@ -129,11 +129,12 @@ public enum FingerprintKey {
         try writeOnce(Data((hex + "\n").utf8), at: path) { data in String(data: data, encoding: .utf8).flatMap(parse) }
     }
 
-    /// A SQLite state's key: 32 bytes in a file beside it.
-    static func besideState(_ statePath: String) throws -> String {
+    /// A SQLite state's key: 32 bytes in a file beside it (`hex`: that key, for `state copy`;
+    /// else a new one), never written over one already there.
+    static func besideState(_ statePath: String, hex: String? = nil) throws -> String {
         let path = statePath + ".fingerprint-key"
         if let data = FileManager.default.contents(atPath: path), data.count == 32 { return data.hex }
-        let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let fresh = hex.map { Data(bytes($0)) } ?? SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         return try writeOnce(fresh, at: path) { $0.count == 32 ? $0.hex : nil }
     }
 

@@ -105,12 +105,8 @@ public enum StateCopy {
         guard let key = key(of: source) else { return }
         if destination.isPostgres {
             try FingerprintKey.adopt(key, for: destination)
-        } else {
-            let path = destination.path + ".fingerprint-key"
-            guard FileManager.default.createFile(atPath: path, contents: Data(FingerprintKey.bytes(key)), attributes: [.posixPermissions: 0o600])
-            else {
-                throw EdgeError.runtime("state copy: cannot write the secrets' fingerprint key \(path)")
-            }
+        } else if try FingerprintKey.besideState(destination.path, hex: key) != key {
+            throw EdgeError.runtime("state copy: \(destination.path).fingerprint-key already holds another key; remove it or copy elsewhere")
         }
     }
 
